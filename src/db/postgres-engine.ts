@@ -1,0 +1,119 @@
+/**
+ * The server engine: a PostgreSQL server through node-postgres, with COPY
+ * streamed through pg-copy-streams (memory flat whatever the table size).
+ * A pool of connections; a transaction holds one connection from BEGIN to
+ * COMMIT/ROLLBACK. Connection failures become DATABASE_UNREACHABLE with the
+ * password-free URL.
+ */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { SmgrError } from '../errors/smgr-error.js';
+import {
+  beginStatement,
+  type Database,
+  type QueryResult,
+  type Row,
+  type Transaction,
+  type TransactionOptions,
+} from './database.js';
+
+pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN', '3D000', '28P01', '28000']);
+
+export async function openPostgres(url: string, displayUrl: string, options: { max?: number } = {}): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, connectionTimeoutMillis: 10_000 });
+  pool.on('error', () => {
+    // An idle client lost its connection; the next query reconnects or fails visibly.
+  });
+  const db = new PostgresDatabase(pool, displayUrl);
+  await db.query('SELECT 1');
+  return db;
+}
+
+class PostgresDatabase implements Database {
+  readonly engine = 'server' as const;
+  constructor(
+    private readonly pool: pg.Pool,
+    readonly displayUrl: string,
+  ) {}
+
+  async query<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
+    try {
+      const r = await this.pool.query<R>(sql, params as unknown[]);
+      return { rows: r.rows, rowCount: r.rowCount ?? r.rows.length };
+    } catch (e) {
+      throw this.mapConnectionError(e);
+    }
+  }
+
+  async transaction<T>(fn: (tx: Transaction) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (e) {
+      throw this.mapConnectionError(e);
+    }
+    let broken = false;
+    try {
+      await client.query(beginStatement(options));
+      const result = await fn(new PostgresTransaction(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (e) {
+      try {
+        await client.query('ROLLBACK');
+      } catch {
+        broken = true;
+      }
+      throw e;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async serverVersion(): Promise<string> {
+    const r = await this.query<{ server_version: string }>('SHOW server_version');
+    return r.rows[0]?.server_version ?? 'unknown';
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  private mapConnectionError(e: unknown): unknown {
+    const code = (e as { code?: string }).code;
+    if (code && CONNECTION_CODES.has(code)) {
+      return new SmgrError('DATABASE_UNREACHABLE', { url: this.displayUrl, reason: reasonOf(e) }, { cause: e });
+    }
+    return e;
+  }
+}
+
+class PostgresTransaction implements Transaction {
+  constructor(private readonly client: pg.PoolClient) {}
+
+  async query<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
+    const r = await this.client.query<R>(sql, params as unknown[]);
+    return { rows: r.rows, rowCount: r.rowCount ?? r.rows.length };
+  }
+
+  async *copyOut(source: string): AsyncIterable<Uint8Array> {
+    const stream = this.client.query(copyTo(`COPY ${source} TO STDOUT`));
+    for await (const chunk of stream) yield chunk as Buffer;
+  }
+
+  async copyIn(target: string, data: AsyncIterable<Uint8Array>): Promise<number> {
+    const stream = this.client.query(copyFrom(`COPY ${target} FROM STDIN`));
+    await pipeline(Readable.from(data), stream);
+    return Number(stream.rowCount ?? 0);
+  }
+}
+
+function reasonOf(e: unknown): string {
+  const err = e as { code?: string; message?: string };
+  // pg messages name hosts and users, never passwords; keep them short.
+  return (err.message ?? String(err.code ?? 'unknown error')).split('\n')[0] ?? 'unknown error';
+}

@@ -1,0 +1,201 @@
+/**
+ * The registry of every error smgr shows a user: stable code, process exit
+ * code, HTTP status, one-line cause and one-line remedy. docs/ERRORS.md is
+ * generated from this table (scripts/gen-errors-doc.mjs) and a test checks
+ * they agree. Codes are a contract for scripts: never rename one.
+ */
+export interface ErrorEntry {
+  exit: 1 | 2;
+  status: number;
+  cause: string;
+  remedy: string;
+}
+
+const entry = (exit: 1 | 2, status: number, cause: string, remedy: string): ErrorEntry => ({
+  exit,
+  status,
+  cause,
+  remedy,
+});
+
+export const errorRegistry = {
+  // --- usage and input
+  USAGE: entry(2, 400, '{detail}', 'Run the command with --help to see its usage.'),
+  PASSWORD_TOO_SHORT: entry(
+    2,
+    400,
+    'The password is shorter than {min} characters.',
+    'Choose a password of at least {min} characters.',
+  ),
+  PASSWORD_MISMATCH: entry(2, 400, 'The two passwords differ.', 'Type the same password twice.'),
+  PASSWORD_REQUIRED: entry(
+    2,
+    400,
+    'A password is needed and there is no terminal to ask for it.',
+    'Pass {flag} FILE with the password in FILE.',
+  ),
+  FILE_UNREADABLE: entry(1, 400, 'Cannot read {path}: {reason}.', 'Check the path and its permissions.'),
+  FILE_EXISTS: entry(
+    1,
+    409,
+    '{path} already exists.',
+    'Choose another path, or pass --force to replace it.',
+  ),
+  // --- home, config, computer
+  HOME_UNUSABLE: entry(1, 500, 'The home directory {path} cannot be used: {reason}.', 'Check --home / SMGR_HOME and the permissions of that directory.'),
+  NOT_INSTALLED: entry(
+    1,
+    409,
+    'Nothing is installed in {home}.',
+    'Run smgr setup management-server (or npm start for an embedded trial), or pass the right --home.',
+  ),
+  ALREADY_INSTALLED: entry(
+    1,
+    409,
+    'This home ({home}) already has management group "{group}" installed.',
+    'Use another --home, or remove {home} only if you mean to discard that installation.',
+  ),
+  CONFIG_INVALID: entry(1, 500, 'The config file {path} is not valid: {reason}.', 'Restore config.json from a backup, or run setup again in a new home.'),
+  COMPUTER_NAME_MISMATCH: entry(
+    1,
+    409,
+    'This home was set up for computer "{configured}", but the computer name is "{given}".',
+    'Run with --computer-name {configured}, or use the home of computer "{given}".',
+  ),
+  INVALID_COMPUTER_NAME: entry(
+    2,
+    400,
+    'The computer name "{name}" is not valid.',
+    'Use 1-63 letters, digits and hyphens (not at the start or end).',
+  ),
+  // --- secure storage
+  SECURE_STORAGE_PERMISSIONS: entry(
+    1,
+    500,
+    'Secure storage {path} is readable by others (mode {mode}).',
+    'Run: chmod {fix} {path}',
+  ),
+  SECURE_STORAGE_OWNER: entry(
+    1,
+    500,
+    'Secure storage {path} belongs to uid {owner}, not to this user (uid {uid}).',
+    'Run smgr as the service account that owns it, or chown it to this user.',
+  ),
+  SECURE_STORAGE_CORRUPT: entry(
+    1,
+    500,
+    'The key file {path} in secure storage is damaged: {reason}.',
+    'Restore the key with smgr key restore --file <key backup file>.',
+  ),
+  // --- database
+  DATABASE_URL_INVALID: entry(
+    2,
+    400,
+    'The database URL "{url}" is not valid: {reason}.',
+    'Use pglite:<path> for the embedded engine or postgres://user@host:port/dbname for a server.',
+  ),
+  DATABASE_URL_HAS_PASSWORD: entry(
+    2,
+    400,
+    'The database URL carries a password, and smgr keeps no secrets in config.json.',
+    'Remove the password from the URL and put it in ~/.pgpass (or PGPASSWORD) of the service account.',
+  ),
+  DATABASE_UNREACHABLE: entry(
+    1,
+    503,
+    'Cannot connect to the database {url}: {reason}.',
+    'Check that the database server runs and that the URL, user and ~/.pgpass are right.',
+  ),
+  DATABASE_LOCKED: entry(
+    1,
+    409,
+    'The embedded database {path} is in use by process {pid}.',
+    'Stop that process (smgr serve) first, or run the command while it runs so it goes through the server.',
+  ),
+  DATABASE_NOT_EMPTY: entry(
+    1,
+    409,
+    'The database {url} already holds management group "{group}".',
+    'Use --existing-database to join that group, or point --database at an empty database.',
+  ),
+  DATABASE_HAS_TABLES: entry(
+    1,
+    409,
+    'The database {url} is not empty: it holds tables that are not a management group.',
+    'Point --database at an empty database (CREATE DATABASE ...), never at another application\'s.',
+  ),
+  DATABASE_NO_GROUP: entry(
+    1,
+    409,
+    'The database {url} holds no management group.',
+    'Check --database, or set up a new group with --new-database.',
+  ),
+  SCHEMA_TOO_NEW: entry(
+    1,
+    409,
+    'The {database} database is at schema version {found}, newer than this smgr knows ({known}).',
+    'Upgrade smgr to the version that wrote this database.',
+  ),
+  // --- keys
+  KEY_MISSING: entry(
+    1,
+    409,
+    'The encryption key {keyId} of management group "{group}" is not in secure storage ({path}).',
+    'Restore it before setup or serve: smgr key restore --file <key backup file>',
+  ),
+  KEY_MISMATCH: entry(
+    1,
+    409,
+    'The encryption key {keyId} in secure storage does not match the key record in the database.',
+    'Restore the right key: smgr key restore --file <key backup file> --force',
+  ),
+  KEY_RECORD_MISSING: entry(
+    1,
+    409,
+    'The database has no key record {keyId}.',
+    'Check that --database points at the management group this computer belongs to.',
+  ),
+  // --- management group
+  NOT_REGISTERED: entry(
+    1,
+    409,
+    'Computer "{computer}" is not registered in management group "{group}".',
+    'Run smgr setup management-server --existing-database on this computer.',
+  ),
+  SERVER_RUNNING: entry(
+    1,
+    409,
+    'A management server already runs from this home (process {pid}).',
+    'Stop it first (SIGTERM), or use it: the CLI talks to it through its admin channel.',
+  ),
+  ADMIN_CHANNEL_FAILED: entry(
+    1,
+    503,
+    'The running server did not answer on its admin channel {path}: {reason}.',
+    'Check the server log; restart smgr serve if it hangs.',
+  ),
+  LISTEN_FAILED: entry(
+    1,
+    500,
+    'Cannot listen on {address}: {reason}.',
+    'Choose another address with --listen HOST:PORT, or stop what uses that port.',
+  ),
+  // --- HTTP API
+  UNAUTHORIZED: entry(1, 401, 'Missing or invalid credentials.', 'Sign in with POST /api/v1/sessions and send Authorization: Bearer <token>.'),
+  NOT_FOUND: entry(1, 404, 'No {kind} with id {id}.', 'Check the id; list them with GET {path}.'),
+  ROUTE_NOT_FOUND: entry(1, 404, 'No route {method} {path}.', 'See /api/v1/openapi.json for the routes.'),
+  VALIDATION: entry(1, 400, 'The request is not valid: {detail}.', 'See /api/v1/openapi.json for the request schema.'),
+  CONFLICT: entry(1, 409, '{detail}.', 'Choose another name.'),
+  BODY_TOO_LARGE: entry(1, 413, 'The request body is larger than {limit} bytes.', 'Send a smaller body.'),
+  MALFORMED_JSON: entry(1, 400, 'The request body is not valid JSON.', 'Send a JSON body with Content-Type: application/json.'),
+  UNSUPPORTED_MEDIA_TYPE: entry(1, 415, 'The request body must be JSON.', 'Send Content-Type: application/json.'),
+  SECRET_UNREADABLE: entry(
+    1,
+    500,
+    'A sealed value ({table}.{column} of row {row}) cannot be opened.',
+    'Run smgr doctor; restore the key that sealed it.',
+  ),
+  INTERNAL: entry(1, 500, 'An internal error occurred.', 'See the server log for details and report it.'),
+} as const satisfies Record<string, ErrorEntry>;
+
+export type ErrorCode = keyof typeof errorRegistry;

@@ -1,0 +1,125 @@
+/**
+ * Setup with a new database: creates the ServiceManager schema, the
+ * management group, its KEK and key record, this computer's registration
+ * (part management-server, role workflow) and the first administrator.
+ *
+ * Order, so that a failure at any step changes nothing that matters:
+ *  1. refuse if this home is installed or the database is not empty;
+ *  2. write the new KEK to secure storage (a new file; harmless alone);
+ *  3. one database transaction: schema, group, key record, computer, admin;
+ *  4. write config.json.
+ * If 3 fails, the key file of step 2 is removed (and an embedded database
+ * directory this setup created). A crash between 2 and 3 leaves an orphan key
+ * file that no database references; between 3 and 4 a group whose setup can
+ * be finished with --existing-database (the key is already in place).
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import { DEFAULT_LISTEN, readConfig, type SmgrConfig, writeConfig } from '../computer/config-file.js';
+import { defaultDatabaseUrl, type HomePaths } from '../computer/home.js';
+import type { Database } from '../db/database.js';
+import { parseDatabaseUrl } from '../db/database-url.js';
+import { isEmptyDatabase, migrateInTransaction } from '../db/migrate.js';
+import { serviceManagerMigrations } from '../db/migrations/service-manager.js';
+import { openDatabase } from '../db/open-database.js';
+import { SmgrError } from '../errors/smgr-error.js';
+import { newKek, newKeyId } from '../keys/key-hierarchy.js';
+import { insertKeyRecord } from '../keys/key-records.js';
+import { hashPassword } from '../keys/password-hash.js';
+import { SecureStorage } from '../secure-storage/secure-storage.js';
+import { audit } from './audit.js';
+import { findManagementGroup } from './management-group.js';
+import { registerComputer } from './registration.js';
+import { validateGroupName, validatePassword, validateUsername } from './validate.js';
+
+export interface SetupNewOptions {
+  home: HomePaths;
+  computerName: string;
+  groupName: string;
+  databaseUrl?: string;
+  adminUser: string;
+  adminPassword: string;
+  listen?: string;
+}
+
+export interface SetupResult {
+  managementGroup: { id: string; name: string };
+  computerName: string;
+  role: 'workflow' | 'secondary';
+  database: string;
+  keyId: string;
+  configPath: string;
+}
+
+export async function setupNewDatabase(o: SetupNewOptions): Promise<SetupResult> {
+  validateGroupName(o.groupName);
+  validateUsername(o.adminUser);
+  validatePassword(o.adminPassword);
+  const existing = readConfig(o.home);
+  if (existing) throw new SmgrError('ALREADY_INSTALLED', { home: o.home.root, group: existing.managementGroup.name });
+  const url = o.databaseUrl ?? defaultDatabaseUrl(o.home);
+  const parsed = parseDatabaseUrl(url);
+  const storage = SecureStorage.open(o.home.secureStorage, { create: true });
+  const createdDir = parsed.dataDir && !fs.existsSync(parsed.dataDir) ? parsed.dataDir : undefined;
+
+  let db: Database | undefined;
+  const keyId = newKeyId('mg');
+  const kek = newKek();
+  const group = { id: randomUUID(), name: o.groupName };
+  let keyWritten = false;
+  try {
+    db = await openDatabase(url);
+    await refuseNonEmpty(db);
+    const passwordHash = await hashPassword(o.adminPassword);
+    storage.putKey({
+      keyId,
+      part: 'management-group',
+      managementGroupId: group.id,
+      managementGroupName: group.name,
+      kek,
+      createdAt: new Date().toISOString(),
+    });
+    keyWritten = true;
+    await db.transaction(async (tx) => {
+      await migrateInTransaction(tx, serviceManagerMigrations);
+      await tx.query('INSERT INTO management_group (id, name) VALUES ($1, $2)', [group.id, group.name]);
+      await insertKeyRecord(tx, keyId, 'management-group', kek);
+      await registerComputer(tx, o.computerName, 'management-server', 'workflow');
+      await tx.query('INSERT INTO users (username, password_hash, is_admin) VALUES ($1, $2, true)', [
+        o.adminUser,
+        passwordHash,
+      ]);
+      await audit(tx, `setup@${o.computerName}`, 'management-group.created', group.name, { keyId });
+    });
+  } catch (e) {
+    await db?.close().catch(() => {});
+    db = undefined;
+    if (keyWritten) storage.retireKeyFile(keyId);
+    if (createdDir) fs.rmSync(createdDir, { recursive: true, force: true });
+    throw e;
+  } finally {
+    await db?.close();
+  }
+
+  const config: SmgrConfig = {
+    format: 1,
+    computerName: o.computerName,
+    managementGroup: group,
+    managementServer: { database: parsed.url, keyId, listen: o.listen ?? DEFAULT_LISTEN },
+  };
+  writeConfig(o.home, config);
+  return {
+    managementGroup: group,
+    computerName: o.computerName,
+    role: 'workflow',
+    database: parsed.displayUrl,
+    keyId,
+    configPath: o.home.config,
+  };
+}
+
+async function refuseNonEmpty(db: Database): Promise<void> {
+  const group = await findManagementGroup(db);
+  if (group) throw new SmgrError('DATABASE_NOT_EMPTY', { url: db.displayUrl, group: group.name });
+  if (!(await isEmptyDatabase(db))) throw new SmgrError('DATABASE_HAS_TABLES', { url: db.displayUrl });
+}

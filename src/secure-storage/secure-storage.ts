@@ -1,0 +1,167 @@
+/**
+ * Secure storage: the per-computer key store (the "registry" of the original).
+ * A directory, mode 0700, owned by the service account; one file per key,
+ * mode 0600, written atomically. A store whose permissions are looser than
+ * that is refused, naming the path and the chmod that fixes it: a key that
+ * others could read is a key that may have leaked.
+ *
+ * Guarantees: a key file is replaced only through putKey(); a replaced key is
+ * kept beside it as `<file>.replaced-<UTC time>`, never deleted.
+ * Crash: leaves the old file or the new one (atomic-write.ts), plus at worst a
+ * `.tmp-*` file that listKeys() ignores.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { SmgrError } from '../errors/smgr-error.js';
+import { writeFileAtomic } from './atomic-write.js';
+
+export type KeyPart = 'management-group' | 'data-warehouse' | 'portal';
+
+export interface StoredKey {
+  keyId: string;
+  part: KeyPart;
+  managementGroupId: string;
+  managementGroupName: string;
+  /** The 256-bit key-encryption key. */
+  kek: Buffer;
+  createdAt: string;
+}
+
+const KEY_FILE = /^([A-Za-z0-9-]+)\.key$/;
+const FORMAT = 1;
+
+export class SecureStorage {
+  private constructor(readonly dir: string) {}
+
+  /** Opens (and with `create`, makes) the store, refusing loose permissions. */
+  static open(dir: string, options: { create?: boolean } = {}): SecureStorage {
+    if (options.create && !fs.existsSync(dir)) {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      fs.chmodSync(dir, 0o700); // umask may have narrowed mkdir's mode; make it exact
+    }
+    const store = new SecureStorage(dir);
+    store.checkPermissions();
+    return store;
+  }
+
+  static exists(dir: string): boolean {
+    return fs.existsSync(dir);
+  }
+
+  checkPermissions(): void {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(this.dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return; // empty store: nothing to protect yet
+      throw e;
+    }
+    checkEntry(this.dir, st, 0o700);
+    for (const name of fs.readdirSync(this.dir)) {
+      const file = path.join(this.dir, name);
+      checkEntry(file, fs.statSync(file), 0o600);
+    }
+  }
+
+  listKeys(): StoredKey[] {
+    if (!fs.existsSync(this.dir)) return [];
+    this.checkPermissions();
+    return fs
+      .readdirSync(this.dir)
+      .filter((n) => KEY_FILE.test(n))
+      .sort()
+      .map((n) => this.readKeyFile(path.join(this.dir, n)));
+  }
+
+  getKey(keyId: string): StoredKey | undefined {
+    return this.listKeys().find((k) => k.keyId === keyId);
+  }
+
+  /**
+   * Writes a key. If a different key with that id exists it is moved aside
+   * (kept, dated) — callers decide beforehand whether replacing is allowed.
+   */
+  putKey(key: StoredKey): { replacedFile?: string } {
+    if (!KEY_FILE.test(`${key.keyId}.key`)) throw new Error(`invalid key id ${key.keyId}`);
+    if (key.kek.length !== 32) throw new Error('a KEK is 32 bytes');
+    fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    this.checkPermissions();
+    const target = path.join(this.dir, `${key.keyId}.key`);
+    let replacedFile: string | undefined;
+    const existing = fs.existsSync(target) ? this.readKeyFile(target) : undefined;
+    if (existing && !existing.kek.equals(key.kek)) {
+      replacedFile = `${target}.replaced-${new Date().toISOString().replace(/[:.]/g, '')}`;
+      fs.copyFileSync(target, replacedFile, fs.constants.COPYFILE_EXCL);
+      fs.chmodSync(replacedFile, 0o600);
+    }
+    writeFileAtomic(target, serialize(key), { mode: 0o600 });
+    return { replacedFile };
+  }
+
+  /**
+   * Removes a key file that this process wrote moments ago and that nothing
+   * references (setup rolling back). Never used on a key that may be in use.
+   */
+  retireKeyFile(keyId: string): void {
+    fs.rmSync(path.join(this.dir, `${keyId}.key`), { force: true });
+  }
+
+  /** Moves a key file aside (dated), e.g. to replace it with another group's key. */
+  retireKey(keyId: string): string | undefined {
+    const target = path.join(this.dir, `${keyId}.key`);
+    if (!fs.existsSync(target)) return undefined;
+    const retired = `${target}.replaced-${new Date().toISOString().replace(/[:.]/g, '')}`;
+    fs.renameSync(target, retired);
+    return retired;
+  }
+
+  private readKeyFile(file: string): StoredKey {
+    const damaged = (reason: string) => new SmgrError('SECURE_STORAGE_CORRUPT', { path: file, reason });
+    let data: Record<string, unknown>;
+    try {
+      data = JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch {
+      throw damaged('it is not JSON');
+    }
+    if (data.format !== FORMAT) throw damaged(`unknown format ${String(data.format)}`);
+    const kek = typeof data.kek === 'string' ? Buffer.from(data.kek, 'base64') : Buffer.alloc(0);
+    if (kek.length !== 32) throw damaged('the key is not 256 bits');
+    for (const field of ['keyId', 'part', 'managementGroupId', 'managementGroupName', 'createdAt']) {
+      if (typeof data[field] !== 'string') throw damaged(`${field} is missing`);
+    }
+    return {
+      keyId: data.keyId as string,
+      part: data.part as KeyPart,
+      managementGroupId: data.managementGroupId as string,
+      managementGroupName: data.managementGroupName as string,
+      kek,
+      createdAt: data.createdAt as string,
+    };
+  }
+}
+
+function serialize(key: StoredKey): string {
+  return `${JSON.stringify({
+    format: FORMAT,
+    keyId: key.keyId,
+    part: key.part,
+    managementGroupId: key.managementGroupId,
+    managementGroupName: key.managementGroupName,
+    createdAt: key.createdAt,
+    kek: key.kek.toString('base64'),
+  })}\n`;
+}
+
+function checkEntry(file: string, st: fs.Stats, wanted: number): void {
+  const uid = process.getuid?.();
+  if (uid !== undefined && st.uid !== uid) {
+    throw new SmgrError('SECURE_STORAGE_OWNER', { path: file, owner: st.uid, uid });
+  }
+  if ((st.mode & 0o077) !== 0) {
+    throw new SmgrError('SECURE_STORAGE_PERMISSIONS', {
+      path: file,
+      mode: (st.mode & 0o777).toString(8).padStart(3, '0'),
+      fix: wanted.toString(8),
+    });
+  }
+}
