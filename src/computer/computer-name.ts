@@ -16,7 +16,11 @@ export function normalizeComputerName(raw: string): string {
 }
 
 /** Flag, then environment, then the configured name, then the host name. */
-export function resolveComputerName(flag?: string, configured?: string, env: NodeJS.ProcessEnv = process.env): string {
+export function resolveComputerName(
+  flag?: string,
+  configured?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   const explicit = flag ?? env.SMGR_COMPUTER_NAME;
   if (explicit !== undefined) {
     const name = normalizeComputerName(explicit);

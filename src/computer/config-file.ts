@@ -63,7 +63,10 @@ function validate(value: unknown, path: string): SmgrConfig {
     throw bad('managementGroup missing');
   }
   const ms = c.managementServer;
-  if (ms && (typeof ms.database !== 'string' || typeof ms.keyId !== 'string' || typeof ms.listen !== 'string')) {
+  if (
+    ms &&
+    (typeof ms.database !== 'string' || typeof ms.keyId !== 'string' || typeof ms.listen !== 'string')
+  ) {
     throw bad('managementServer incomplete');
   }
   return c as SmgrConfig;

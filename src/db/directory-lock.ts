@@ -16,7 +16,11 @@ export interface DirectoryLock {
 }
 
 export function lockDirectory(dataDir: string): DirectoryLock {
-  const lockPath = `${dataDir}.lock`;
+  return lockFile(`${dataDir}.lock`, (pid) => new SmgrError('DATABASE_LOCKED', { path: dataDir, pid }));
+}
+
+/** An O_EXCL pid file: taken over when its owner is dead, else `busy(pid)` is thrown. */
+export function lockFile(lockPath: string, busy: (pid: number | string) => Error): DirectoryLock {
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const fd = fs.openSync(lockPath, 'wx', 0o600);
@@ -27,20 +31,15 @@ export function lockDirectory(dataDir: string): DirectoryLock {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const owner = readOwner(lockPath);
-      if (owner !== undefined && owner !== process.pid && isAlive(owner)) {
-        throw new SmgrError('DATABASE_LOCKED', { path: dataDir, pid: owner });
-      }
-      if (owner === process.pid) {
-        throw new SmgrError('DATABASE_LOCKED', { path: dataDir, pid: owner });
-      }
+      if (owner !== undefined && (owner === process.pid || isAlive(owner))) throw busy(owner);
       // Stale: its owner died. Remove and try again.
       fs.rmSync(lockPath, { force: true });
     }
   }
-  throw new SmgrError('DATABASE_LOCKED', { path: dataDir, pid: readOwner(lockPath) ?? 'unknown' });
+  throw busy(readOwner(lockPath) ?? 'unknown');
 }
 
-function readOwner(lockPath: string): number | undefined {
+export function readOwner(lockPath: string): number | undefined {
   try {
     const pid = Number.parseInt(fs.readFileSync(lockPath, 'utf8').trim(), 10);
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;

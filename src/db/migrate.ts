@@ -55,7 +55,11 @@ export async function migrate(db: Database, set: MigrationSet, target = latestVe
  * Applies every pending migration inside the caller's transaction, so that
  * setup creates the schema and the group's first rows all-or-nothing.
  */
-export async function migrateInTransaction(tx: Queryable, set: MigrationSet, target = latestVersion(set)): Promise<void> {
+export async function migrateInTransaction(
+  tx: Queryable,
+  set: MigrationSet,
+  target = latestVersion(set),
+): Promise<void> {
   for (const m of set.migrations) if (m.version <= target) await applyMigration(tx, m);
 }
 

@@ -4,7 +4,10 @@ import { parseDatabaseUrl } from './database-url.js';
 import { openPGlite } from './pglite-engine.js';
 import { openPostgres } from './postgres-engine.js';
 
-export async function openDatabase(url: string, options: { allowPassword?: boolean } = {}): Promise<Database> {
+export async function openDatabase(
+  url: string,
+  options: { allowPassword?: boolean } = {},
+): Promise<Database> {
   const parsed = parseDatabaseUrl(url, options);
   if (parsed.engine === 'embedded') return openPGlite(parsed.dataDir!);
   return openPostgres(parsed.url, parsed.displayUrl);

@@ -10,7 +10,7 @@
  * COPY size on this engine (see docs/FORMAT.md, "Engines").
  */
 import fs from 'node:fs';
-import { PGlite, types, type Transaction as PGliteTx } from '@electric-sql/pglite';
+import { PGlite, type Transaction as PGliteTx, types } from '@electric-sql/pglite';
 import {
   beginStatement,
   type Database,

@@ -21,10 +21,27 @@ import {
 
 pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN', '3D000', '28P01', '28000']);
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EAI_AGAIN',
+  '3D000',
+  '28P01',
+  '28000',
+]);
 
-export async function openPostgres(url: string, displayUrl: string, options: { max?: number } = {}): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, connectionTimeoutMillis: 10_000 });
+export async function openPostgres(
+  url: string,
+  displayUrl: string,
+  options: { max?: number } = {},
+): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 10,
+    connectionTimeoutMillis: 10_000,
+  });
   pool.on('error', () => {
     // An idle client lost its connection; the next query reconnects or fails visibly.
   });
@@ -86,7 +103,11 @@ class PostgresDatabase implements Database {
   private mapConnectionError(e: unknown): unknown {
     const code = (e as { code?: string }).code;
     if (code && CONNECTION_CODES.has(code)) {
-      return new SmgrError('DATABASE_UNREACHABLE', { url: this.displayUrl, reason: reasonOf(e) }, { cause: e });
+      return new SmgrError(
+        'DATABASE_UNREACHABLE',
+        { url: this.displayUrl, reason: reasonOf(e) },
+        { cause: e },
+      );
     }
     return e;
   }

@@ -35,14 +35,14 @@ export const errorRegistry = {
     'Pass {flag} FILE with the password in FILE.',
   ),
   FILE_UNREADABLE: entry(1, 400, 'Cannot read {path}: {reason}.', 'Check the path and its permissions.'),
-  FILE_EXISTS: entry(
-    1,
-    409,
-    '{path} already exists.',
-    'Choose another path, or pass --force to replace it.',
-  ),
+  FILE_EXISTS: entry(1, 409, '{path} already exists.', 'Choose another path, or pass --force to replace it.'),
   // --- home, config, computer
-  HOME_UNUSABLE: entry(1, 500, 'The home directory {path} cannot be used: {reason}.', 'Check --home / SMGR_HOME and the permissions of that directory.'),
+  HOME_UNUSABLE: entry(
+    1,
+    500,
+    'The home directory {path} cannot be used: {reason}.',
+    'Check --home / SMGR_HOME and the permissions of that directory.',
+  ),
   NOT_INSTALLED: entry(
     1,
     409,
@@ -55,7 +55,12 @@ export const errorRegistry = {
     'This home ({home}) already has management group "{group}" installed.',
     'Use another --home, or remove {home} only if you mean to discard that installation.',
   ),
-  CONFIG_INVALID: entry(1, 500, 'The config file {path} is not valid: {reason}.', 'Restore config.json from a backup, or run setup again in a new home.'),
+  CONFIG_INVALID: entry(
+    1,
+    500,
+    'The config file {path} is not valid: {reason}.',
+    'Restore config.json from a backup, or run setup again in a new home.',
+  ),
   COMPUTER_NAME_MISMATCH: entry(
     1,
     409,
@@ -122,7 +127,7 @@ export const errorRegistry = {
     1,
     409,
     'The database {url} is not empty: it holds tables that are not a management group.',
-    'Point --database at an empty database (CREATE DATABASE ...), never at another application\'s.',
+    "Point --database at an empty database (CREATE DATABASE ...), never at another application's.",
   ),
   DATABASE_NO_GROUP: entry(
     1,
@@ -155,12 +160,66 @@ export const errorRegistry = {
     'The database has no key record {keyId}.',
     'Check that --database points at the management group this computer belongs to.',
   ),
+  KEY_BACKUP_NOT_A_KEY_BACKUP: entry(
+    1,
+    400,
+    'The file {path} is not an smgr key backup: {reason}.',
+    'Pass the file that smgr key backup wrote (docs/FORMAT.md §1).',
+  ),
+  KEY_BACKUP_WRONG_PASSPHRASE: entry(
+    1,
+    400,
+    'The passphrase does not open the key backup file {path} (or the file header was altered).',
+    'Type the passphrase given when the backup was made; a lost passphrase cannot be recovered.',
+  ),
+  KEY_BACKUP_DAMAGED: entry(
+    1,
+    400,
+    'The key backup file {path} is damaged: {reason}.',
+    'Use another copy of the key backup file, or make a new one with smgr key backup where the key still is.',
+  ),
+  KEY_BACKUP_VERSION: entry(
+    1,
+    409,
+    'The key backup file {path} has format version {found}; this smgr reads version {known}.',
+    'Restore it with the smgr version that wrote it, or a newer one.',
+  ),
+  KEY_BACKUP_NOTHING: entry(
+    1,
+    409,
+    'Secure storage {path} holds no encryption key of management group "{group}".',
+    'Back up the keys on a computer of that group that holds them (smgr status lists the keys).',
+  ),
+  KEY_BACKUP_WRITE_FAILED: entry(
+    1,
+    500,
+    'Cannot write the key backup file {path}: {reason}.',
+    'Check that its directory exists and that this user may write there.',
+  ),
+  KEY_RESTORE_CONFLICT: entry(
+    1,
+    409,
+    'Secure storage {path} already holds key {held} for the {part} part, not key {keyId} of the file.',
+    'Pass --force to replace it (the old key is kept beside it, dated).',
+  ),
   // --- management group
   NOT_REGISTERED: entry(
     1,
     409,
     'Computer "{computer}" is not registered in management group "{group}".',
     'Run smgr setup management-server --existing-database on this computer.',
+  ),
+  SERVER_NAME_IN_USE: entry(
+    1,
+    409,
+    'Management server "{computer}" is still alive (last heartbeat {heartbeat}): another live server uses this name.',
+    'Stop that server first; if it is truly gone, wait 60 seconds or pass --force.',
+  ),
+  EMBEDDED_SINGLE_SERVER: entry(
+    1,
+    409,
+    'This embedded group holds one management server ("{computer}"), and this computer is "{given}".',
+    'Recover under the same name (--computer-name {computer}), or move the group to a PostgreSQL server first.',
   ),
   SERVER_RUNNING: entry(
     1,
@@ -181,14 +240,34 @@ export const errorRegistry = {
     'Choose another address with --listen HOST:PORT, or stop what uses that port.',
   ),
   // --- HTTP API
-  UNAUTHORIZED: entry(1, 401, 'Missing or invalid credentials.', 'Sign in with POST /api/v1/sessions and send Authorization: Bearer <token>.'),
+  UNAUTHORIZED: entry(
+    1,
+    401,
+    'Missing or invalid credentials.',
+    'Sign in with POST /api/v1/sessions and send Authorization: Bearer <token>.',
+  ),
   NOT_FOUND: entry(1, 404, 'No {kind} with id {id}.', 'Check the id; list them with GET {path}.'),
   ROUTE_NOT_FOUND: entry(1, 404, 'No route {method} {path}.', 'See /api/v1/openapi.json for the routes.'),
-  VALIDATION: entry(1, 400, 'The request is not valid: {detail}.', 'See /api/v1/openapi.json for the request schema.'),
+  VALIDATION: entry(
+    1,
+    400,
+    'The request is not valid: {detail}.',
+    'See /api/v1/openapi.json for the request schema.',
+  ),
   CONFLICT: entry(1, 409, '{detail}.', 'Choose another name.'),
   BODY_TOO_LARGE: entry(1, 413, 'The request body is larger than {limit} bytes.', 'Send a smaller body.'),
-  MALFORMED_JSON: entry(1, 400, 'The request body is not valid JSON.', 'Send a JSON body with Content-Type: application/json.'),
-  UNSUPPORTED_MEDIA_TYPE: entry(1, 415, 'The request body must be JSON.', 'Send Content-Type: application/json.'),
+  MALFORMED_JSON: entry(
+    1,
+    400,
+    'The request body is not valid JSON.',
+    'Send a JSON body with Content-Type: application/json.',
+  ),
+  UNSUPPORTED_MEDIA_TYPE: entry(
+    1,
+    415,
+    'The request body must be JSON.',
+    'Send Content-Type: application/json.',
+  ),
   SECRET_UNREADABLE: entry(
     1,
     500,

@@ -51,5 +51,8 @@ export function unwrapDek(kek: Buffer, keyId: string, wrapped: Buffer): Buffer {
   const decipher = createDecipheriv('aes-256-gcm', kek, wrapped.subarray(1, 1 + NONCE));
   decipher.setAAD(Buffer.from(`smgr dek v1\0${keyId}`));
   decipher.setAuthTag(wrapped.subarray(wrapped.length - TAG));
-  return Buffer.concat([decipher.update(wrapped.subarray(1 + NONCE, wrapped.length - TAG)), decipher.final()]);
+  return Buffer.concat([
+    decipher.update(wrapped.subarray(1 + NONCE, wrapped.length - TAG)),
+    decipher.final(),
+  ]);
 }

@@ -37,7 +37,12 @@ const fromRow = (r: KeyRecordRow): KeyRecord => ({
 });
 
 /** Creates the record of a new KEK: a fresh DEK wrapped by it, and its verifier. */
-export async function insertKeyRecord(db: Queryable, keyId: string, part: KeyPart, kek: Buffer): Promise<void> {
+export async function insertKeyRecord(
+  db: Queryable,
+  keyId: string,
+  part: KeyPart,
+  kek: Buffer,
+): Promise<void> {
   await db.query('INSERT INTO key_records (key_id, part, verifier, wrapped_dek) VALUES ($1, $2, $3, $4)', [
     keyId,
     part,

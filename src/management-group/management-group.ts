@@ -26,7 +26,9 @@ export async function findManagementGroup(db: Queryable): Promise<ManagementGrou
   return { id: row.id, name: row.name, createdAt: row.created_at, keyId: row.key_id ?? '' };
 }
 
-export async function requireManagementGroup(db: Queryable & { displayUrl?: string }): Promise<ManagementGroup> {
+export async function requireManagementGroup(
+  db: Queryable & { displayUrl?: string },
+): Promise<ManagementGroup> {
   const group = await findManagementGroup(db);
   if (!group) throw new SmgrError('DATABASE_NO_GROUP', { url: db.displayUrl ?? 'database' });
   return group;

@@ -46,12 +46,28 @@ const fromRow = (r: RegistrationRow): Registration => ({
   alive: r.alive,
 });
 
-export async function registerComputer(db: Queryable, computerName: string, part: Part, role: Role): Promise<void> {
-  await db.query('INSERT INTO computers (computer_name, part, role) VALUES ($1, $2, $3)', [computerName, part, role]);
+export async function registerComputer(
+  db: Queryable,
+  computerName: string,
+  part: Part,
+  role: Role,
+): Promise<void> {
+  await db.query('INSERT INTO computers (computer_name, part, role) VALUES ($1, $2, $3)', [
+    computerName,
+    part,
+    role,
+  ]);
 }
 
-export async function getRegistration(db: Queryable, computerName: string, part: Part): Promise<Registration | undefined> {
-  const r = await db.query<RegistrationRow>(`${SELECT} WHERE computer_name = $1 AND part = $2`, [computerName, part]);
+export async function getRegistration(
+  db: Queryable,
+  computerName: string,
+  part: Part,
+): Promise<Registration | undefined> {
+  const r = await db.query<RegistrationRow>(`${SELECT} WHERE computer_name = $1 AND part = $2`, [
+    computerName,
+    part,
+  ]);
   return r.rows[0] ? fromRow(r.rows[0]) : undefined;
 }
 
@@ -61,12 +77,15 @@ export async function listRegistrations(db: Queryable): Promise<Registration[]> 
 }
 
 export async function heartbeat(db: Queryable, computerName: string, part: Part): Promise<void> {
-  await db.query('UPDATE computers SET last_heartbeat = now(), stopped_at = NULL WHERE computer_name = $1 AND part = $2', [
-    computerName,
-    part,
-  ]);
+  await db.query(
+    'UPDATE computers SET last_heartbeat = now(), stopped_at = NULL WHERE computer_name = $1 AND part = $2',
+    [computerName, part],
+  );
 }
 
 export async function recordCleanStop(db: Queryable, computerName: string, part: Part): Promise<void> {
-  await db.query('UPDATE computers SET stopped_at = now() WHERE computer_name = $1 AND part = $2', [computerName, part]);
+  await db.query('UPDATE computers SET stopped_at = now() WHERE computer_name = $1 AND part = $2', [
+    computerName,
+    part,
+  ]);
 }

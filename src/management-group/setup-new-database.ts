@@ -15,6 +15,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import { DEFAULT_LISTEN, readConfig, type SmgrConfig, writeConfig } from '../computer/config-file.js';
 import { defaultDatabaseUrl, type HomePaths } from '../computer/home.js';
 import type { Database } from '../db/database.js';
@@ -56,11 +57,16 @@ export async function setupNewDatabase(o: SetupNewOptions): Promise<SetupResult>
   validateUsername(o.adminUser);
   validatePassword(o.adminPassword);
   const existing = readConfig(o.home);
-  if (existing) throw new SmgrError('ALREADY_INSTALLED', { home: o.home.root, group: existing.managementGroup.name });
+  if (existing)
+    throw new SmgrError('ALREADY_INSTALLED', { home: o.home.root, group: existing.managementGroup.name });
   const url = o.databaseUrl ?? defaultDatabaseUrl(o.home);
   const parsed = parseDatabaseUrl(url);
-  const storage = SecureStorage.open(o.home.secureStorage, { create: true });
-  const createdDir = parsed.dataDir && !fs.existsSync(parsed.dataDir) ? parsed.dataDir : undefined;
+  // Checks permissions of an existing store; creates nothing until the checks pass.
+  const storage = SecureStorage.open(o.home.secureStorage);
+  const createdDirs = [
+    firstMissingAncestor(o.home.secureStorage),
+    parsed.dataDir && firstMissingAncestor(parsed.dataDir),
+  ];
 
   let db: Database | undefined;
   const keyId = newKeyId('mg');
@@ -95,7 +101,7 @@ export async function setupNewDatabase(o: SetupNewOptions): Promise<SetupResult>
     await db?.close().catch(() => {});
     db = undefined;
     if (keyWritten) storage.retireKeyFile(keyId);
-    if (createdDir) fs.rmSync(createdDir, { recursive: true, force: true });
+    for (const dir of createdDirs) if (dir) fs.rmSync(dir, { recursive: true, force: true });
     throw e;
   } finally {
     await db?.close();
@@ -116,6 +122,13 @@ export async function setupNewDatabase(o: SetupNewOptions): Promise<SetupResult>
     keyId,
     configPath: o.home.config,
   };
+}
+
+/** The top-most directory on the way to `p` that does not exist yet (what setup would create). */
+function firstMissingAncestor(p: string): string | undefined {
+  let missing: string | undefined;
+  for (let dir = p; !fs.existsSync(dir); dir = path.dirname(dir)) missing = dir;
+  return missing;
 }
 
 async function refuseNonEmpty(db: Database): Promise<void> {

@@ -13,7 +13,9 @@ export function validateGroupName(name: string): void {
 
 export function validateUsername(name: string): void {
   if (!/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/.test(name)) {
-    throw new SmgrError('USAGE', { detail: 'The user name must be 1-64 letters, digits, dots, hyphens, @ or underscores' });
+    throw new SmgrError('USAGE', {
+      detail: 'The user name must be 1-64 letters, digits, dots, hyphens, @ or underscores',
+    });
   }
 }
 

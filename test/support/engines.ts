@@ -13,7 +13,8 @@ import type { Database } from '../../src/db/database.js';
 import { withDatabaseName } from '../../src/db/database-url.js';
 import { openDatabase } from '../../src/db/open-database.js';
 
-export const POSTGRES_URL = process.env.SMGR_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const POSTGRES_URL =
+  process.env.SMGR_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export interface EngineFixture {
   name: 'embedded' | 'server';

@@ -1,0 +1,160 @@
+/** The data-layer suite, run on both engines (embedded PGlite and the PostgreSQL server). */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { ENGINES } from '../../test/support/engines.js';
+import { isSmgrError } from '../errors/smgr-error.js';
+import type { Database } from './database.js';
+import { isEmptyDatabase, latestVersion, migrate, schemaVersion } from './migrate.js';
+import { serviceManagerMigrations } from './migrations/service-manager.js';
+
+async function* chunks(...parts: string[]): AsyncIterable<Uint8Array> {
+  for (const p of parts) yield Buffer.from(p);
+}
+
+async function collect(it: AsyncIterable<Uint8Array>): Promise<string> {
+  const out: Buffer[] = [];
+  for await (const c of it) out.push(Buffer.from(c));
+  return Buffer.concat(out).toString('utf8');
+}
+
+for (const makeFixture of ENGINES) {
+  const fx = makeFixture();
+  describe(`database (${fx.name})`, () => {
+    let db: Database;
+    before(async () => {
+      db = await fx.open(await fx.newDatabaseUrl());
+      await db.query('CREATE TABLE t (id int PRIMARY KEY, name text, data bytea, n bigint)');
+    });
+    after(async () => {
+      await db.close();
+      await fx.cleanup();
+    });
+
+    test('reports its engine and a server version', async () => {
+      assert.equal(db.engine, fx.name);
+      assert.match(await db.serverVersion(), /^\d+/);
+    });
+
+    test('parameters are values, never SQL', async () => {
+      const evil = "x'); DROP TABLE t; --";
+      await db.query('INSERT INTO t (id, name) VALUES ($1, $2)', [1, evil]);
+      const r = await db.query<{ name: string }>('SELECT name FROM t WHERE id = $1', [1]);
+      assert.equal(r.rows[0]?.name, evil);
+      await db.query('DELETE FROM t');
+    });
+
+    test('bytea comes back as Buffer and int8 as number on both engines', async () => {
+      await db.query('INSERT INTO t (id, data, n) VALUES ($1, $2, $3)', [
+        2,
+        Buffer.from([0, 1, 255]),
+        9_007_199_254,
+      ]);
+      const r = await db.query<{ data: Buffer; n: number }>('SELECT data, n FROM t WHERE id = 2');
+      assert.ok(Buffer.isBuffer(r.rows[0]?.data));
+      assert.deepEqual([...r.rows[0]!.data], [0, 1, 255]);
+      assert.equal(r.rows[0]?.n, 9_007_199_254);
+      await db.query('DELETE FROM t');
+    });
+
+    test('a transaction that throws leaves nothing behind', async () => {
+      await assert.rejects(
+        db.transaction(async (tx) => {
+          await tx.query('INSERT INTO t (id, name) VALUES (10, $1)', ['gone']);
+          throw new Error('boom');
+        }),
+        /boom/,
+      );
+      const r = await db.query('SELECT * FROM t WHERE id = 10');
+      assert.equal(r.rowCount, 0);
+    });
+
+    test('a transaction commits all its statements', async () => {
+      await db.transaction(async (tx) => {
+        await tx.query("INSERT INTO t (id, name) VALUES (20, 'a')");
+        await tx.query("INSERT INTO t (id, name) VALUES (21, 'b')");
+      });
+      const r = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM t WHERE id IN (20, 21)');
+      assert.equal(r.rows[0]?.n, 2);
+      await db.query('DELETE FROM t');
+    });
+
+    test('COPY streams rows out and in (text format), round trip exact', async () => {
+      await db.query(
+        "INSERT INTO t (id, name, data, n) VALUES (1, 'tab\there', '\\x00ff', 5), (2, NULL, NULL, NULL)",
+      );
+      const dump = await db.transaction((tx) =>
+        collect(tx.copyOut('(SELECT id, name, data, n FROM t ORDER BY id)')),
+      );
+      assert.equal(dump, '1\ttab\\there\t\\\\x00ff\t5\n2\t\\N\t\\N\t\\N\n');
+      await db.query('CREATE TABLE t2 (LIKE t)');
+      const loaded = await db.transaction((tx) =>
+        tx.copyIn('t2 (id, name, data, n)', chunks(dump.slice(0, 7), dump.slice(7))),
+      );
+      assert.equal(loaded, 2);
+      const back = await db.transaction((tx) =>
+        collect(tx.copyOut('(SELECT id, name, data, n FROM t2 ORDER BY id)')),
+      );
+      assert.equal(back, dump);
+      await db.query('DROP TABLE t2');
+      await db.query('DELETE FROM t');
+    });
+
+    test('a failed COPY IN rolls the transaction back', async () => {
+      await assert.rejects(
+        db.transaction(async (tx) => {
+          await tx.query("INSERT INTO t (id, name) VALUES (30, 'x')");
+          await tx.copyIn('t (id, name)', chunks('31\tok\nnot-a-number\tbad\n'));
+        }),
+      );
+      const r = await db.query('SELECT * FROM t WHERE id IN (30, 31)');
+      assert.equal(r.rowCount, 0);
+    });
+
+    test('repeatable read sees one snapshot', async () => {
+      await db.query("INSERT INTO t (id, name) VALUES (40, 'before')");
+      const seen = await db.transaction(
+        async (tx) => {
+          const first = await tx.query('SELECT count(*)::int AS n FROM t');
+          if (fx.name === 'server') await db.query("INSERT INTO t (id, name) VALUES (41, 'during')");
+          const second = await tx.query('SELECT count(*)::int AS n FROM t');
+          return [first.rows[0]?.n, second.rows[0]?.n];
+        },
+        { isolation: 'repeatable read' },
+      );
+      assert.equal(seen[0], seen[1]);
+      await db.query('DELETE FROM t');
+    });
+  });
+
+  describe(`migrations (${fx.name})`, () => {
+    after(() => fx.cleanup());
+
+    test('apply to an empty database, record the version, and are idempotent', async () => {
+      const db = await fx.open(await fx.newDatabaseUrl());
+      try {
+        assert.equal(await isEmptyDatabase(db), true);
+        assert.equal(await schemaVersion(db), 0);
+        assert.equal(await migrate(db, serviceManagerMigrations), latestVersion(serviceManagerMigrations));
+        assert.equal(await migrate(db, serviceManagerMigrations), latestVersion(serviceManagerMigrations));
+        assert.equal(await isEmptyDatabase(db), false);
+      } finally {
+        await db.close();
+      }
+    });
+
+    test('a database newer than this smgr is refused, unchanged', async () => {
+      const db = await fx.open(await fx.newDatabaseUrl());
+      try {
+        await migrate(db, serviceManagerMigrations);
+        await db.query("INSERT INTO smgr_schema (version, name) VALUES (999, 'future')");
+        await assert.rejects(
+          migrate(db, serviceManagerMigrations),
+          (e) => isSmgrError(e) && e.code === 'SCHEMA_TOO_NEW',
+        );
+        assert.equal(await schemaVersion(db), 999);
+      } finally {
+        await db.close();
+      }
+    });
+  });
+}

@@ -1,0 +1,112 @@
+/**
+ * Setup with "use an existing database" (ARCHITECTURE §5, step 3): recovery
+ * of a management server under the same computer name, or a new secondary.
+ *
+ * Every check runs before anything is written, so a refusal changes nothing:
+ *  - this home has nothing installed;
+ *  - the database holds a management group (an embedded directory that does
+ *    not exist is never created here);
+ *  - the group's KEK is in secure storage and verifies (restore the key
+ *    BEFORE setup — invariant 2);
+ *  - a registration under this name is not alive (unless --force);
+ *  - an embedded group holds one management server.
+ * Then, in one transaction: pending migrations, the registration (new
+ * secondary) or an audit row (rebind); then config.json. A crash before the
+ * config is written leaves a registration that a rerun rebinds to.
+ */
+import fs from 'node:fs';
+import { DEFAULT_LISTEN, readConfig, writeConfig } from '../computer/config-file.js';
+import type { HomePaths } from '../computer/home.js';
+import type { Database } from '../db/database.js';
+import { parseDatabaseUrl } from '../db/database-url.js';
+import { migrateInTransaction } from '../db/migrate.js';
+import { serviceManagerMigrations } from '../db/migrations/service-manager.js';
+import { openDatabase } from '../db/open-database.js';
+import { SmgrError } from '../errors/smgr-error.js';
+import { unlockKey } from '../keys/unlock-key.js';
+import { SecureStorage } from '../secure-storage/secure-storage.js';
+import { audit } from './audit.js';
+import { requireManagementGroup } from './management-group.js';
+import { getRegistration, listRegistrations, registerComputer } from './registration.js';
+import type { SetupResult } from './setup-new-database.js';
+
+export interface SetupExistingOptions {
+  home: HomePaths;
+  computerName: string;
+  databaseUrl: string;
+  listen?: string;
+  force?: boolean;
+}
+
+export async function setupExistingDatabase(
+  o: SetupExistingOptions,
+): Promise<SetupResult & { rebound: boolean }> {
+  const existing = readConfig(o.home);
+  if (existing)
+    throw new SmgrError('ALREADY_INSTALLED', { home: o.home.root, group: existing.managementGroup.name });
+  const parsed = parseDatabaseUrl(o.databaseUrl);
+  if (parsed.dataDir && !fs.existsSync(parsed.dataDir)) {
+    throw new SmgrError('DATABASE_NO_GROUP', { url: parsed.displayUrl });
+  }
+  const storage = SecureStorage.open(o.home.secureStorage);
+  const db = await openDatabase(o.databaseUrl);
+  try {
+    const plan = await check(db, storage, o);
+    await db.transaction(async (tx) => {
+      await migrateInTransaction(tx, serviceManagerMigrations);
+      if (plan.rebound) {
+        await audit(tx, `setup@${o.computerName}`, 'management-server.rebound', o.computerName, {
+          forced: !!o.force,
+        });
+      } else {
+        await registerComputer(tx, o.computerName, 'management-server', 'secondary');
+        await audit(tx, `setup@${o.computerName}`, 'management-server.registered', o.computerName, {});
+      }
+    });
+    writeConfig(o.home, {
+      format: 1,
+      computerName: o.computerName,
+      managementGroup: { id: plan.group.id, name: plan.group.name },
+      managementServer: { database: parsed.url, keyId: plan.group.keyId, listen: o.listen ?? DEFAULT_LISTEN },
+    });
+    return {
+      managementGroup: { id: plan.group.id, name: plan.group.name },
+      computerName: o.computerName,
+      role: plan.role,
+      database: parsed.displayUrl,
+      keyId: plan.group.keyId,
+      configPath: o.home.config,
+      rebound: plan.rebound,
+    };
+  } finally {
+    await db.close();
+  }
+}
+
+/** Every refusal, read-only. */
+async function check(db: Database, storage: SecureStorage, o: SetupExistingOptions) {
+  const group = await requireManagementGroup(db);
+  await unlockKey(db, storage, group.keyId, group.name);
+  const reg = await getRegistration(db, o.computerName, 'management-server');
+  if (reg?.alive && !o.force) {
+    throw new SmgrError('SERVER_NAME_IN_USE', {
+      computer: o.computerName,
+      heartbeat: reg.lastHeartbeat?.toISOString() ?? 'unknown',
+    });
+  }
+  if (!reg && db.engine === 'embedded') {
+    const others = (await listRegistrations(db)).filter((r) => r.part === 'management-server');
+    if (others.length > 0) {
+      throw new SmgrError('EMBEDDED_SINGLE_SERVER', {
+        computer: others[0]!.computerName,
+        given: o.computerName,
+      });
+    }
+  }
+  const role: 'workflow' | 'secondary' = reg
+    ? reg.role === 'workflow'
+      ? 'workflow'
+      : 'secondary'
+    : 'secondary';
+  return { group, rebound: reg !== undefined, role };
+}

@@ -1,0 +1,84 @@
+/**
+ * The local admin channel (ARCHITECTURE §2): while `smgr serve` runs, CLI
+ * commands that need the database ask the server through a Unix socket in the
+ * home (mode 0600, in a 0700 home: file permissions are the authentication).
+ * Requests are `POST /<operation>` with a JSON body; answers are
+ * `{ok: true, result}` or `{ok: false, error: {code, message, remedy}}` so an
+ * SmgrError raised in the server reaches the CLI whole.
+ *
+ * Crash: a kill -9 leaves the socket file; clients treat a refused connection
+ * as "no server" and the next server removes the stale file.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import { isSmgrError, SmgrError } from '../errors/smgr-error.js';
+
+export type AdminHandler = (body: unknown) => Promise<unknown>;
+
+export interface AdminChannel {
+  close(): Promise<void>;
+}
+
+const MAX_BODY = 64 * 1024;
+
+export async function startAdminChannel(
+  socketPath: string,
+  handlers: Record<string, AdminHandler>,
+): Promise<AdminChannel> {
+  fs.rmSync(socketPath, { force: true });
+  const server = http.createServer((req, res) => {
+    void handle(req, res, handlers);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socketPath, () => resolve());
+  });
+  fs.chmodSync(socketPath, 0o600);
+  return {
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+        fs.rmSync(socketPath, { force: true });
+      }),
+  };
+}
+
+async function handle(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  handlers: Record<string, AdminHandler>,
+) {
+  const send = (status: number, payload: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(payload));
+  };
+  try {
+    const op = (req.url ?? '/').slice(1);
+    const handler = Object.hasOwn(handlers, op) ? handlers[op] : undefined;
+    if (req.method !== 'POST' || !handler) {
+      send(404, {
+        ok: false,
+        error: new SmgrError('ROUTE_NOT_FOUND', { method: req.method ?? '', path: op }).toJSON(),
+      });
+      return;
+    }
+    const body = await readBody(req);
+    send(200, { ok: true, result: await handler(body) });
+  } catch (e) {
+    const err = isSmgrError(e) ? e : new SmgrError('INTERNAL');
+    send(200, { ok: false, error: err.toJSON() });
+  }
+}
+
+async function readBody(req: http.IncomingMessage): Promise<unknown> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new SmgrError('BODY_TOO_LARGE', { limit: MAX_BODY });
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  return text ? JSON.parse(text) : {};
+}

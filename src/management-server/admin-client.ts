@@ -1,0 +1,56 @@
+/**
+ * The CLI side of the admin channel: calls an operation of the server that
+ * runs from this home, or answers `undefined` when none runs (no socket, or a
+ * stale one), so the caller opens the database itself.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import type { HomePaths } from '../computer/home.js';
+import type { ErrorCode } from '../errors/error-registry.js';
+import { SmgrError } from '../errors/smgr-error.js';
+
+const NO_SERVER = new Set(['ENOENT', 'ECONNREFUSED']);
+
+export async function callAdmin<T>(home: HomePaths, op: string, body: unknown = {}): Promise<T | undefined> {
+  if (!fs.existsSync(home.adminSocket)) return undefined;
+  let answer: { ok: boolean; result?: T; error?: { error: ErrorCode; message: string } };
+  try {
+    answer = JSON.parse(await post(home.adminSocket, op, JSON.stringify(body)));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code && NO_SERVER.has(code)) return undefined;
+    throw new SmgrError('ADMIN_CHANNEL_FAILED', { path: home.adminSocket, reason: (e as Error).message });
+  }
+  if (answer.ok) return answer.result as T;
+  throw remoteError(answer.error);
+}
+
+/** Rebuilds the server's SmgrError so the CLI prints the same cause and remedy. */
+function remoteError(e: { error: ErrorCode; message: string; remedy?: string } | undefined): SmgrError {
+  const err = new SmgrError(e?.error ?? 'INTERNAL');
+  Object.assign(err, { message: e?.message ?? err.message, remedy: e?.remedy ?? err.remedy });
+  return err;
+}
+
+function post(socketPath: string, op: string, body: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        socketPath,
+        path: `/${op}`,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        timeout: 120_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
