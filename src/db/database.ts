@@ -18,6 +18,8 @@ export interface QueryResult<R extends Row = Row> {
 
 export interface Queryable {
   query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  /** Runs a script of several statements without parameters (migrations only). */
+  exec(sql: string): Promise<void>;
 }
 
 export type IsolationLevel = 'read committed' | 'repeatable read' | 'serializable';

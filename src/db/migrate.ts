@@ -69,7 +69,7 @@ async function applyMigration(tx: Queryable, m: Migration): Promise<void> {
   await tx.query(CREATE_SCHEMA_TABLE);
   const done = await tx.query('SELECT 1 FROM smgr_schema WHERE version = $1', [m.version]);
   if (done.rowCount > 0) return;
-  await tx.query(m.sql);
+  await tx.exec(m.sql);
   await tx.query('INSERT INTO smgr_schema (version, name) VALUES ($1, $2)', [m.version, m.name]);
 }
 

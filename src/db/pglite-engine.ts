@@ -53,6 +53,10 @@ class PGliteDatabase implements Database {
     return toResult<R>(await this.pg.query<R>(sql, params as unknown[]));
   }
 
+  async exec(sql: string): Promise<void> {
+    await this.pg.exec(sql);
+  }
+
   async transaction<T>(fn: (tx: Transaction) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     return this.pg.transaction(async (tx) => {
       const begin = beginStatement(options);
@@ -82,6 +86,10 @@ class PGliteTransaction implements Transaction {
 
   async query<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
     return toResult<R>(await this.tx.query<R>(sql, params as unknown[]));
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.tx.exec(sql);
   }
 
   async *copyOut(source: string): AsyncIterable<Uint8Array> {

@@ -66,6 +66,14 @@ class PostgresDatabase implements Database {
     }
   }
 
+  async exec(sql: string): Promise<void> {
+    try {
+      await this.pool.query(sql);
+    } catch (e) {
+      throw this.mapConnectionError(e);
+    }
+  }
+
   async transaction<T>(fn: (tx: Transaction) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     let client: pg.PoolClient;
     try {
@@ -119,6 +127,10 @@ class PostgresTransaction implements Transaction {
   async query<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
     const r = await this.client.query<R>(sql, params as unknown[]);
     return { rows: r.rows, rowCount: r.rowCount ?? r.rows.length };
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.client.query(sql);
   }
 
   async *copyOut(source: string): AsyncIterable<Uint8Array> {
