@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
  * one-line remedy), 2 bad usage.
  */
 import { Command, CommanderError } from 'commander';
+import { registerDoctor } from './commands/doctor.js';
 import { registerServe } from './commands/serve.js';
 import { registerSetup } from './commands/setup.js';
 import { registerStart } from './commands/start.js';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerSetup(program);
   registerServe(program);
   registerStatus(program);
+  registerDoctor(program);
   return program;
 }
 
@@ -47,7 +49,8 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv).then(
   (code) => {
-    process.exitCode = code;
+    // A command may have set a failing exit code itself (doctor); keep it.
+    if (code !== 0 || process.exitCode === undefined) process.exitCode = code;
   },
   (e) => {
     process.exitCode = reportError(e, false);

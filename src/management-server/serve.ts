@@ -25,6 +25,7 @@ import {
   recordCleanStop,
 } from '../management-group/registration.js';
 import { collectStatus } from '../management-group/status.js';
+import { runDoctor } from '../recovery/doctor.js';
 import { type AdminChannel, startAdminChannel } from './admin-channel.js';
 import { buildApp } from './build-app.js';
 
@@ -55,6 +56,7 @@ export async function startManagementServer(o: ServeOptions): Promise<RunningSer
     const address = await listen(app, o.listen ?? inst.config.managementServer!.listen);
     const admin = await startAdminChannel(o.home.adminSocket, {
       status: async () => collectStatus(inst.db, inst.config, inst.storage),
+      doctor: async () => runDoctor(inst.db, inst.config, inst.storage),
     });
     cleanups.push(() => admin.close());
     const beat = await startHeartbeat(inst, o.logger);
