@@ -115,6 +115,13 @@ export class SecureStorage {
     return retired;
   }
 
+  /** Undoes retireKey(): moves a retired key file back (a caller rolling back; the key file must be gone). */
+  unretireKey(keyId: string, retiredFile: string): void {
+    const target = path.join(this.dir, `${keyId}.key`);
+    if (fs.existsSync(target)) throw new Error(`cannot move ${retiredFile} back: ${target} exists`);
+    fs.renameSync(retiredFile, target);
+  }
+
   private readKeyFile(file: string): StoredKey {
     const damaged = (reason: string) => new SmgrError('SECURE_STORAGE_CORRUPT', { path: file, reason });
     let data: Record<string, unknown>;

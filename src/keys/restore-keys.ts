@@ -1,0 +1,128 @@
+/**
+ * `smgr key restore`, the domain side: put the keys of a decoded key backup
+ * file (docs/FORMAT.md §1) into this computer's secure storage.
+ *
+ * Rules:
+ *  - a key already held with the same id and the same bytes is left as is
+ *    ("unchanged");
+ *  - a different key held for the same part (another key id, other bytes, or
+ *    another management group's key of that part) is a conflict: refused,
+ *    changing nothing, unless forced; forced, the held key file is moved aside
+ *    with a dated name (never deleted) and the file's key written;
+ *  - everything is checked before anything is written, and a failure half-way
+ *    is undone (written keys removed, moved files moved back), so secure
+ *    storage is as before (ARCHITECTURE §3, invariant 3).
+ */
+import fs from 'node:fs';
+import { SmgrError } from '../errors/smgr-error.js';
+import type { SecureStorage, StoredKey } from '../secure-storage/secure-storage.js';
+import { type BackedUpKey, type KeyBackupContent, keyBackupContentProblem } from './key-backup-file.js';
+
+export interface RestoreKeysResult {
+  /** Key ids written to secure storage. */
+  restored: string[];
+  /** Key ids already held with the same bytes. */
+  unchanged: string[];
+  /** Key files moved aside (dated) to make room for the restored keys. */
+  replacedFiles: string[];
+  /** From the file, for the caller to show. */
+  managementGroup: { id: string; name: string };
+  computerName: string;
+}
+
+type Step = { kind: 'retired'; keyId: string; file: string } | { kind: 'written'; keyId: string };
+
+export function restoreKeys(o: {
+  storage: SecureStorage;
+  content: KeyBackupContent;
+  force?: boolean;
+}): RestoreKeysResult {
+  const { storage, content } = o;
+  const problem = keyBackupContentProblem(content);
+  if (problem) throw new Error(`cannot restore keys from invalid content: ${problem}`);
+
+  // Plan: nothing is written before every key has been compared with what is held.
+  const held = storage.listKeys();
+  const unchanged: string[] = [];
+  const toWrite: BackedUpKey[] = [];
+  const toRetire = new Set<string>();
+  for (const key of content.keys) {
+    const same = held.find((h) => h.keyId === key.keyId);
+    if (same?.kek.equals(key.kek)) {
+      unchanged.push(key.keyId);
+      continue;
+    }
+    const clashing = held.filter((h) => h.keyId === key.keyId || h.part === key.part);
+    const first = clashing[0];
+    if (first && !o.force) {
+      throw new SmgrError('KEY_RESTORE_CONFLICT', {
+        path: storage.dir,
+        held: first.keyId,
+        part: key.part,
+        keyId: key.keyId,
+      });
+    }
+    for (const h of clashing) toRetire.add(h.keyId);
+    toWrite.push(key);
+  }
+
+  // Apply, keeping an undo log.
+  const storeExisted = fs.existsSync(storage.dir);
+  const steps: Step[] = [];
+  const replacedFiles: string[] = [];
+  try {
+    for (const keyId of toRetire) {
+      const file = storage.retireKey(keyId);
+      if (file) {
+        steps.push({ kind: 'retired', keyId, file });
+        replacedFiles.push(file);
+      }
+    }
+    for (const key of toWrite) {
+      // Logged before the write: the file did not exist (absent or just retired),
+      // so removing it on undo is right even if putKey failed after writing it.
+      steps.push({ kind: 'written', keyId: key.keyId });
+      storage.putKey(toStoredKey(key, content));
+    }
+  } catch (e) {
+    undo(storage, steps, storeExisted);
+    throw e;
+  }
+  return {
+    restored: toWrite.map((k) => k.keyId),
+    unchanged,
+    replacedFiles,
+    managementGroup: { id: content.managementGroup.id, name: content.managementGroup.name },
+    computerName: content.computerName,
+  };
+}
+
+function toStoredKey(key: BackedUpKey, content: KeyBackupContent): StoredKey {
+  return {
+    keyId: key.keyId,
+    part: key.part,
+    managementGroupId: content.managementGroup.id,
+    managementGroupName: content.managementGroup.name,
+    kek: key.kek,
+    createdAt: key.createdAt,
+  };
+}
+
+/** Best effort, in reverse order; the caller rethrows the original error. */
+function undo(storage: SecureStorage, steps: Step[], storeExisted: boolean): void {
+  for (const step of steps.reverse()) {
+    try {
+      if (step.kind === 'written') storage.retireKeyFile(step.keyId);
+      else storage.unretireKey(step.keyId, step.file);
+    } catch {
+      // keep undoing the other steps
+    }
+  }
+  if (!storeExisted) {
+    try {
+      fs.rmdirSync(storage.dir); // only if still empty
+    } catch {
+      // not empty or already gone: leave it
+    }
+  }
+}
