@@ -1,0 +1,126 @@
+/**
+ * Configuration items (computers, users, services) in the ServiceManager
+ * database. Parameterised SQL only. (class, name) is unique: a duplicate on
+ * insert or rename is CONFLICT naming the class and name. updateConfigItem
+ * reads the row FOR UPDATE, so call it inside a transaction. Lists are
+ * keyset-paginated by id.
+ */
+import type { Queryable } from '../db/database.js';
+import { SmgrError } from '../errors/smgr-error.js';
+import type { Properties } from './json-properties.js';
+import { isUniqueViolation } from './pg-errors.js';
+
+export const CONFIG_ITEM_CLASSES = ['computer', 'user', 'service'] as const;
+export type ConfigItemClass = (typeof CONFIG_ITEM_CLASSES)[number];
+
+export interface ConfigItem {
+  id: number;
+  class: ConfigItemClass;
+  name: string;
+  properties: Properties;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NewConfigItem {
+  class: ConfigItemClass;
+  name: string;
+  properties?: Properties;
+}
+
+export interface ConfigItemChanges {
+  name?: string;
+  properties?: Properties;
+}
+
+interface ConfigItemRow extends Record<string, unknown> {
+  id: number;
+  class: ConfigItemClass;
+  name: string;
+  properties: Properties;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLUMNS = 'id, class, name, properties, created_at, updated_at';
+
+const fromRow = (r: ConfigItemRow): ConfigItem => ({
+  id: r.id,
+  class: r.class,
+  name: r.name,
+  properties: r.properties,
+  createdAt: r.created_at.toISOString(),
+  updatedAt: r.updated_at.toISOString(),
+});
+
+function duplicate(e: unknown, cls: string, name: string): unknown {
+  return isUniqueViolation(e)
+    ? new SmgrError(
+        'CONFLICT',
+        { detail: `A ${cls} configuration item named "${name}" already exists` },
+        { cause: e },
+      )
+    : e;
+}
+
+export async function insertConfigItem(db: Queryable, item: NewConfigItem): Promise<ConfigItem> {
+  try {
+    const r = await db.query<ConfigItemRow>(
+      `INSERT INTO config_items (class, name, properties) VALUES ($1, $2, $3::jsonb) RETURNING ${COLUMNS}`,
+      [item.class, item.name, JSON.stringify(item.properties ?? {})],
+    );
+    return fromRow(r.rows[0]!);
+  } catch (e) {
+    throw duplicate(e, item.class, item.name);
+  }
+}
+
+export async function getConfigItem(db: Queryable, id: number): Promise<ConfigItem | undefined> {
+  const r = await db.query<ConfigItemRow>(`SELECT ${COLUMNS} FROM config_items WHERE id = $1`, [id]);
+  return r.rows[0] ? fromRow(r.rows[0]) : undefined;
+}
+
+export async function updateConfigItem(
+  tx: Queryable,
+  id: number,
+  changes: ConfigItemChanges,
+): Promise<ConfigItem | undefined> {
+  const current = await tx.query<ConfigItemRow>(
+    `SELECT ${COLUMNS} FROM config_items WHERE id = $1 FOR UPDATE`,
+    [id],
+  );
+  const row = current.rows[0];
+  if (!row) return undefined;
+  const name = changes.name ?? row.name;
+  try {
+    const r = await tx.query<ConfigItemRow>(
+      `UPDATE config_items
+          SET name = $2, properties = $3::jsonb, updated_at = greatest(now(), updated_at + interval '1 millisecond')
+        WHERE id = $1
+        RETURNING ${COLUMNS}`,
+      [id, name, JSON.stringify(changes.properties ?? row.properties)],
+    );
+    return fromRow(r.rows[0]!);
+  } catch (e) {
+    throw duplicate(e, row.class, name);
+  }
+}
+
+export interface ConfigItemFilter {
+  class?: ConfigItemClass;
+  /** Only ids above this one (keyset pagination); 0 for the first page. */
+  afterId: number;
+  /** Rows to read (the caller asks for one more than its page size). */
+  limit: number;
+}
+
+export async function listConfigItems(db: Queryable, f: ConfigItemFilter): Promise<ConfigItem[]> {
+  const r = await db.query<ConfigItemRow>(
+    `SELECT ${COLUMNS} FROM config_items
+      WHERE ($1::text IS NULL OR class = $1::text) AND id > $2::bigint
+      ORDER BY id
+      LIMIT $3::int`,
+    [f.class ?? null, f.afterId, f.limit],
+  );
+  return r.rows.map(fromRow);
+}

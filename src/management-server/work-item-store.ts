@@ -1,0 +1,170 @@
+/**
+ * Work items (incidents and service requests) in the ServiceManager
+ * database. Parameterised SQL only. The display id (IR<id> / SR<id>) is made
+ * in the same INSERT from the id it takes from the identity sequence, so the
+ * two never disagree. updateWorkItem reads the row FOR UPDATE, so call it
+ * inside a transaction. Lists are keyset-paginated by id.
+ */
+import type { Queryable } from '../db/database.js';
+import type { Properties } from './json-properties.js';
+
+export const WORK_ITEM_CLASSES = ['incident', 'service-request'] as const;
+export const WORK_ITEM_STATUSES = ['active', 'pending', 'resolved', 'closed'] as const;
+export type WorkItemClass = (typeof WORK_ITEM_CLASSES)[number];
+export type WorkItemStatus = (typeof WORK_ITEM_STATUSES)[number];
+
+const DISPLAY_PREFIX: Record<WorkItemClass, string> = { incident: 'IR', 'service-request': 'SR' };
+
+export interface WorkItem {
+  id: number;
+  displayId: string;
+  class: WorkItemClass;
+  title: string;
+  description: string | null;
+  priority: number | null;
+  status: WorkItemStatus;
+  assignedTo: string | null;
+  affectedUser: string | null;
+  properties: Properties;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The fields a client may set; class only on creation. */
+export interface WorkItemFields {
+  title: string;
+  description: string | null;
+  priority: number | null;
+  status: WorkItemStatus;
+  assignedTo: string | null;
+  affectedUser: string | null;
+  properties: Properties;
+}
+
+export type NewWorkItem = { class: WorkItemClass; title: string } & Partial<Omit<WorkItemFields, 'title'>>;
+export type WorkItemChanges = Partial<WorkItemFields>;
+
+interface WorkItemRow extends Record<string, unknown> {
+  id: number;
+  display_id: string;
+  class: WorkItemClass;
+  title: string;
+  description: string | null;
+  priority: number | null;
+  status: WorkItemStatus;
+  assigned_to: string | null;
+  affected_user: string | null;
+  properties: Properties;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLUMNS =
+  'id, display_id, class, title, description, priority, status, assigned_to, affected_user, properties, created_at, updated_at';
+
+const fromRow = (r: WorkItemRow): WorkItem => ({
+  id: r.id,
+  displayId: r.display_id,
+  class: r.class,
+  title: r.title,
+  description: r.description,
+  priority: r.priority,
+  status: r.status,
+  assignedTo: r.assigned_to,
+  affectedUser: r.affected_user,
+  properties: r.properties,
+  createdAt: r.created_at.toISOString(),
+  updatedAt: r.updated_at.toISOString(),
+});
+
+export async function insertWorkItem(db: Queryable, item: NewWorkItem): Promise<WorkItem> {
+  const r = await db.query<WorkItemRow>(
+    `WITH next AS (SELECT nextval(pg_get_serial_sequence('work_items', 'id')) AS id)
+     INSERT INTO work_items
+       (id, class, display_id, title, description, priority, status, assigned_to, affected_user, properties)
+     SELECT next.id, $1::text, $2::text || next.id::text, $3::text, $4::text, $5::int, $6::text, $7::text, $8::text,
+            $9::jsonb
+       FROM next
+     RETURNING ${COLUMNS}`,
+    [
+      item.class,
+      DISPLAY_PREFIX[item.class],
+      item.title,
+      item.description ?? null,
+      item.priority ?? null,
+      item.status ?? 'active',
+      item.assignedTo ?? null,
+      item.affectedUser ?? null,
+      JSON.stringify(item.properties ?? {}),
+    ],
+  );
+  return fromRow(r.rows[0]!);
+}
+
+export async function getWorkItem(db: Queryable, id: number): Promise<WorkItem | undefined> {
+  const r = await db.query<WorkItemRow>(`SELECT ${COLUMNS} FROM work_items WHERE id = $1`, [id]);
+  return r.rows[0] ? fromRow(r.rows[0]) : undefined;
+}
+
+/** Applies the given fields (the others keep their values) and bumps updatedAt. */
+export async function updateWorkItem(
+  tx: Queryable,
+  id: number,
+  changes: WorkItemChanges,
+): Promise<WorkItem | undefined> {
+  const current = await tx.query<WorkItemRow>(`SELECT ${COLUMNS} FROM work_items WHERE id = $1 FOR UPDATE`, [
+    id,
+  ]);
+  const row = current.rows[0];
+  if (!row) return undefined;
+  const old = fromRow(row);
+  const next: WorkItemFields = {
+    title: changes.title ?? old.title,
+    description: changes.description !== undefined ? changes.description : old.description,
+    priority: changes.priority !== undefined ? changes.priority : old.priority,
+    status: changes.status ?? old.status,
+    assignedTo: changes.assignedTo !== undefined ? changes.assignedTo : old.assignedTo,
+    affectedUser: changes.affectedUser !== undefined ? changes.affectedUser : old.affectedUser,
+    properties: changes.properties ?? old.properties,
+  };
+  const r = await tx.query<WorkItemRow>(
+    `UPDATE work_items
+        SET title = $2, description = $3, priority = $4, status = $5, assigned_to = $6, affected_user = $7,
+            properties = $8::jsonb, updated_at = greatest(now(), updated_at + interval '1 millisecond')
+      WHERE id = $1
+      RETURNING ${COLUMNS}`,
+    [
+      id,
+      next.title,
+      next.description,
+      next.priority,
+      next.status,
+      next.assignedTo,
+      next.affectedUser,
+      JSON.stringify(next.properties),
+    ],
+  );
+  return fromRow(r.rows[0]!);
+}
+
+export interface WorkItemFilter {
+  class?: WorkItemClass;
+  status?: WorkItemStatus;
+  /** Only ids above this one (keyset pagination); 0 for the first page. */
+  afterId: number;
+  /** Rows to read (the caller asks for one more than its page size). */
+  limit: number;
+}
+
+export async function listWorkItems(db: Queryable, f: WorkItemFilter): Promise<WorkItem[]> {
+  const r = await db.query<WorkItemRow>(
+    `SELECT ${COLUMNS} FROM work_items
+      WHERE ($1::text IS NULL OR class = $1::text)
+        AND ($2::text IS NULL OR status = $2::text)
+        AND id > $3::bigint
+      ORDER BY id
+      LIMIT $4::int`,
+    [f.class ?? null, f.status ?? null, f.afterId, f.limit],
+  );
+  return r.rows.map(fromRow);
+}
