@@ -1,0 +1,176 @@
+/**
+ * /api/v1/run-as-accounts: create, read, list and verify Run As accounts.
+ * The password goes in once (sealed under the group's data key, bound to its
+ * row) and never comes out: answers carry metadata only, and the response
+ * schemas would strip anything else. verify opens the sealed value
+ * server-side and compares in constant time; a value that does not open is
+ * 500 SECRET_UNREADABLE (a key problem), never a match. Creates and verifies
+ * are audited without the password.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyPluginAsync } from 'fastify';
+import { audit } from '../../management-group/audit.js';
+import type { AppContext } from '../app-context.js';
+import { bearerSecurity, currentUser } from '../auth.js';
+import { errorResponses, notFound } from '../http-errors.js';
+import { type IdParams, uuidParams } from '../id-params.js';
+import { cursorSchema, decodeCursor, limitSchema, pageSchema, parseLimit, toPage } from '../pagination.js';
+import {
+  getRunAsAccount,
+  getSealedPassword,
+  insertRunAsAccount,
+  listRunAsAccounts,
+} from '../run-as-account-store.js';
+import { runAsPasswordMatches, sealRunAsPassword } from '../run-as-secrets.js';
+
+const LIST = 'run-as-accounts';
+const PATH = '/api/v1/run-as-accounts';
+const resource = { kind: 'Run As account', path: PATH };
+
+const passwordSchema = { type: 'string', minLength: 1, maxLength: 1024 } as const;
+
+/** Shared schema RunAsAccount (metadata only); build-app.ts adds it to the root instance. */
+export const runAsAccountSchema = {
+  $id: 'RunAsAccount',
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'name', 'username', 'keyId', 'createdAt', 'updatedAt'],
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    name: { type: 'string' },
+    username: { type: 'string' },
+    keyId: { type: 'string', description: 'The key whose data key sealed the password.' },
+    createdAt: { type: 'string', format: 'date-time' },
+    updatedAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+const createBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'username', 'password'],
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 255 },
+    username: { type: 'string', minLength: 1, maxLength: 255 },
+    password: passwordSchema,
+  },
+} as const;
+
+const verifyBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['password'],
+  properties: { password: passwordSchema },
+} as const;
+
+const verifyAnswer = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['matches'],
+  properties: { matches: { type: 'boolean' } },
+} as const;
+
+const listQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { limit: limitSchema, cursor: cursorSchema },
+} as const;
+
+interface CreateBody {
+  name: string;
+  username: string;
+  password: string;
+}
+
+const item = { $ref: 'RunAsAccount#' } as const;
+const common = { tags: ['Run As accounts'], security: bearerSecurity };
+
+export const runAsAccountRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
+  app.post<{ Body: CreateBody }>(
+    '/run-as-accounts',
+    {
+      schema: {
+        ...common,
+        summary: 'Create a Run As account (the password is sealed and never returned)',
+        body: createBody,
+        response: { 201: item, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const actor = currentUser(request).username;
+      const { name, username, password } = request.body;
+      const id = randomUUID();
+      const passwordSealed = sealRunAsPassword(ctx.sealer, id, password);
+      const created = await ctx.db.transaction(async (tx) => {
+        const a = await insertRunAsAccount(tx, {
+          id,
+          name,
+          username,
+          passwordSealed,
+          keyId: ctx.sealer.keyId,
+        });
+        await audit(tx, actor, 'run-as-account.created', id, { name, username, keyId: a.keyId });
+        return a;
+      });
+      return reply.status(201).send(created);
+    },
+  );
+
+  app.get<{ Querystring: { limit?: string; cursor?: string } }>(
+    '/run-as-accounts',
+    {
+      schema: {
+        ...common,
+        summary: 'List Run As accounts, metadata only (keyset pagination by name)',
+        querystring: listQuery,
+        response: { 200: pageSchema('RunAsAccount'), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const limit = parseLimit(request.query.limit);
+      const afterName = request.query.cursor ? decodeCursor(LIST, request.query.cursor) : undefined;
+      const rows = await listRunAsAccounts(ctx.db, { afterName, limit: limit + 1 });
+      return toPage(rows, limit, LIST, (a) => a.name);
+    },
+  );
+
+  app.get<{ Params: IdParams }>(
+    '/run-as-accounts/:id',
+    {
+      config: { resource },
+      schema: {
+        ...common,
+        summary: 'Get a Run As account, metadata only',
+        params: uuidParams,
+        response: { 200: item, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const a = await getRunAsAccount(ctx.db, request.params.id);
+      if (!a) throw notFound(request, request.params.id);
+      return a;
+    },
+  );
+
+  app.post<{ Params: IdParams; Body: { password: string } }>(
+    '/run-as-accounts/:id/verify',
+    {
+      config: { resource },
+      schema: {
+        ...common,
+        summary: 'Check a password against the sealed one, server-side',
+        params: uuidParams,
+        body: verifyBody,
+        response: { 200: verifyAnswer, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const actor = currentUser(request).username;
+      const stored = await getSealedPassword(ctx.db, request.params.id);
+      if (!stored) throw notFound(request, request.params.id);
+      const matches = runAsPasswordMatches(ctx.sealer, stored.id, stored.sealed, request.body.password);
+      await audit(ctx.db, actor, 'run-as-account.verified', stored.id, { matches });
+      return { matches };
+    },
+  );
+};

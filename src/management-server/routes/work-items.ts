@@ -1,0 +1,214 @@
+/**
+ * /api/v1/work-items: create, read, patch and list incidents and service
+ * requests. Every body, param and query is schema-checked (unknown fields and
+ * wrong types refused); class is immutable; each create and update is
+ * audited (actor = the signed-in user) in the same transaction as the write.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { audit } from '../../management-group/audit.js';
+import type { AppContext } from '../app-context.js';
+import { bearerSecurity, currentUser } from '../auth.js';
+import { errorResponses, notFound } from '../http-errors.js';
+import { type IdParams, numericIdParams } from '../id-params.js';
+import { checkPropertiesDepth, propertiesSchema } from '../json-properties.js';
+import { cursorSchema, decodeIdCursor, limitSchema, pageSchema, parseLimit, toPage } from '../pagination.js';
+import {
+  getWorkItem,
+  insertWorkItem,
+  listWorkItems,
+  type NewWorkItem,
+  updateWorkItem,
+  WORK_ITEM_CLASSES,
+  WORK_ITEM_STATUSES,
+  type WorkItemChanges,
+  type WorkItemClass,
+  type WorkItemStatus,
+} from '../work-item-store.js';
+
+const LIST = 'work-items';
+const PATH = '/api/v1/work-items';
+const resource = { kind: 'work item', path: PATH };
+
+const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max }) as const;
+const nullableText = (max: number) => ({ type: ['string', 'null'], maxLength: max }) as const;
+
+const mutableFields = {
+  title: text(500),
+  description: nullableText(100_000),
+  priority: { type: ['integer', 'null'], minimum: 1, maximum: 4, description: '1 (highest) to 4.' },
+  status: { type: 'string', enum: WORK_ITEM_STATUSES },
+  assignedTo: nullableText(255),
+  affectedUser: nullableText(255),
+  properties: propertiesSchema,
+} as const;
+
+/** Shared schema WorkItem; build-app.ts adds it to the root instance. */
+export const workItemSchema = {
+  $id: 'WorkItem',
+  type: 'object',
+  additionalProperties: false,
+  required: [
+    'id',
+    'displayId',
+    'class',
+    'title',
+    'description',
+    'priority',
+    'status',
+    'assignedTo',
+    'affectedUser',
+    'properties',
+    'createdAt',
+    'updatedAt',
+  ],
+  properties: {
+    id: { type: 'integer' },
+    displayId: { type: 'string', description: 'IR<id> for incidents, SR<id> for service requests.' },
+    class: { type: 'string', enum: WORK_ITEM_CLASSES },
+    title: { type: 'string' },
+    description: { type: ['string', 'null'] },
+    priority: { type: ['integer', 'null'] },
+    status: { type: 'string', enum: WORK_ITEM_STATUSES },
+    assignedTo: { type: ['string', 'null'] },
+    affectedUser: { type: ['string', 'null'] },
+    properties: { type: 'object', additionalProperties: true },
+    createdAt: { type: 'string', format: 'date-time' },
+    updatedAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+const createBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['class', 'title'],
+  properties: {
+    class: { type: 'string', enum: WORK_ITEM_CLASSES },
+    ...mutableFields,
+    status: { ...mutableFields.status, default: 'active' },
+  },
+} as const;
+
+const patchBody = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  description: 'Any of the mutable fields; class cannot change. properties replaces the whole object.',
+  properties: mutableFields,
+} as const;
+
+const listQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    class: { type: 'string', enum: WORK_ITEM_CLASSES },
+    status: { type: 'string', enum: WORK_ITEM_STATUSES },
+    limit: limitSchema,
+    cursor: cursorSchema,
+  },
+} as const;
+
+interface ListQuery {
+  class?: WorkItemClass;
+  status?: WorkItemStatus;
+  limit?: string;
+  cursor?: string;
+}
+
+const item = { $ref: 'WorkItem#' } as const;
+const common = { tags: ['work items'], security: bearerSecurity };
+
+export const workItemRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
+  app.post<{ Body: NewWorkItem }>(
+    '/work-items',
+    {
+      schema: {
+        ...common,
+        summary: 'Create a work item',
+        body: createBody,
+        response: { 201: item, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const actor = currentUser(request).username;
+      checkPropertiesDepth(request.body.properties);
+      const created = await ctx.db.transaction(async (tx) => {
+        const wi = await insertWorkItem(tx, request.body);
+        await audit(tx, actor, 'work-item.created', wi.displayId, { id: wi.id, class: wi.class });
+        return wi;
+      });
+      return reply.status(201).send(created);
+    },
+  );
+
+  app.get<{ Querystring: ListQuery }>(
+    '/work-items',
+    {
+      schema: {
+        ...common,
+        summary: 'List work items (keyset pagination by id)',
+        querystring: listQuery,
+        response: { 200: pageSchema('WorkItem'), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const limit = parseLimit(q.limit);
+      const afterId = q.cursor ? decodeIdCursor(LIST, q.cursor) : 0;
+      const rows = await listWorkItems(ctx.db, {
+        class: q.class,
+        status: q.status,
+        afterId,
+        limit: limit + 1,
+      });
+      return toPage(rows, limit, LIST, (w) => String(w.id));
+    },
+  );
+
+  app.get<{ Params: IdParams }>(
+    '/work-items/:id',
+    {
+      config: { resource },
+      schema: {
+        ...common,
+        summary: 'Get a work item',
+        params: numericIdParams,
+        response: { 200: item, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const wi = await getWorkItem(ctx.db, Number(request.params.id));
+      if (!wi) throw notFound(request, request.params.id);
+      return wi;
+    },
+  );
+
+  app.patch<{ Params: IdParams; Body: WorkItemChanges }>(
+    '/work-items/:id',
+    {
+      config: { resource },
+      schema: {
+        ...common,
+        summary: 'Change a work item',
+        params: numericIdParams,
+        body: patchBody,
+        response: { 200: item, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const actor = currentUser(request).username;
+      checkPropertiesDepth(request.body.properties);
+      const updated = await ctx.db.transaction(async (tx) => {
+        const wi = await updateWorkItem(tx, Number(request.params.id), request.body);
+        if (wi) {
+          await audit(tx, actor, 'work-item.updated', wi.displayId, {
+            id: wi.id,
+            fields: Object.keys(request.body),
+          });
+        }
+        return wi;
+      });
+      if (!updated) throw notFound(request, request.params.id);
+      return updated;
+    },
+  );
+};
