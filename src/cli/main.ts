@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
  */
 import { Command, CommanderError } from 'commander';
 import { registerDoctor } from './commands/doctor.js';
+import { registerKey } from './commands/key.js';
 import { registerServe } from './commands/serve.js';
 import { registerSetup } from './commands/setup.js';
 import { registerStart } from './commands/start.js';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerStatus(program);
   registerDoctor(program);
+  registerKey(program);
   return program;
 }
 

@@ -16,6 +16,7 @@ import type { HomePaths } from '../computer/home.js';
 import { type Installation, openInstallation } from '../computer/installation.js';
 import { lockFile } from '../db/directory-lock.js';
 import { SmgrError } from '../errors/smgr-error.js';
+import { recordKeyBackup } from '../keys/key-records.js';
 import { unlockKey } from '../keys/unlock-key.js';
 import { requireManagementGroup } from '../management-group/management-group.js';
 import {
@@ -57,6 +58,14 @@ export async function startManagementServer(o: ServeOptions): Promise<RunningSer
     const admin = await startAdminChannel(o.home.adminSocket, {
       status: async () => collectStatus(inst.db, inst.config, inst.storage),
       doctor: async () => runDoctor(inst.db, inst.config, inst.storage),
+      'record-key-backup': async (body) => {
+        const keyIds = (body as { keyIds?: unknown }).keyIds;
+        if (!Array.isArray(keyIds) || !keyIds.every((k) => typeof k === 'string')) {
+          throw new SmgrError('USAGE', { detail: 'keyIds must be a list of key ids' });
+        }
+        await recordKeyBackup(inst.db, keyIds);
+        return { recorded: keyIds.length };
+      },
     });
     cleanups.push(() => admin.close());
     const beat = await startHeartbeat(inst, o.logger);

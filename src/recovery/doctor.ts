@@ -32,7 +32,11 @@ export interface DoctorReport {
   checks: DoctorCheck[];
 }
 
-export async function runDoctor(db: Database, config: SmgrConfig, storage: SecureStorage): Promise<DoctorReport> {
+export async function runDoctor(
+  db: Database,
+  config: SmgrConfig,
+  storage: SecureStorage,
+): Promise<DoctorReport> {
   const group = await requireManagementGroup(db);
   const checks: DoctorCheck[] = [
     await checkGroup(group, config),
@@ -55,7 +59,8 @@ async function checkGroup(group: { id: string; name: string }, config: SmgrConfi
         name: 'management group',
         state: 'fail',
         detail: `config.json names ${config.managementGroup.name}, the database holds ${group.name}`,
-        remedy: 'Point the config at the right database, or set this computer up again with --existing-database.',
+        remedy:
+          'Point the config at the right database, or set this computer up again with --existing-database.',
       };
 }
 
@@ -75,7 +80,11 @@ async function checkSchema(db: Database): Promise<DoctorCheck> {
 async function checkRegistration(db: Database, computerName: string): Promise<DoctorCheck> {
   const reg = await getRegistration(db, computerName, 'management-server');
   return reg
-    ? { name: 'registration', state: 'pass', detail: `${computerName} is registered as ${reg.role} management server` }
+    ? {
+        name: 'registration',
+        state: 'pass',
+        detail: `${computerName} is registered as ${reg.role} management server`,
+      }
     : {
         name: 'registration',
         state: 'fail',
@@ -111,11 +120,18 @@ async function checkKeys(db: Database, storage: SecureStorage, config: SmgrConfi
       });
       continue;
     }
-    sealers.set(record.keyId, new SecretSealer(record.keyId, unwrapDek(local.kek, record.keyId, record.wrappedDek)));
+    sealers.set(
+      record.keyId,
+      new SecretSealer(record.keyId, unwrapDek(local.kek, record.keyId, record.wrappedDek)),
+    );
     checks.push({ name: `key ${record.keyId}`, state: 'pass', detail: `the ${record.part} key verifies` });
     checks.push(
       record.lastBackupAt
-        ? { name: `key backup ${record.keyId}`, state: 'pass', detail: `last backed up ${record.lastBackupAt.toISOString()}` }
+        ? {
+            name: `key backup ${record.keyId}`,
+            state: 'pass',
+            detail: `last backed up ${record.lastBackupAt.toISOString()}`,
+          }
         : {
             name: `key backup ${record.keyId}`,
             state: 'warn',
