@@ -32,13 +32,15 @@ export class SecretSealer {
 
   /** Opens a sealed value; throws if it was sealed for another row or key, or altered. */
   open(sealed: Buffer, ctx: SealContext): string {
-    if (sealed.length < 1 + NONCE + TAG || sealed[0] !== VERSION) throw new Error('sealed value has an unknown layout');
+    if (sealed.length < 1 + NONCE + TAG || sealed[0] !== VERSION)
+      throw new Error('sealed value has an unknown layout');
     const decipher = createDecipheriv('aes-256-gcm', this.dek, sealed.subarray(1, 1 + NONCE));
     decipher.setAAD(this.aad(ctx));
     decipher.setAuthTag(sealed.subarray(sealed.length - TAG));
-    return Buffer.concat([decipher.update(sealed.subarray(1 + NONCE, sealed.length - TAG)), decipher.final()]).toString(
-      'utf8',
-    );
+    return Buffer.concat([
+      decipher.update(sealed.subarray(1 + NONCE, sealed.length - TAG)),
+      decipher.final(),
+    ]).toString('utf8');
   }
 
   private aad(ctx: SealContext): Buffer {
