@@ -21,6 +21,14 @@ export interface SmgrConfig {
   computerName: string;
   managementGroup: { id: string; name: string };
   managementServer?: ManagementServerConfig;
+  backup?: BackupConfig;
+}
+
+export interface BackupConfig {
+  /** Extra age recipients (age1…) every archive is also encrypted to, e.g. an offline key of the administrators. */
+  extraRecipients?: string[];
+  /** Default target directory of smgr backup create (default <home>/backups). */
+  directory?: string;
 }
 
 export const DEFAULT_LISTEN = '127.0.0.1:8420';
@@ -68,6 +76,13 @@ function validate(value: unknown, path: string): SmgrConfig {
     (typeof ms.database !== 'string' || typeof ms.keyId !== 'string' || typeof ms.listen !== 'string')
   ) {
     throw bad('managementServer incomplete');
+  }
+  const extra = c.backup?.extraRecipients;
+  if (
+    extra !== undefined &&
+    (!Array.isArray(extra) || !extra.every((r) => typeof r === 'string' && r.startsWith('age1')))
+  ) {
+    throw bad('backup.extraRecipients must be a list of age1… recipients');
   }
   return c as SmgrConfig;
 }

@@ -274,6 +274,79 @@ export const errorRegistry = {
     'A sealed value ({table}.{column} of row {row}) cannot be opened.',
     'Run smgr doctor; restore the key that sealed it.',
   ),
+  // --- database backups (docs/FORMAT.md §2)
+  ARCHIVE_NOT_AN_ARCHIVE: entry(
+    1,
+    400,
+    'The file {path} is not an smgr backup archive.',
+    'Pass a .smbak file written by smgr backup create.',
+  ),
+  ARCHIVE_VERSION: entry(
+    1,
+    400,
+    'The archive {path} has format version {found}; this smgr reads version {known}.',
+    'Use the smgr version that wrote it, or a newer one.',
+  ),
+  ARCHIVE_MALFORMED: entry(
+    1,
+    400,
+    'The archive {path} is malformed: {reason}.',
+    'Use another archive; run smgr backup verify on it to check it first.',
+  ),
+  ARCHIVE_TRUNCATED: entry(
+    1,
+    400,
+    'The archive {path} is truncated: {reason}.',
+    'Use a whole copy of the archive (a crashed backup leaves only .partial files, never a .smbak).',
+  ),
+  ARCHIVE_DAMAGED: entry(
+    1,
+    400,
+    'The archive {path} is damaged: {reason}.',
+    'Use another copy of the archive, or another archive.',
+  ),
+  ARCHIVE_WRONG_IDENTITY: entry(
+    1,
+    400,
+    'The backup identity does not open the archive {path}.',
+    'Use the key backup file of the management group that wrote it: --key-file FILE.',
+  ),
+  ARCHIVE_OTHER_GROUP: entry(
+    1,
+    409,
+    'The archive {path} belongs to management group "{found}", not "{expected}".',
+    'Use an archive of this management group.',
+  ),
+  ARCHIVE_TABLE_MISMATCH: entry(
+    1,
+    400,
+    'Table {database}.{table} in {path} does not match the manifest ({what}).',
+    'The archive is damaged or was altered: use another archive.',
+  ),
+  BACKUP_IDENTITY_MISSING: entry(
+    1,
+    409,
+    'No backup identity of management group "{group}" is in secure storage.',
+    'Pass --key-file <key backup file> (and --password-file), or restore that file with smgr key restore.',
+  ),
+  BACKUP_NO_RECIPIENT: entry(
+    1,
+    409,
+    'Management group "{group}" has no backup recipient yet.',
+    'Start smgr serve once on a computer holding the group key (it creates one), then back up again.',
+  ),
+  BACKUP_IN_PROGRESS: entry(
+    1,
+    409,
+    'Another backup of management group "{group}" is running ({where}).',
+    'Wait for it to finish; smgr backup list shows the archives.',
+  ),
+  RESTORE_TARGET_NOT_EMPTY: entry(
+    1,
+    409,
+    'The database {url} is not empty.',
+    'Restore into an empty database, or pass --replace to drop what it holds.',
+  ),
   INTERNAL: entry(1, 500, 'An internal error occurred.', 'See the server log for details and report it.'),
 } as const satisfies Record<string, ErrorEntry>;
 

@@ -84,6 +84,9 @@ export function restoreKeys(o: {
       steps.push({ kind: 'written', keyId: key.keyId });
       storage.putKey(toStoredKey(key, content));
     }
+    // The database-backup identity travels with the keys (docs/FORMAT.md §1, §2.1).
+    // Written last: a different identity already held is kept beside it, dated.
+    if (content.backupIdentity) storage.putBackupIdentity(content.managementGroup.id, content.backupIdentity);
   } catch (e) {
     undo(storage, steps, storeExisted);
     throw e;

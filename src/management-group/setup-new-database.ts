@@ -15,8 +15,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
+import { newBackupKeyPair } from '../backup/backup-recipient.js';
 import { DEFAULT_LISTEN, readConfig, type SmgrConfig, writeConfig } from '../computer/config-file.js';
+import { firstMissingAncestor } from '../computer/first-missing-ancestor.js';
 import { defaultDatabaseUrl, type HomePaths } from '../computer/home.js';
 import type { Database } from '../db/database.js';
 import { parseDatabaseUrl } from '../db/database-url.js';
@@ -72,6 +73,7 @@ export async function setupNewDatabase(o: SetupNewOptions): Promise<SetupResult>
   const keyId = newKeyId('mg');
   const kek = newKek();
   const group = { id: randomUUID(), name: o.groupName };
+  const backupKeys = await newBackupKeyPair();
   let keyWritten = false;
   try {
     db = await openDatabase(url);
@@ -86,9 +88,14 @@ export async function setupNewDatabase(o: SetupNewOptions): Promise<SetupResult>
       createdAt: new Date().toISOString(),
     });
     keyWritten = true;
+    storage.putBackupIdentity(group.id, backupKeys.identity);
     await db.transaction(async (tx) => {
       await migrateInTransaction(tx, serviceManagerMigrations);
-      await tx.query('INSERT INTO management_group (id, name) VALUES ($1, $2)', [group.id, group.name]);
+      await tx.query('INSERT INTO management_group (id, name, backup_recipient) VALUES ($1, $2, $3)', [
+        group.id,
+        group.name,
+        backupKeys.recipient,
+      ]);
       await insertKeyRecord(tx, keyId, 'management-group', kek);
       await registerComputer(tx, o.computerName, 'management-server', 'workflow');
       await tx.query('INSERT INTO users (username, password_hash, is_admin) VALUES ($1, $2, true)', [
@@ -100,7 +107,10 @@ export async function setupNewDatabase(o: SetupNewOptions): Promise<SetupResult>
   } catch (e) {
     await db?.close().catch(() => {});
     db = undefined;
-    if (keyWritten) storage.retireKeyFile(keyId);
+    if (keyWritten) {
+      storage.retireKeyFile(keyId);
+      storage.removeNewBackupIdentity(group.id);
+    }
     for (const dir of createdDirs) if (dir) fs.rmSync(dir, { recursive: true, force: true });
     throw e;
   } finally {
@@ -122,13 +132,6 @@ export async function setupNewDatabase(o: SetupNewOptions): Promise<SetupResult>
     keyId,
     configPath: o.home.config,
   };
-}
-
-/** The top-most directory on the way to `p` that does not exist yet (what setup would create). */
-function firstMissingAncestor(p: string): string | undefined {
-  let missing: string | undefined;
-  for (let dir = p; !fs.existsSync(dir); dir = path.dirname(dir)) missing = dir;
-  return missing;
 }
 
 async function refuseNonEmpty(db: Database): Promise<void> {

@@ -14,6 +14,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { HomePaths } from '../computer/home.js';
 import { type Installation, openInstallation } from '../computer/installation.js';
+import { ensureBackupRecipient } from '../backup/backup-recipient.js';
 import { lockFile } from '../db/directory-lock.js';
 import { SmgrError } from '../errors/smgr-error.js';
 import { recordKeyBackup } from '../keys/key-records.js';
@@ -88,6 +89,8 @@ async function checkAndBuild(inst: Installation, logger: Logger) {
   const reg = await getRegistration(inst.db, inst.computerName, 'management-server');
   if (!reg) throw new SmgrError('NOT_REGISTERED', { computer: inst.computerName, group: group.name });
   const sealer = await unlockKey(inst.db, inst.storage, inst.config.managementServer!.keyId, group.name);
+  // Upgrade: a group made before backup recipients existed gets one now (this computer holds its key).
+  await ensureBackupRecipient(inst.db, inst.storage, group.id);
   const role = reg.role === 'workflow' ? 'workflow' : 'secondary';
   const app = await buildApp({
     db: inst.db,

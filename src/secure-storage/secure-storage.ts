@@ -28,6 +28,7 @@ export interface StoredKey {
 }
 
 const KEY_FILE = /^([A-Za-z0-9-]+)\.key$/;
+const IDENTITY_FILE = /^backup-[0-9a-f-]{36}\.identity$/;
 const FORMAT = 1;
 
 export class SecureStorage {
@@ -120,6 +121,53 @@ export class SecureStorage {
     const target = path.join(this.dir, `${keyId}.key`);
     if (fs.existsSync(target)) throw new Error(`cannot move ${retiredFile} back: ${target} exists`);
     fs.renameSync(retiredFile, target);
+  }
+
+  /** The backup identity (AGE-SECRET-KEY-1…) of a management group, if held here. */
+  getBackupIdentity(managementGroupId: string): string | undefined {
+    return this.listBackupIdentities().find((i) => i.managementGroupId === managementGroupId)?.identity;
+  }
+
+  listBackupIdentities(): Array<{ managementGroupId: string; identity: string }> {
+    if (!fs.existsSync(this.dir)) return [];
+    this.checkPermissions();
+    return fs
+      .readdirSync(this.dir)
+      .filter((n) => IDENTITY_FILE.test(n))
+      .sort()
+      .map((n) => {
+        const file = path.join(this.dir, n);
+        let data: { managementGroupId?: unknown; identity?: unknown };
+        try {
+          data = JSON.parse(fs.readFileSync(file, 'utf8'));
+        } catch {
+          throw new SmgrError('SECURE_STORAGE_CORRUPT', { path: file, reason: 'it is not JSON' });
+        }
+        if (typeof data.identity !== 'string' || !data.identity.startsWith('AGE-SECRET-KEY-1')) {
+          throw new SmgrError('SECURE_STORAGE_CORRUPT', { path: file, reason: 'it holds no age identity' });
+        }
+        return { managementGroupId: String(data.managementGroupId), identity: data.identity };
+      });
+  }
+
+  /** Removes a backup identity this process wrote moments ago and nothing references (setup rolling back). */
+  removeNewBackupIdentity(managementGroupId: string): void {
+    fs.rmSync(path.join(this.dir, `backup-${managementGroupId}.identity`), { force: true });
+  }
+
+  /** Writes a group's backup identity; a different one already held is kept beside it, dated. */
+  putBackupIdentity(managementGroupId: string, identity: string): void {
+    fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    this.checkPermissions();
+    const target = path.join(this.dir, `backup-${managementGroupId}.identity`);
+    if (!IDENTITY_FILE.test(path.basename(target))) throw new Error('invalid management group id');
+    const held = this.getBackupIdentity(managementGroupId);
+    if (held === identity) return;
+    if (held !== undefined) {
+      fs.renameSync(target, `${target}.replaced-${new Date().toISOString().replace(/[:.]/g, '')}`);
+    }
+    const body = { format: FORMAT, managementGroupId, identity, createdAt: new Date().toISOString() };
+    writeFileAtomic(target, `${JSON.stringify(body)}\n`, { mode: 0o600 });
   }
 
   private readKeyFile(file: string): StoredKey {

@@ -47,6 +47,7 @@ export function registerKey(program: Command): void {
         force: flags.force,
         computerName: config.computerName,
         managementGroup: config.managementGroup,
+        backupIdentity: storage.getBackupIdentity(config.managementGroup.id) ?? null,
       });
       const recorded = await recordBackupTime(ctx.home, ctx.computerNameFlag, result.keyIds).then(
         () => true,

@@ -1,0 +1,25 @@
+/**
+ * How long operations report progress (ARCHITECTURE §6): the domain calls
+ * report(); the CLI renders a progress bar on a terminal, or JSON lines, or
+ * nothing. Events carry names and counts only.
+ */
+export interface ProgressEvent {
+  phase: 'start' | 'table' | 'done';
+  database?: string;
+  table?: string;
+  /** Rows and uncompressed bytes of the current table so far. */
+  rows?: number;
+  bytes?: number;
+  /** Estimated rows of the current table (0 when unknown). */
+  estimatedRows?: number;
+  tablesDone: number;
+  tablesTotal: number;
+  /** Bytes written to (or read from) the archive file so far. */
+  archiveBytes?: number;
+}
+
+export interface Progress {
+  report(event: ProgressEvent): void;
+}
+
+export const silentProgress: Progress = { report: () => {} };
