@@ -35,6 +35,22 @@ export async function checkArchive(
   const digests = new Map<string, TableDigest>();
   const decoded = orderedMap<ArchiveEvent, Decoded>(readArchive(file, o), (e) => decode(e, file), 3);
   let tablesDone = 0;
+  let current: { database: string; table: string; digest: TableDigest } | undefined;
+  const tablesTotal = () => header!.databases.reduce((n, d) => n + d.tables.length, 0);
+  const finishCurrent = () => {
+    if (!current) return;
+    hooks.progress?.report({
+      phase: 'table',
+      tableDone: true,
+      database: current.database,
+      table: current.table,
+      rows: current.digest.rows,
+      bytes: current.digest.bytes,
+      tablesDone,
+      tablesTotal: tablesTotal(),
+    });
+    current = undefined;
+  };
   for await (const e of decoded) {
     if (e.kind === 'header') {
       header = e.header;
@@ -43,9 +59,11 @@ export async function checkArchive(
       const key = `${e.database}.${e.table}`;
       let digest = digests.get(key);
       if (!digest) {
+        finishCurrent();
         digest = new TableDigest();
         digests.set(key, digest);
         tablesDone++;
+        current = { database: e.database, table: e.table, digest };
       }
       digest.update(e.plain);
       const plan = header!.databases
@@ -59,9 +77,10 @@ export async function checkArchive(
         rows: digest.rows,
         bytes: digest.bytes,
         tablesDone: tablesDone - 1,
-        tablesTotal: header!.databases.reduce((n, d) => n + d.tables.length, 0),
+        tablesTotal: tablesTotal(),
       });
     } else if (e.kind === 'manifest') {
+      finishCurrent();
       manifest = e.manifest;
       compare(manifest, digests, file);
     }

@@ -189,6 +189,7 @@ async function writeArchive(
       tables.push({ ...table, ...stats });
       progress.report({
         phase: 'table',
+        tableDone: true,
         database: db.name,
         table: table.name,
         rows: stats.rows,

@@ -12,6 +12,8 @@ export interface ProgressEvent {
   bytes?: number;
   /** Estimated rows of the current table (0 when unknown). */
   estimatedRows?: number;
+  /** True on the last event of a table (its final counts). */
+  tableDone?: boolean;
   tablesDone: number;
   tablesTotal: number;
   /** Bytes written to (or read from) the archive file so far. */

@@ -6,8 +6,10 @@ import { createRequire } from 'node:module';
  * one-line remedy), 2 bad usage.
  */
 import { Command, CommanderError } from 'commander';
+import { registerBackup } from './commands/backup.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerKey } from './commands/key.js';
+import { registerRestore } from './commands/restore.js';
 import { registerServe } from './commands/serve.js';
 import { registerSetup } from './commands/setup.js';
 import { registerStart } from './commands/start.js';
@@ -35,6 +37,8 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerDoctor(program);
   registerKey(program);
+  registerBackup(program);
+  registerRestore(program);
   return program;
 }
 

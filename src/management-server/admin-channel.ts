@@ -2,9 +2,10 @@
  * The local admin channel (ARCHITECTURE §2): while `smgr serve` runs, CLI
  * commands that need the database ask the server through a Unix socket in the
  * home (mode 0600, in a 0700 home: file permissions are the authentication).
- * Requests are `POST /<operation>` with a JSON body; answers are
- * `{ok: true, result}` or `{ok: false, error: {code, message, remedy}}` so an
- * SmgrError raised in the server reaches the CLI whole.
+ * Requests are `POST /<operation>` with a JSON body; the answer is JSON
+ * lines: zero or more `{event}` lines (progress of a long operation), then
+ * one `{ok: true, result}` or `{ok: false, error: {code, message, remedy}}`
+ * line, so an SmgrError raised in the server reaches the CLI whole.
  *
  * Crash: a kill -9 leaves the socket file; clients treat a refused connection
  * as "no server" and the next server removes the stale file.
@@ -13,7 +14,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import { isSmgrError, SmgrError } from '../errors/smgr-error.js';
 
-export type AdminHandler = (body: unknown) => Promise<unknown>;
+export type AdminHandler = (body: unknown, report: (event: unknown) => void) => Promise<unknown>;
 
 export interface AdminChannel {
   close(): Promise<void>;
@@ -50,8 +51,12 @@ async function handle(
   handlers: Record<string, AdminHandler>,
 ) {
   const send = (status: number, payload: unknown) => {
-    res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(payload));
+    if (!res.headersSent) res.writeHead(status, { 'content-type': 'application/x-ndjson' });
+    res.end(`${JSON.stringify(payload)}\n`);
+  };
+  const report = (event: unknown) => {
+    if (!res.headersSent) res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+    res.write(`${JSON.stringify({ event })}\n`);
   };
   try {
     const op = (req.url ?? '/').slice(1);
@@ -64,7 +69,7 @@ async function handle(
       return;
     }
     const body = await readBody(req);
-    send(200, { ok: true, result: await handler(body) });
+    send(200, { ok: true, result: await handler(body, report) });
   } catch (e) {
     const err = isSmgrError(e) ? e : new SmgrError('INTERNAL');
     send(200, { ok: false, error: err.toJSON() });

@@ -11,11 +11,16 @@ import { SmgrError } from '../errors/smgr-error.js';
 
 const NO_SERVER = new Set(['ENOENT', 'ECONNREFUSED']);
 
-export async function callAdmin<T>(home: HomePaths, op: string, body: unknown = {}): Promise<T | undefined> {
+export async function callAdmin<T>(
+  home: HomePaths,
+  op: string,
+  body: unknown = {},
+  onEvent: (event: unknown) => void = () => {},
+): Promise<T | undefined> {
   if (!fs.existsSync(home.adminSocket)) return undefined;
   let answer: { ok: boolean; result?: T; error?: { error: ErrorCode; message: string } };
   try {
-    answer = JSON.parse(await post(home.adminSocket, op, JSON.stringify(body)));
+    answer = JSON.parse(await post(home.adminSocket, op, JSON.stringify(body), onEvent));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code && NO_SERVER.has(code)) return undefined;
@@ -32,20 +37,32 @@ function remoteError(e: { error: ErrorCode; message: string; remedy?: string } |
   return err;
 }
 
-function post(socketPath: string, op: string, body: string): Promise<string> {
+/** Posts and reads JSON lines: `{event}` lines go to onEvent; the last line is the answer. */
+function post(
+  socketPath: string,
+  op: string,
+  body: string,
+  onEvent: (event: unknown) => void,
+): Promise<string> {
   return new Promise((resolve, reject) => {
+    const headers = { 'content-type': 'application/json' };
     const req = http.request(
-      {
-        socketPath,
-        path: `/${op}`,
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        timeout: 120_000,
-      },
+      { socketPath, path: `/${op}`, method: 'POST', headers, timeout: 600_000 },
       (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+        let pending = '';
+        let last = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          pending += c;
+          for (let nl = pending.indexOf('\n'); nl !== -1; nl = pending.indexOf('\n')) {
+            const line = pending.slice(0, nl);
+            pending = pending.slice(nl + 1);
+            const parsed = JSON.parse(line) as { event?: unknown };
+            if ('event' in parsed) onEvent(parsed.event);
+            else last = line;
+          }
+        });
+        res.on('end', () => resolve(last || pending));
         res.on('error', reject);
       },
     );

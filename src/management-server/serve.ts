@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import type { HomePaths } from '../computer/home.js';
 import { type Installation, openInstallation } from '../computer/installation.js';
 import { ensureBackupRecipient } from '../backup/backup-recipient.js';
+import { runBackup } from '../backup/run-backup.js';
 import { lockFile } from '../db/directory-lock.js';
 import { SmgrError } from '../errors/smgr-error.js';
 import { recordKeyBackup } from '../keys/key-records.js';
@@ -59,6 +60,13 @@ export async function startManagementServer(o: ServeOptions): Promise<RunningSer
     const admin = await startAdminChannel(o.home.adminSocket, {
       status: async () => collectStatus(inst.db, inst.config, inst.storage),
       doctor: async () => runDoctor(inst.db, inst.config, inst.storage),
+      backup: async (body, report) => {
+        const directory = (body as { directory?: unknown }).directory;
+        if (directory !== undefined && typeof directory !== 'string') {
+          throw new SmgrError('USAGE', { detail: 'directory must be a path' });
+        }
+        return runBackup({ home: o.home, db: inst.db, config: inst.config, directory, progress: { report } });
+      },
       'record-key-backup': async (body) => {
         const keyIds = (body as { keyIds?: unknown }).keyIds;
         if (!Array.isArray(keyIds) || !keyIds.every((k) => typeof k === 'string')) {

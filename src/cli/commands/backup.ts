@@ -1,0 +1,129 @@
+/** smgr backup create | list | verify: parse, delegate to src/backup, print. */
+
+import path from 'node:path';
+import type { Command } from 'commander';
+import { listBackups } from '../../backup/backup-catalog.js';
+import { checkArchive } from '../../backup/check-archive.js';
+import type { BackupResult } from '../../backup/create-backup.js';
+import type { ProgressEvent } from '../../backup/progress.js';
+import { runBackup } from '../../backup/run-backup.js';
+import { requireConfig } from '../../computer/config-file.js';
+import { openInstallation } from '../../computer/installation.js';
+import { callAdmin } from '../../management-server/admin-client.js';
+import { archiveKeys } from '../archive-keys.js';
+import { contextOf } from '../cli-context.js';
+import { progressRenderer } from '../progress-bar.js';
+
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+const totalRows = (d: Array<{ tables: Array<{ rows: number }> }>) =>
+  d.reduce((n, db) => n + db.tables.reduce((m, t) => m + t.rows, 0), 0);
+
+export function registerBackup(program: Command): void {
+  const backup = program
+    .command('backup')
+    .description('database backups: create, list, verify (docs/FORMAT.md §2)');
+
+  backup
+    .command('create')
+    .description('write one encrypted archive of every database of the group, while the server keeps serving')
+    .option('--to <dir>', 'target directory (default: config backup.directory, else <home>/backups)')
+    .action(async (flags: { to?: string }, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const config = requireConfig(ctx.home);
+      const directory = flags.to ? path.resolve(flags.to) : undefined;
+      const bar = progressRenderer(ctx.out.json);
+      let result: BackupResult | undefined;
+      try {
+        result = await callAdmin<BackupResult>(ctx.home, 'backup', { directory }, (e) =>
+          bar.report(e as ProgressEvent),
+        );
+        if (!result) {
+          const inst = await openInstallation(ctx.home, ctx.computerNameFlag);
+          try {
+            result = await runBackup({ home: ctx.home, db: inst.db, config, directory, progress: bar });
+          } finally {
+            await inst.db.close();
+          }
+        }
+      } finally {
+        bar.end();
+      }
+      ctx.out.result(result, (r) => {
+        ctx.out.line(`Backup complete: ${r.file}`);
+        ctx.out.line(
+          `${mb(r.size)}, ${totalRows(r.databases).toLocaleString('en-US')} rows, ${(r.durationMs / 1000).toFixed(1)} s`,
+        );
+      });
+    });
+
+  backup
+    .command('list')
+    .description('the whole archives in the backup directory, newest first')
+    .option('--dir <dir>', 'directory to list (default: config backup.directory, else <home>/backups)')
+    .action(async (flags: { dir?: string }, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const dir = flags.dir ? path.resolve(flags.dir) : (readDirFromConfig(ctx.home) ?? ctx.home.backups);
+      const backups = listBackups(dir);
+      ctx.out.result({ directory: dir, backups }, (r) => {
+        if (r.backups.length === 0) ctx.out.line(`No backups in ${r.directory}`);
+        for (const b of r.backups) {
+          const dbs = b.databases.map((d) => d.name).join(', ') || '(no summary)';
+          const rows = b.summarized ? `${totalRows(b.databases).toLocaleString('en-US')} rows` : '';
+          ctx.out.line(
+            `${b.createdAt ?? '?'}  ${mb(b.size).padStart(10)}  ${dbs}  ${rows}  ${path.basename(b.file)}`,
+          );
+        }
+      });
+    });
+
+  backup
+    .command('verify')
+    .description('decrypt an archive and check every hash, count and the manifest; restores nothing')
+    .argument('<file>', 'the .smbak archive')
+    .option('--key-file <file>', 'key backup file holding the backup identity (default: secure storage)')
+    .option('--password-file <file>', 'file holding the key backup passphrase')
+    .action(async (file: string, flags: { keyFile?: string; passwordFile?: string }, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const keys = await archiveKeys(ctx.home, flags.keyFile, flags.passwordFile);
+      const bar = progressRenderer(ctx.out.json);
+      const started = Date.now();
+      let checked: Awaited<ReturnType<typeof checkArchive>>;
+      try {
+        checked = await checkArchive(path.resolve(file), keys, { progress: bar });
+      } finally {
+        bar.end();
+      }
+      const m = checked.manifest;
+      const result = {
+        file: path.resolve(file),
+        whole: true,
+        managementGroup: m.managementGroup,
+        createdAt: m.createdAt,
+        databases: m.databases.map((d) => ({
+          name: d.name,
+          schemaVersion: d.schemaVersion,
+          tables: d.tables.map((t) => ({ name: t.name, rows: t.rows, bytes: t.bytes, sha256: t.sha256 })),
+        })),
+        keys: m.keys.map((k) => ({ keyId: k.keyId, part: k.part })),
+        durationMs: Date.now() - started,
+      };
+      ctx.out.result(result, (r) => {
+        ctx.out.line(`Archive is whole: ${r.file}`);
+        ctx.out.line(`Management group "${r.managementGroup.name}", made ${r.createdAt}`);
+        for (const d of r.databases) {
+          ctx.out.line(
+            `${d.name} (schema ${d.schemaVersion}): ${d.tables.length} tables, ${totalRows([d]).toLocaleString('en-US')} rows, every hash matches`,
+          );
+        }
+        ctx.out.line(`Needs key ${r.keys.map((k) => k.keyId).join(', ')} to open its sealed values.`);
+      });
+    });
+}
+
+function readDirFromConfig(home: Parameters<typeof requireConfig>[0]): string | undefined {
+  try {
+    return requireConfig(home).backup?.directory;
+  } catch {
+    return undefined;
+  }
+}
