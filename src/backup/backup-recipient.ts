@@ -9,15 +9,16 @@
  * writes the identity to secure storage before the recipient reaches the
  * database, so a recipient never exists without its identity somewhere.
  */
-import { generateIdentity, identityToRecipient } from 'age-encryption';
+
 import type { SmgrConfig } from '../computer/config-file.js';
 import type { Queryable } from '../db/database.js';
 import { SmgrError } from '../errors/smgr-error.js';
 import type { SecureStorage } from '../secure-storage/secure-storage.js';
+import { newBackupIdentity, recipientOf } from './age-stream.js';
 
+/** An X25519 key pair (the archive streams read X25519 stanzas only). */
 export async function newBackupKeyPair(): Promise<{ identity: string; recipient: string }> {
-  const identity = await generateIdentity();
-  return { identity, recipient: await identityToRecipient(identity) };
+  return newBackupIdentity();
 }
 
 export async function getBackupRecipient(db: Queryable): Promise<string | null> {
@@ -40,7 +41,7 @@ export async function ensureBackupRecipient(
     identity = (await newBackupKeyPair()).identity;
     storage.putBackupIdentity(groupId, identity);
   }
-  const recipient = await identityToRecipient(identity);
+  const recipient = await recipientOf(identity);
   await db.query('UPDATE management_group SET backup_recipient = $1 WHERE backup_recipient IS NULL', [
     recipient,
   ]);
