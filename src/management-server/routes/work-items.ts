@@ -6,6 +6,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { audit } from '../../management-group/audit.js';
+import { recordWorkItemHistory } from '../work-item-history.js';
 import type { AppContext } from '../app-context.js';
 import { bearerSecurity, currentUser } from '../auth.js';
 import { errorResponses, notFound } from '../http-errors.js';
@@ -134,6 +135,7 @@ export const workItemRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
       const created = await ctx.db.transaction(async (tx) => {
         const wi = await insertWorkItem(tx, request.body);
         await audit(tx, actor, 'work-item.created', wi.displayId, { id: wi.id, class: wi.class });
+        await recordWorkItemHistory(tx, wi.id, actor, { created: request.body });
         return wi;
       });
       return reply.status(201).send(created);
@@ -200,6 +202,7 @@ export const workItemRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
       const updated = await ctx.db.transaction(async (tx) => {
         const wi = await updateWorkItem(tx, Number(request.params.id), request.body);
         if (wi) {
+          await recordWorkItemHistory(tx, wi.id, actor, { changed: request.body });
           await audit(tx, actor, 'work-item.updated', wi.displayId, {
             id: wi.id,
             fields: Object.keys(request.body),
