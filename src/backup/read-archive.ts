@@ -95,10 +95,12 @@ export async function* readArchive(file: string, o: ReadArchiveOptions): AsyncIt
     }
     await done;
   } catch (e) {
+    // Our own refusal wins; otherwise the stream's first failure (age, tar) says what went wrong.
+    const streamFailure = failure;
     source.destroy();
     extract.destroy();
     await done.catch(() => {});
-    throw translate(failure ?? e, file);
+    throw translate(isSmgrError(e) ? e : (streamFailure ?? e), file);
   }
   if (failure) throw translate(failure, file);
   if (!order.header) throw new SmgrError('ARCHIVE_NOT_AN_ARCHIVE', { path: file });

@@ -1,0 +1,68 @@
+/**
+ * Builds archives by hand for the bad-archive tests (docs/FORMAT.md §2):
+ * opens a real archive into its tar entries, and packs entries (changed,
+ * added, dropped, or a raw tar header declaring any size) back into an age
+ * file for the same recipient.
+ */
+import { Readable } from 'node:stream';
+import tar from 'tar-stream';
+import { createAgeDecryptStream, createAgeEncryptStream } from '../../src/backup/age-stream.js';
+import { runThrough } from './age-streams.js';
+
+export interface TarEntry {
+  name: string;
+  data: Buffer;
+}
+
+export async function openEntries(archive: Buffer, identity: string): Promise<TarEntry[]> {
+  const plain = (await runThrough(createAgeDecryptStream([identity]), archive)).output;
+  const extract = tar.extract();
+  const entries: TarEntry[] = [];
+  const reading = (async () => {
+    for await (const entry of extract) {
+      const parts: Buffer[] = [];
+      for await (const c of entry) parts.push(c as Buffer);
+      entries.push({ name: entry.header.name, data: Buffer.concat(parts) });
+    }
+  })();
+  Readable.from([plain]).pipe(extract as unknown as NodeJS.WritableStream);
+  await reading;
+  return entries;
+}
+
+/** A ustar header for `name` declaring `size` bytes, whatever follows it. */
+export function rawTarHeader(name: string, size: number): Buffer {
+  const h = Buffer.alloc(512);
+  const field = (value: string, offset: number, length: number) => h.write(value, offset, length, 'ascii');
+  field(name, 0, 100);
+  field('0000600\0', 100, 8);
+  field('0000000\0', 108, 8);
+  field('0000000\0', 116, 8);
+  field(`${size.toString(8).padStart(11, '0')}\0`, 124, 12);
+  field('00000000000\0', 136, 12);
+  field('        ', 148, 8);
+  field('0', 156, 1);
+  field('ustar\0', 257, 6);
+  field('00', 263, 2);
+  let sum = 0;
+  for (const b of h) sum += b;
+  field(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8);
+  return h;
+}
+
+export function tarOf(entries: TarEntry[]): Buffer {
+  const blocks: Buffer[] = [];
+  for (const e of entries) {
+    blocks.push(
+      rawTarHeader(e.name, e.data.length),
+      e.data,
+      Buffer.alloc((512 - (e.data.length % 512)) % 512),
+    );
+  }
+  blocks.push(Buffer.alloc(1024));
+  return Buffer.concat(blocks);
+}
+
+export async function sealTar(tarBytes: Buffer, recipient: string): Promise<Buffer> {
+  return (await runThrough(createAgeEncryptStream([recipient]), tarBytes)).output;
+}
