@@ -54,6 +54,7 @@ describe('bad archives', () => {
     return file;
   };
   const json = (e: TarEntry) => JSON.parse(e.data.toString('utf8'));
+  // biome-ignore lint/suspicious/noExplicitAny: the tests reach into the JSON to forge it
   const withJson = (e: TarEntry, change: (v: Record<string, any>) => void): TarEntry => {
     const v = json(e);
     change(v);
@@ -187,7 +188,11 @@ describe('bad archives', () => {
   test('an archive of another management group', async () => {
     const other = { id: '00000000-0000-4000-8000-00000000beef', name: 'Fabrikam' };
     const forged = entries.map((e) =>
-      e.name.startsWith('smbak/') ? withJson(e, (v) => void (v.managementGroup = other)) : e,
+      e.name.startsWith('smbak/')
+        ? withJson(e, (v) => {
+            v.managementGroup = other;
+          })
+        : e,
     );
     await refused(
       write('other.smbak', await sealTar(tarOf(forged), recipient)),
@@ -229,7 +234,11 @@ describe('bad archives', () => {
 
   test('another format version is refused first', async () => {
     const forged = entries.map((e) =>
-      e.name === 'smbak/header.json' ? withJson(e, (h) => void (h.version = 2)) : e,
+      e.name === 'smbak/header.json'
+        ? withJson(e, (h) => {
+            h.version = 2;
+          })
+        : e,
     );
     await refused(
       write('v2.smbak', await sealTar(tarOf(forged), recipient)),
