@@ -82,6 +82,12 @@ class PostgresDatabase implements Database {
       throw this.mapConnectionError(e);
     }
     let broken = false;
+    // The server may end a connection while it is checked out (e.g. idle_in_transaction_session_timeout):
+    // pg then emits 'error' on the client, which must not become an uncaught exception.
+    const onError = () => {
+      broken = true;
+    };
+    client.on('error', onError);
     try {
       await client.query(beginStatement(options));
       const result = await fn(new PostgresTransaction(client));
@@ -95,6 +101,7 @@ class PostgresDatabase implements Database {
       }
       throw e;
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }

@@ -221,6 +221,37 @@ export const errorRegistry = {
     'This embedded group holds one management server ("{computer}"), and this computer is "{given}".',
     'Recover under the same name (--computer-name {computer}), or move the group to a PostgreSQL server first.',
   ),
+  // --- workflow lease and promotion
+  LEASE_HELD: entry(
+    1,
+    409,
+    'Management server "{holder}" holds a live workflow lease (token {token}, expires {expiresAt}).',
+    'Stop "{holder}" or wait until its lease expires, then promote again; if it is hung or cut off, pass --force to fence it.',
+  ),
+  LEASE_LOST: entry(
+    1,
+    409,
+    'This server no longer holds the workflow lease (token {token}); the database refused the workflow write.',
+    'Nothing to do: the current workflow server runs the workflows (smgr status shows which one).',
+  ),
+  LEASE_BUSY: entry(
+    1,
+    503,
+    'The workflow lease is locked by a transaction that did not finish within {ms} ms.',
+    'Try again in a few seconds; if it persists, check the log of the current workflow server.',
+  ),
+  PROMOTE_UNKNOWN_SERVER: entry(
+    1,
+    409,
+    'No management server "{computer}" is registered in management group "{group}".',
+    'Promote one of the registered management servers ({servers}); smgr status lists them.',
+  ),
+  PROMOTE_ALREADY_HOLDER: entry(
+    1,
+    409,
+    'Management server "{computer}" is already the workflow server (token {token}).',
+    'Nothing to promote; if it is not running, start it (smgr serve) or promote another server.',
+  ),
   SERVER_RUNNING: entry(
     1,
     409,

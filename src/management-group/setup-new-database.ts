@@ -1,7 +1,8 @@
 /**
  * Setup with a new database: creates the ServiceManager schema, the
  * management group, its KEK and key record, this computer's registration
- * (part management-server, role workflow) and the first administrator.
+ * (part management-server, role workflow), the workflow lease (held by this
+ * computer, token 1, claimed when it first serves) and the first administrator.
  *
  * Order, so that a failure at any step changes nothing that matters:
  *  1. refuse if this home is installed or the database is not empty;
@@ -30,9 +31,11 @@ import { insertKeyRecord } from '../keys/key-records.js';
 import { hashPassword } from '../keys/password-hash.js';
 import { SecureStorage } from '../secure-storage/secure-storage.js';
 import { audit } from './audit.js';
+import { leaseSettings } from './lease-settings.js';
 import { findManagementGroup } from './management-group.js';
 import { registerComputer } from './registration.js';
 import { validateGroupName, validatePassword, validateUsername } from './validate.js';
+import { initLease } from './workflow-lease.js';
 
 export interface SetupNewOptions {
   home: HomePaths;
@@ -57,6 +60,7 @@ export async function setupNewDatabase(o: SetupNewOptions): Promise<SetupResult>
   validateGroupName(o.groupName);
   validateUsername(o.adminUser);
   validatePassword(o.adminPassword);
+  const { leaseMs } = leaseSettings(undefined);
   const existing = readConfig(o.home);
   if (existing)
     throw new SmgrError('ALREADY_INSTALLED', { home: o.home.root, group: existing.managementGroup.name });
@@ -98,6 +102,7 @@ export async function setupNewDatabase(o: SetupNewOptions): Promise<SetupResult>
       ]);
       await insertKeyRecord(tx, keyId, 'management-group', kek);
       await registerComputer(tx, o.computerName, 'management-server', 'workflow');
+      await initLease(tx, o.computerName, `setup@${o.computerName}`, leaseMs);
       await tx.query('INSERT INTO users (username, password_hash, is_admin) VALUES ($1, $2, true)', [
         o.adminUser,
         passwordHash,
