@@ -3,8 +3,10 @@
  * into an empty database of either engine (or, with replace, one whose public
  * schema is dropped first), in ONE transaction: the schema at the archive's
  * version, every slice streamed in with COPY, each table's count and hash
- * checked against the manifest, sequences set past the restored rows, then
- * the migrations up to this smgr's version — and only then COMMIT. Any
+ * checked against the manifest, sequences set past the restored rows, the
+ * servers of the snapshot recorded as stopped (none runs against the new
+ * database), then the migrations up to this smgr's version — and only then
+ * COMMIT. Any
  * failure rolls everything back; an embedded directory this restore created
  * is removed again.
  */
@@ -74,6 +76,11 @@ export async function restoreDatabase(o: RestoreDatabaseOptions): Promise<Restor
         },
       });
       await fixSequences(tx);
+      // No server runs against a database restored a moment ago: servers that were alive in the
+      // snapshot are recorded as stopped, so setup --existing-database can rebind to them.
+      await tx.query(
+        'UPDATE computers SET stopped_at = now() WHERE stopped_at IS NULL AND last_heartbeat IS NOT NULL',
+      );
       await migrateInTransaction(tx, serviceManagerMigrations);
       const sm = manifest.databases.find((d) => d.name === 'ServiceManager')!;
       return {
