@@ -264,3 +264,35 @@ describe('smgr CLI basics', () => {
     fs.rmSync(home, { recursive: true, force: true });
   });
 });
+
+describe('smgr start (what npm start runs)', () => {
+  test('first run sets up an embedded group with a generated admin password; later runs just serve', async () => {
+    const root = tempDir('smgr-start-');
+    const env = { home: path.join(root, 'home'), computerName: 'laptop' };
+    try {
+      let server = await startServe(env, [], 'start');
+      const out = server.stdout();
+      const password = /Administrator: admin {3}password: (\S+)/.exec(out)?.[1];
+      assert.ok(password && password.length >= 20, out);
+      const file = path.join(env.home, 'admin-password');
+      assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+      assert.equal(fs.readFileSync(file, 'utf8').trim(), password);
+      assert.match(out, /smgr key backup --file/);
+      const login = await api(server.baseUrl, 'POST', '/api/v1/sessions', { username: 'admin', password });
+      assert.equal(login.status, 201);
+      assert.equal(await server.stop('SIGINT'), 0);
+
+      server = await startServe(env, [], 'start');
+      assert.doesNotMatch(server.stdout(), /Administrator:/, 'no second setup');
+      assert.equal(
+        (await api(server.baseUrl, 'POST', '/api/v1/sessions', { username: 'admin', password })).status,
+        201,
+      );
+      const health = await api(server.baseUrl, 'GET', '/health');
+      assert.equal(health.body.managementGroup, 'Default');
+      assert.equal(await server.stop(), 0);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -57,12 +57,18 @@ export interface ServeHandle {
   child: ChildProcess;
   baseUrl: string;
   logs(): string;
+  stdout(): string;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export function startServe(o: CliEnv, extraArgs: string[] = []): Promise<ServeHandle> {
+/** Starts `smgr serve` (or, with command 'start', `smgr start`) and resolves once it listens. */
+export function startServe(
+  o: CliEnv,
+  extraArgs: string[] = [],
+  command: 'serve' | 'start' = 'serve',
+): Promise<ServeHandle> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'serve', '--listen', '127.0.0.1:0', ...extraArgs], {
+    const child = spawn(process.execPath, [CLI, command, '--listen', '127.0.0.1:0', ...extraArgs], {
       env: envFor(o),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -79,6 +85,7 @@ export function startServe(o: CliEnv, extraArgs: string[] = []): Promise<ServeHa
           child,
           baseUrl: m[1]!,
           logs: () => stdout + stderr,
+          stdout: () => stdout,
           stop: async (signal = 'SIGTERM') => {
             child.kill(signal);
             const code = await exited;

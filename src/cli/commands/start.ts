@@ -23,8 +23,8 @@ export function registerStart(program: Command): void {
       'set up an embedded management group if this home has none, then serve (what npm start runs)',
     )
     .option('--management-group <name>', 'name of the group created on first start', 'Default')
-    .option('--listen <host:port>', 'address to listen on', '127.0.0.1:8420')
-    .action(async (flags: { managementGroup: string; listen: string }, cmd: Command) => {
+    .option('--listen <host:port>', 'address to listen on (default: from config, 127.0.0.1:8420)')
+    .action(async (flags: { managementGroup: string; listen?: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
       if (!readConfig(ctx.home)) {
         const password = randomBytes(18).toString('base64url');
@@ -44,6 +44,6 @@ export function registerStart(program: Command): void {
         ctx.out.line(`Administrator: admin   password: ${password}`);
         ctx.out.line(`(shown once; also saved, readable only by you, in ${passwordFile})`);
       }
-      await serveUntilSignal(ctx.home, ctx.computerNameFlag, undefined, ctx.out);
+      await serveUntilSignal(ctx.home, ctx.computerNameFlag, flags.listen, ctx.out);
     });
 }
