@@ -3,20 +3,25 @@
  * checks, changing nothing if any check fails: no other server runs from this
  * home; the database holds this config's management group; this computer is
  * registered; the KEK in secure storage verifies against its key record.
- * Then: HTTP API, admin channel, heartbeat. stop() (SIGTERM/SIGINT) closes
- * the listener, records a clean stop in the database, and closes everything.
+ * Then: pending migrations, HTTP API, admin channel, heartbeat, and the
+ * workflow runtime (lease keeper and workflows, workflow-runtime.ts). stop()
+ * (SIGTERM/SIGINT) ends the workflows and the lease tenure, closes the
+ * listener, records a clean stop in the database, and closes everything.
  *
  * Crash (kill -9): leaves server.pid, admin.sock and a registration that
  * stops heartbeating — it is no longer alive after ALIVE_WINDOW_S; the next
- * start takes over the stale pid file and socket.
+ * start takes over the stale pid file and socket. Its lease tenure expires by
+ * itself (the next start claims it again with a new token).
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { HomePaths } from '../computer/home.js';
-import { type Installation, openInstallation } from '../computer/installation.js';
 import { ensureBackupRecipient } from '../backup/backup-recipient.js';
 import { runBackup } from '../backup/run-backup.js';
+import type { HomePaths } from '../computer/home.js';
+import { type Installation, openInstallation } from '../computer/installation.js';
 import { lockFile } from '../db/directory-lock.js';
+import { migrate } from '../db/migrate.js';
+import { serviceManagerMigrations } from '../db/migrations/service-manager.js';
 import { SmgrError } from '../errors/smgr-error.js';
 import { recordKeyBackup } from '../keys/key-records.js';
 import { unlockKey } from '../keys/unlock-key.js';
@@ -31,12 +36,16 @@ import { collectStatus } from '../management-group/status.js';
 import { runDoctor } from '../recovery/doctor.js';
 import { type AdminChannel, startAdminChannel } from './admin-channel.js';
 import { buildApp } from './build-app.js';
+import { createWorkflowRuntime, type WorkflowRuntime } from './workflow-runtime.js';
+import type { NotificationSender } from './workflows/notification-sender.js';
 
 export interface ServeOptions {
   home: HomePaths;
   computerName?: string;
   listen?: string;
   logger: Logger;
+  /** Where the outbox delivers (default: <home>/notifications.log). */
+  notificationSender?: NotificationSender;
 }
 
 export interface RunningServer {
@@ -54,7 +63,8 @@ export async function startManagementServer(o: ServeOptions): Promise<RunningSer
   try {
     const inst = await openInstallation(o.home, o.computerName);
     cleanups.push(() => inst.db.close());
-    const { app, role } = await checkAndBuild(inst, o.logger);
+    const workflows = createWorkflowRuntime(inst, o.logger, o.notificationSender);
+    const { app } = await checkAndBuild(inst, o.logger, () => workflows.role());
     cleanups.push(() => app.close());
     const address = await listen(app, o.listen ?? inst.config.managementServer!.listen);
     const admin = await startAdminChannel(o.home.adminSocket, {
@@ -75,18 +85,22 @@ export async function startManagementServer(o: ServeOptions): Promise<RunningSer
         await recordKeyBackup(inst.db, keyIds);
         return { recorded: keyIds.length };
       },
+      promote: (body) => workflows.promote(body),
     });
     cleanups.push(() => admin.close());
     const beat = await startHeartbeat(inst, o.logger);
+    cleanups.push(() => workflows.stop());
+    await workflows.start();
+    const role = workflows.role();
     o.logger.info({ address, computerName: inst.computerName, role }, 'management server started');
-    return { address, stop: () => stop(inst, o.logger, beat, admin, app, undo) };
+    return { address, stop: () => stop(inst, o.logger, beat, workflows, admin, app, undo) };
   } catch (e) {
     await undo();
     throw e;
   }
 }
 
-async function checkAndBuild(inst: Installation, logger: Logger) {
+async function checkAndBuild(inst: Installation, logger: Logger, role: () => 'workflow' | 'secondary') {
   const group = await requireManagementGroup(inst.db);
   if (group.id !== inst.config.managementGroup.id) {
     throw new SmgrError('CONFIG_INVALID', {
@@ -97,16 +111,22 @@ async function checkAndBuild(inst: Installation, logger: Logger) {
   const reg = await getRegistration(inst.db, inst.computerName, 'management-server');
   if (!reg) throw new SmgrError('NOT_REGISTERED', { computer: inst.computerName, group: group.name });
   const sealer = await unlockKey(inst.db, inst.storage, inst.config.managementServer!.keyId, group.name);
+  await migrate(inst.db, serviceManagerMigrations);
   // Upgrade: a group made before backup recipients existed gets one now (this computer holds its key).
   await ensureBackupRecipient(inst.db, inst.storage, group.id);
-  const role = reg.role === 'workflow' ? 'workflow' : 'secondary';
   const app = await buildApp({
     db: inst.db,
     sealer,
     logger,
-    identity: { managementGroup: { id: group.id, name: group.name }, computerName: inst.computerName, role },
+    identity: {
+      managementGroup: { id: group.id, name: group.name },
+      computerName: inst.computerName,
+      get role() {
+        return role();
+      },
+    },
   });
-  return { app, role };
+  return { app };
 }
 
 async function listen(app: FastifyInstance, listen: string): Promise<string> {
@@ -142,11 +162,13 @@ async function stop(
   inst: Installation,
   logger: Logger,
   beat: NodeJS.Timeout,
+  workflows: WorkflowRuntime,
   admin: AdminChannel,
   app: FastifyInstance,
   undo: () => Promise<void>,
 ): Promise<void> {
   clearInterval(beat);
+  await workflows.stop();
   await app.close();
   await admin.close();
   await recordCleanStop(inst.db, inst.computerName, 'management-server').catch((e: Error) =>

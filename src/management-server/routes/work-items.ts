@@ -2,17 +2,18 @@
  * /api/v1/work-items: create, read, patch and list incidents and service
  * requests. Every body, param and query is schema-checked (unknown fields and
  * wrong types refused); class is immutable; each create and update is
- * audited (actor = the signed-in user) in the same transaction as the write.
+ * audited (actor = the signed-in user) and queues a notification for the
+ * outbox workflow, in the same transaction as the write.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { audit } from '../../management-group/audit.js';
-import { recordWorkItemHistory } from '../work-item-history.js';
 import type { AppContext } from '../app-context.js';
 import { bearerSecurity, currentUser } from '../auth.js';
 import { errorResponses, notFound } from '../http-errors.js';
 import { type IdParams, numericIdParams } from '../id-params.js';
 import { checkPropertiesDepth, propertiesSchema } from '../json-properties.js';
 import { cursorSchema, decodeIdCursor, limitSchema, pageSchema, parseLimit, toPage } from '../pagination.js';
+import { recordWorkItemHistory } from '../work-item-history.js';
 import {
   getWorkItem,
   insertWorkItem,
@@ -25,6 +26,7 @@ import {
   type WorkItemClass,
   type WorkItemStatus,
 } from '../work-item-store.js';
+import { enqueueNotification } from '../workflows/notifications.js';
 
 const LIST = 'work-items';
 const PATH = '/api/v1/work-items';
@@ -136,6 +138,7 @@ export const workItemRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
         const wi = await insertWorkItem(tx, request.body);
         await audit(tx, actor, 'work-item.created', wi.displayId, { id: wi.id, class: wi.class });
         await recordWorkItemHistory(tx, wi.id, actor, { created: request.body });
+        await enqueueNotification(tx, 'work-item.created', wi);
         return wi;
       });
       return reply.status(201).send(created);
@@ -207,6 +210,7 @@ export const workItemRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
             id: wi.id,
             fields: Object.keys(request.body),
           });
+          await enqueueNotification(tx, 'work-item.updated', wi, Object.keys(request.body));
         }
         return wi;
       });
