@@ -9,6 +9,7 @@ import { Command, CommanderError } from 'commander';
 import { registerBackup } from './commands/backup.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerKey } from './commands/key.js';
+import { registerPromote } from './commands/promote.js';
 import { registerRestore } from './commands/restore.js';
 import { registerServe } from './commands/serve.js';
 import { registerSetup } from './commands/setup.js';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerDoctor(program);
   registerKey(program);
+  registerPromote(program);
   registerBackup(program);
   registerRestore(program);
   return program;

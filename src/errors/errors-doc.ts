@@ -26,7 +26,11 @@ With \`--json\` a command prints one JSON document on stdout.
 - Success: \`{"ok": true, ...result}\`; the result fields are those of the command (for example \`smgr status --json\`:
   \`managementGroup {id, name}\`, \`computerName\`, \`database {url, engine, schemaVersion}\`, \`parts [{part, role}]\`,
   \`servers [{computerName, part, role, alive, lastHeartbeat}]\`,
-  \`keys [{keyId, part, inSecureStorage, verifies, lastBackupAt}]\`, \`warnings [string]\`).
+  \`keys [{keyId, part, inSecureStorage, verifies, lastBackupAt}]\`,
+  \`workflowLease {holder, since, expiresAt, token}\` (the lease by the database clock; null before schema 3),
+  \`workflows {leaseLive, history [{workflow, runs, failed, interrupted, last {seq, holder, token, startedAt,
+  finishedAt, outcome, counts}}]}\`, \`warnings [string]\`; \`smgr promote --json\`: \`holder\`, \`token\`, \`since\`,
+  \`expiresAt\`, \`previousHolder\`, \`previousToken\`, \`fenced\`, \`holderAlive\`).
 - Failure: \`{"ok": false, "error": {"code": CODE, "message": cause, "remedy": remedy}}\`, with the exit code above.
 
 ## HTTP API errors

@@ -1,7 +1,8 @@
 /**
  * The status of the management group as seen from this computer: the group,
  * this computer's parts, every registered computer with its liveness, and the
- * key ids with whether they are here, verify, and were ever backed up. Key ids
+ * key ids with whether they are here, verify, and were ever backed up, the
+ * workflow lease (holder, since, expiry, token) and the workflow history. Key ids
  * only, never key material. The same function answers `smgr status` whether
  * the CLI opens the database itself or asks the running server.
  */
@@ -10,9 +11,11 @@ import type { Database } from '../db/database.js';
 import { schemaVersion } from '../db/migrate.js';
 import { kekMatches } from '../keys/key-hierarchy.js';
 import { listKeyRecords } from '../keys/key-records.js';
+import { summarizeRuns, type WorkflowRunSummary } from '../management-server/workflows/run-history.js';
 import type { SecureStorage } from '../secure-storage/secure-storage.js';
 import { requireManagementGroup } from './management-group.js';
 import { listRegistrations } from './registration.js';
+import { readLease } from './workflow-lease.js';
 
 export interface StatusReport {
   managementGroup: { id: string; name: string };
@@ -33,6 +36,15 @@ export interface StatusReport {
     verifies: boolean;
     lastBackupAt: string | null;
   }>;
+  /** Who holds the workflow lease (null before schema 3). */
+  workflowLease: {
+    holder: string | null;
+    since: string | null;
+    expiresAt: string | null;
+    token: number;
+  } | null;
+  /** The lease state by the database clock, and the workflow history per workflow. */
+  workflows: { leaseLive: boolean; history: WorkflowRunSummary[] } | null;
   warnings: string[];
 }
 
@@ -43,6 +55,8 @@ export async function collectStatus(
 ): Promise<StatusReport> {
   const group = await requireManagementGroup(db);
   const registrations = await listRegistrations(db);
+  const hasLease = (await schemaVersion(db)) >= 3;
+  const lease = hasLease ? await readLease(db) : undefined;
   const records = await listKeyRecords(db);
   const keys = records.map((r) => {
     const local = storage.getKey(r.keyId);
@@ -77,6 +91,15 @@ export async function collectStatus(
       lastHeartbeat: r.lastHeartbeat?.toISOString() ?? null,
     })),
     keys,
+    workflowLease: lease
+      ? {
+          holder: lease.holder,
+          since: lease.since?.toISOString() ?? null,
+          expiresAt: lease.expiresAt?.toISOString() ?? null,
+          token: lease.token,
+        }
+      : null,
+    workflows: lease ? { leaseLive: !lease.expired, history: await summarizeRuns(db) } : null,
     warnings,
   };
 }

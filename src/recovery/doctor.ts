@@ -15,6 +15,7 @@ import { SecretSealer } from '../keys/secret-sealer.js';
 import { requireManagementGroup } from '../management-group/management-group.js';
 import { getRegistration } from '../management-group/registration.js';
 import type { SecureStorage } from '../secure-storage/secure-storage.js';
+import { checkWorkflowLease } from './lease-check.js';
 
 export type CheckState = 'pass' | 'warn' | 'fail';
 
@@ -42,6 +43,7 @@ export async function runDoctor(
     await checkGroup(group, config),
     await checkSchema(db),
     await checkRegistration(db, config.computerName),
+    await checkWorkflowLease(db),
     ...(await checkKeys(db, storage, config)),
   ];
   return {
