@@ -8,11 +8,10 @@ import type { BackupResult } from '../../backup/create-backup.js';
 import type { ProgressEvent } from '../../backup/progress.js';
 import { runBackup } from '../../backup/run-backup.js';
 import { requireConfig } from '../../computer/config-file.js';
-import { openInstallation } from '../../computer/installation.js';
-import { callAdmin } from '../../management-server/admin-client.js';
 import { archiveKeys } from '../archive-keys.js';
 import { contextOf } from '../cli-context.js';
 import { progressRenderer } from '../progress-bar.js';
+import { throughServer } from '../through-server.js';
 
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 const totalRows = (d: Array<{ tables: Array<{ rows: number }> }>) =>
@@ -32,19 +31,16 @@ export function registerBackup(program: Command): void {
       const config = requireConfig(ctx.home);
       const directory = flags.to ? path.resolve(flags.to) : undefined;
       const bar = progressRenderer(ctx.out.json);
-      let result: BackupResult | undefined;
+      let result: BackupResult;
       try {
-        result = await callAdmin<BackupResult>(ctx.home, 'backup', { directory }, (e) =>
-          bar.report(e as ProgressEvent),
+        result = await throughServer(
+          ctx.home,
+          ctx.computerNameFlag,
+          'backup',
+          { directory },
+          (inst) => runBackup({ home: ctx.home, db: inst.db, config, directory, progress: bar }),
+          (e) => bar.report(e as ProgressEvent),
         );
-        if (!result) {
-          const inst = await openInstallation(ctx.home, ctx.computerNameFlag);
-          try {
-            result = await runBackup({ home: ctx.home, db: inst.db, config, directory, progress: bar });
-          } finally {
-            await inst.db.close();
-          }
-        }
       } finally {
         bar.end();
       }

@@ -1,9 +1,8 @@
 /** smgr doctor: verification after a recovery; exit 0 only when no check fails. */
 import type { Command } from 'commander';
-import { openInstallation } from '../../computer/installation.js';
-import { callAdmin } from '../../management-server/admin-client.js';
 import { type DoctorReport, runDoctor } from '../../recovery/doctor.js';
 import { contextOf } from '../cli-context.js';
+import { throughServer } from '../through-server.js';
 
 const MARK = { pass: 'PASS', warn: 'WARN', fail: 'FAIL' } as const;
 
@@ -13,16 +12,9 @@ export function registerDoctor(program: Command): void {
     .description('check this computer after a recovery: registration, keys, every sealed value, key backups')
     .action(async (_flags: unknown, cmd: Command) => {
       const ctx = contextOf(cmd);
-      let report = await callAdmin<DoctorReport>(ctx.home, 'doctor');
-      if (!report) {
-        const inst = await openInstallation(ctx.home, ctx.computerNameFlag);
-        try {
-          report = await runDoctor(inst.db, inst.config, inst.storage);
-        } finally {
-          await inst.db.close();
-        }
-      }
-      const r = report;
+      const r = await throughServer<DoctorReport>(ctx.home, ctx.computerNameFlag, 'doctor', {}, (inst) =>
+        runDoctor(inst.db, inst.config, inst.storage),
+      );
       if (ctx.out.json) {
         process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
       } else {

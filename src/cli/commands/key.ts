@@ -6,15 +6,14 @@
 import type { Command } from 'commander';
 import { requireConfig } from '../../computer/config-file.js';
 import type { HomePaths } from '../../computer/home.js';
-import { openInstallation } from '../../computer/installation.js';
 import { writeKeyBackup } from '../../keys/backup-keys.js';
 import { readKeyBackup } from '../../keys/key-backup-file.js';
 import { recordKeyBackup } from '../../keys/key-records.js';
 import { restoreKeys } from '../../keys/restore-keys.js';
-import { callAdmin } from '../../management-server/admin-client.js';
 import { SecureStorage } from '../../secure-storage/secure-storage.js';
 import { contextOf } from '../cli-context.js';
 import { getPassword } from '../passwords.js';
+import { throughServer } from '../through-server.js';
 
 interface KeyFlags {
   file: string;
@@ -103,12 +102,7 @@ async function recordBackupTime(
   computerNameFlag: string | undefined,
   keyIds: string[],
 ): Promise<void> {
-  const viaServer = await callAdmin(home, 'record-key-backup', { keyIds });
-  if (viaServer !== undefined) return;
-  const inst = await openInstallation(home, computerNameFlag);
-  try {
-    await recordKeyBackup(inst.db, keyIds);
-  } finally {
-    await inst.db.close();
-  }
+  await throughServer(home, computerNameFlag, 'record-key-backup', { keyIds }, (inst) =>
+    recordKeyBackup(inst.db, keyIds),
+  );
 }
