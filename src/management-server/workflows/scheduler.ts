@@ -44,7 +44,7 @@ export class WorkflowScheduler {
   start(): void {
     const loop = () => {
       if (this.abort.signal.aborted) return;
-      this.current = this.tick().finally(() => {
+      this.current = this.runDue().finally(() => {
         if (!this.abort.signal.aborted) this.timer = setTimeout(loop, this.o.tickMs);
       });
     };
@@ -57,7 +57,8 @@ export class WorkflowScheduler {
     await this.current;
   }
 
-  private async tick(): Promise<void> {
+  /** One tick: runs every due workflow once, if this server holds the lease (tests call it directly). */
+  async runDue(): Promise<void> {
     const tenure = this.o.tenure();
     if (!tenure) return;
     let due: string[];
