@@ -2,8 +2,10 @@
  * Fenced transactions: every workflow write goes through `fenced()`, which
  * runs the caller's statements in one transaction that first reads the lease
  * row FOR SHARE and checks, by the database clock, that the caller's tenure
- * (token, holder, instance) is still the current one and unexpired. If not,
- * nothing is written: LEASE_LOST.
+ * (token, holder, instance) is still the current one and unexpired, and
+ * checks again just before COMMIT that it has not expired meanwhile (a pause
+ * inside the transaction). If either check fails, nothing is written:
+ * LEASE_LOST.
  *
  * Why a paused or partitioned old holder cannot write after losing the
  * lease: every change of the lease (workflow-lease.ts) locks the row FOR
@@ -37,7 +39,14 @@ export async function fenced<T>(
       [tenure.token, tenure.holder, tenure.instance],
     );
     if (current.rows.length !== 1) throw new SmgrError('LEASE_LOST', { token: tenure.token });
-    return fn(tx);
+    const result = await fn(tx);
+    // The row lock kept the token current; check, just before COMMIT, that the tenure has not expired meanwhile.
+    const live = await tx.query(
+      `SELECT 1 AS live FROM workflow_lease WHERE singleton AND token = $1 AND expires_at > clock_timestamp()`,
+      [tenure.token],
+    );
+    if (live.rows.length !== 1) throw new SmgrError('LEASE_LOST', { token: tenure.token });
+    return result;
   });
 }
 
