@@ -2,7 +2,8 @@
  * smgr restore database, the engine (docs/FORMAT.md §2.5, ARCHITECTURE §4):
  * into an empty database of either engine (or, with replace, one whose public
  * schema is dropped first), in ONE transaction: the schema at the archive's
- * version, every slice streamed in with COPY, each table's count and hash
+ * version with its keys and indexes deferred (deferred-constraints.ts), every
+ * slice streamed in with COPY FREEZE, each table's count and hash
  * checked against the manifest, sequences set past the restored rows, the
  * servers of the snapshot recorded as stopped (none runs against the new
  * database), then the migrations up to this smgr's version — and only then
@@ -20,6 +21,7 @@ import { openDatabase } from '../db/open-database.js';
 import { SmgrError } from '../errors/smgr-error.js';
 import type { ArchiveHeader } from './archive-format.js';
 import { checkArchive } from './check-archive.js';
+import { deferConstraints } from './deferred-constraints.js';
 import type { Progress } from './progress.js';
 import type { ReadArchiveOptions } from './read-archive.js';
 import { fixSequences } from './table-plan.js';
@@ -55,6 +57,7 @@ export async function restoreDatabase(o: RestoreDatabaseOptions): Promise<Restor
     const result = await target.transaction(async (tx) => {
       if (o.replace) await tx.exec('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
       let header: ArchiveHeader | undefined;
+      let restoreConstraints: (() => Promise<void>) | undefined;
       const { manifest } = await checkArchive(o.file, o, {
         progress: o.progress,
         onHeader: async (h) => {
@@ -69,12 +72,16 @@ export async function restoreDatabase(o: RestoreDatabaseOptions): Promise<Restor
             });
           }
           await migrateInTransaction(tx, serviceManagerMigrations, sm.schemaVersion);
+          if (target.engine === 'server') await tx.query("SET LOCAL maintenance_work_mem = '256MB'");
+          restoreConstraints = await deferConstraints(tx);
         },
         onSlice: async (database, table, data) => {
           if (database !== 'ServiceManager') return;
-          await tx.copyIn(copySource(table), once(data));
+          // FREEZE: the tables were created in this transaction, so rows can be written frozen.
+          await tx.copyIn(copySource(table), once(data), { freeze: true });
         },
       });
+      await restoreConstraints?.();
       await fixSequences(tx);
       // No server runs against a database restored a moment ago: servers that were alive in the
       // snapshot are recorded as stopped, so setup --existing-database can rebind to them.

@@ -36,9 +36,18 @@ export interface Transaction extends Queryable {
    * parenthesised SELECT built by smgr from its own schema, never user input.
    */
   copyOut(source: string): AsyncIterable<Uint8Array>;
-  /** Streams `COPY <target> FROM STDIN` (text format); resolves to the rows loaded. */
-  copyIn(target: string, data: AsyncIterable<Uint8Array>): Promise<number>;
+  /**
+   * Streams `COPY <target> FROM STDIN` (text format); resolves to the rows loaded.
+   * `freeze` writes the rows frozen: only for a table created in this transaction.
+   */
+  copyIn(target: string, data: AsyncIterable<Uint8Array>, options?: CopyInOptions): Promise<number>;
 }
+
+export interface CopyInOptions {
+  freeze?: boolean;
+}
+
+export const copyInOptions = (o: CopyInOptions = {}): string => (o.freeze ? ' WITH (FREEZE)' : '');
 
 export type EngineKind = 'embedded' | 'server';
 

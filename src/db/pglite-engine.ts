@@ -13,6 +13,8 @@ import fs from 'node:fs';
 import { PGlite, type Transaction as PGliteTx, types } from '@electric-sql/pglite';
 import {
   beginStatement,
+  type CopyInOptions,
+  copyInOptions,
   type Database,
   type QueryResult,
   type Row,
@@ -103,10 +105,11 @@ class PGliteTransaction implements Transaction {
     }
   }
 
-  async copyIn(target: string, data: AsyncIterable<Uint8Array>): Promise<number> {
+  async copyIn(target: string, data: AsyncIterable<Uint8Array>, options?: CopyInOptions): Promise<number> {
     const parts: Uint8Array[] = [];
     for await (const chunk of data) parts.push(chunk);
-    const result = await this.tx.query(`COPY ${target} FROM '/dev/blob'`, [], { blob: new Blob(parts) });
+    const sql = `COPY ${target} FROM '/dev/blob'${copyInOptions(options)}`;
+    const result = await this.tx.query(sql, [], { blob: new Blob(parts) });
     return result.affectedRows ?? 0;
   }
 }

@@ -12,6 +12,8 @@ import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { SmgrError } from '../errors/smgr-error.js';
 import {
   beginStatement,
+  type CopyInOptions,
+  copyInOptions,
   type Database,
   type QueryResult,
   type Row,
@@ -145,8 +147,8 @@ class PostgresTransaction implements Transaction {
     for await (const chunk of stream) yield chunk as Buffer;
   }
 
-  async copyIn(target: string, data: AsyncIterable<Uint8Array>): Promise<number> {
-    const stream = this.client.query(copyFrom(`COPY ${target} FROM STDIN`));
+  async copyIn(target: string, data: AsyncIterable<Uint8Array>, options?: CopyInOptions): Promise<number> {
+    const stream = this.client.query(copyFrom(`COPY ${target} FROM STDIN${copyInOptions(options)}`));
     await pipeline(Readable.from(data), stream);
     return Number(stream.rowCount ?? 0);
   }
