@@ -97,7 +97,8 @@ export class WorkflowScheduler {
       await w.run(ctx);
       const outcome = this.abort.signal.aborted ? 'stopped' : null;
       await ctx.fenced((tx) => finishRun(tx, run, outcome ? 'failed' : 'ok', ctx.counts, outcome));
-      this.log.info(
+      const did = Object.values(ctx.counts).some((n) => n > 0);
+      this.log[did || outcome ? 'info' : 'debug'](
         { ...at, outcome: outcome ? 'failed' : 'ok', counts: ctx.counts },
         'workflow run finished',
       );
