@@ -129,6 +129,50 @@ for (const makeFixture of ENGINES) {
       }
     });
 
+    if (fx.name === 'server') {
+      test('a lease row held by a fenced transaction that does not finish: LEASE_BUSY; nothing changed', async () => {
+        const { db } = await openGroup(fx, 60_000);
+        try {
+          const t = (await claimLease(db, 'ms01', randomUUID(), 60_000, FAST.lockTimeoutMs))!;
+          let release!: () => void;
+          const gate = new Promise<void>((r) => {
+            release = r;
+          });
+          let inside!: () => void;
+          const entered = new Promise<void>((r) => {
+            inside = r;
+          });
+          const holding = fenced(db, t, 10_000, async () => {
+            inside();
+            await gate;
+          });
+          await entered;
+          try {
+            await refusedUnchanged(
+              db,
+              () =>
+                promote(db, {
+                  computer: 'ms02',
+                  force: true,
+                  actor: 't',
+                  settings: { leaseMs: 60_000, lockTimeoutMs: 200 },
+                }),
+              refusal(
+                'LEASE_BUSY',
+                /^The workflow lease is locked by a transaction that did not finish within 200 ms\.$/,
+                /Try again/,
+              ),
+            );
+          } finally {
+            release();
+            await holding;
+          }
+        } finally {
+          await db.close();
+        }
+      });
+    }
+
     test('--force fences a live holder: its renewal and its workflow writes are refused', async () => {
       const { db } = await openGroup(fx, 60_000);
       try {
