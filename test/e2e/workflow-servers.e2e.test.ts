@@ -383,5 +383,16 @@ describe('three management servers on one PostgreSQL database', () => {
     const st = await status(ms02);
     assert.equal(st.workflowLease.holder, 'ms01');
     assert.equal(st.workflows.leaseLive, false, 'a clean stop ends the tenure at once');
+    // With no server running here, promote works on the database directly.
+    const direct = await runCli(['promote', 'ms03', '--json'], ms03);
+    assert.equal(direct.code, 0, direct.stdout + direct.stderr);
+    assert.deepEqual(
+      [
+        JSON.parse(direct.stdout).holder,
+        JSON.parse(direct.stdout).token,
+        JSON.parse(direct.stdout).holderAlive,
+      ],
+      ['ms03', 4, false],
+    );
   });
 });

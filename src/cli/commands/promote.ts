@@ -5,11 +5,10 @@
  * database directly. Refusals and their remedies: src/management-group/promote.ts.
  */
 import type { Command } from 'commander';
-import { openInstallation } from '../../computer/installation.js';
 import { leaseSettings } from '../../management-group/lease-settings.js';
 import { type PromoteResult, promote } from '../../management-group/promote.js';
-import { callAdmin } from '../../management-server/admin-client.js';
 import { contextOf } from '../cli-context.js';
+import { throughServer } from '../through-server.js';
 
 export function registerPromote(program: Command): void {
   program
@@ -23,20 +22,19 @@ export function registerPromote(program: Command): void {
     .action(async (computer: string, flags: { force?: boolean }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const force = Boolean(flags.force);
-      let result = await callAdmin<PromoteResult>(ctx.home, 'promote', { computer, force });
-      if (!result) {
-        const inst = await openInstallation(ctx.home, ctx.computerNameFlag);
-        try {
-          result = await promote(inst.db, {
+      const result = await throughServer<PromoteResult>(
+        ctx.home,
+        ctx.computerNameFlag,
+        'promote',
+        { computer, force },
+        (inst) =>
+          promote(inst.db, {
             computer,
             force,
             actor: `promote@${inst.computerName}`,
             settings: leaseSettings(inst.config, inst.home.config),
-          });
-        } finally {
-          await inst.db.close();
-        }
-      }
+          }),
+      );
       ctx.out.result(result, (r) => {
         ctx.out.line(`${r.holder} is now the workflow server (workflow lease token ${r.token}).`);
         if (r.previousHolder) {
