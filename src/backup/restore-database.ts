@@ -89,6 +89,10 @@ export async function restoreDatabase(o: RestoreDatabaseOptions): Promise<Restor
         'UPDATE computers SET stopped_at = now() WHERE stopped_at IS NULL AND last_heartbeat IS NOT NULL',
       );
       await migrateInTransaction(tx, serviceManagerMigrations);
+      // Likewise the workflow lease of the snapshot: expired, so the rebuilt server need not wait it out.
+      await tx.query(
+        'UPDATE workflow_lease SET expires_at = least(expires_at, now()) WHERE expires_at IS NOT NULL',
+      );
       const sm = manifest.databases.find((d) => d.name === 'ServiceManager')!;
       return {
         file: o.file,

@@ -264,18 +264,34 @@ describe('backup crash safety and exclusivity (server)', () => {
     );
     await db.close();
     const dir = f('crash');
-    const t0 = Date.now();
-    const first = await runCli(['backup', 'create', '--to', dir], env);
-    assert.equal(first.code, 0, first.stderr);
-    const duration = Date.now() - t0;
-    let killedMidWrite = 0;
-    for (const fraction of [0.15, 0.35, 0.55, 0.75, 0.9]) {
+    const spawnBackup = () => {
       const child = spawn(process.execPath, [CLI, 'backup', 'create', '--to', dir], {
         env: { ...process.env, SMGR_HOME: env.home, SMGR_COMPUTER_NAME: 'ms01' },
         stdio: 'ignore',
       });
-      const exited = new Promise((r) => child.on('exit', r));
-      await new Promise((r) => setTimeout(r, Math.round(duration * fraction)));
+      return { child, exited: new Promise<number | null>((r) => child.on('exit', r)) };
+    };
+    const partialAppears = async (exited: Promise<unknown>) => {
+      let done = false;
+      void exited.then(() => {
+        done = true;
+      });
+      while (!done && !fs.readdirSync(dir).some((n) => n.endsWith('.smbak.partial'))) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      return Date.now();
+    };
+    // One whole backup first, timing its write phase (from the .partial file's creation to the end).
+    fs.mkdirSync(dir, { recursive: true });
+    const first = spawnBackup();
+    const writeStart = await partialAppears(first.exited);
+    assert.equal(await first.exited, 0);
+    const writing = Date.now() - writeStart;
+    let killedMidWrite = 0;
+    for (const fraction of [0.1, 0.3, 0.5, 0.7, 0.85]) {
+      const { child, exited } = spawnBackup();
+      await partialAppears(exited);
+      await new Promise((r) => setTimeout(r, Math.round(writing * fraction)));
       child.kill('SIGKILL');
       await exited;
       if (fs.readdirSync(dir).some((n) => n.endsWith('.smbak.partial'))) killedMidWrite++;
@@ -288,7 +304,7 @@ describe('backup crash safety and exclusivity (server)', () => {
       ).backups;
       assert.ok(listed.every((b: { file: string }) => b.file.endsWith('.smbak')));
     }
-    assert.ok(killedMidWrite >= 2, `only ${killedMidWrite} kills landed while an archive was being written`);
+    assert.ok(killedMidWrite >= 3, `only ${killedMidWrite} kills landed while an archive was being written`);
     const listed = JSON.parse((await runCli(['backup', 'list', '--json', '--dir', dir], env)).stdout).backups;
     const target = await fx.newDatabaseUrl();
     const r = await runCli(['restore', 'database', '--from', listed[0].file, '--database', target], env);
