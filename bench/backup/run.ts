@@ -1,0 +1,486 @@
+/**
+ * `npm run bench:backup -- [--size 100k|1m] [--runs 3] [--keep] [--embedded 100k|off] [--cpu-prof DIR]`
+ *
+ * The backup benchmark of issue 4 (ARCHITECTURE §4, docs/FORMAT.md §2).
+ * Not a test. On the local PostgreSQL server (SMGR_BENCH_POSTGRES_URL,
+ * default postgres://postgres@127.0.0.1:5432/postgres) it:
+ *
+ * 1. creates a ServiceManager database with the real CLI (`smgr setup
+ *    management-server --new-database`: real keys, backup recipient and
+ *    schema), makes a key backup file (`smgr key backup`), fills it with
+ *    synthetic.ts (N work items, ~3 history rows each, N/10 configuration
+ *    items) over two connections, then VACUUM ANALYZE and CHECKPOINT;
+ * 2. measures, each run a fresh process on a warm cache, median of --runs:
+ *    `smgr backup create` vs `pg_dump -Fc`, then `smgr restore database` vs
+ *    `pg_restore -j 2`, each restore into a freshly created empty database
+ *    that is dropped after (smgr restore with --key-file, as after a loss,
+ *    and once more with the identity from secure storage); wall time, peak
+ *    RSS and CPU time through GNU time (else VmHWM polled from /proc);
+ * 3. the same for the embedded engine (PGlite) at --embedded work items
+ *    (default 100k): backup, and restore into a new pglite: directory;
+ * 4. writes bench/results/backup-<size>-<date>.md and prints it.
+ *
+ * MB/s is table data (pg_table_size of every table: heap and TOAST, no
+ * indexes) per second, the same denominator for every row. The CLI is run
+ * from a copy of dist/src made at the start (SMGR_BENCH_CLI names another
+ * main.js, to compare a change). Before each run it waits up to
+ * SMGR_BENCH_QUIET_WAIT_S (default 60) for other processes to leave the
+ * cores idle, and marks runs that started contended. Everything it
+ * creates (databases, temporary homes, archives, dumps) is removed at the
+ * end unless --keep. It reports the targets; it does not fail on them.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, promisify } from 'node:util';
+import pg from 'pg';
+import { openDatabase } from '../../src/db/open-database.js';
+import { contended, hasGnuTime, type Measured, measure, median } from './measure.js';
+import { type Row, renderReport, type Sizes } from './report.js';
+import { fillRange, finishFill, type Run, ranges } from './synthetic.js';
+
+const run = promisify(execFile);
+const here = path.dirname(fileURLToPath(import.meta.url));
+const REPO = path.resolve(here, '../../..');
+const ADMIN_URL = process.env.SMGR_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const admin = new URL(ADMIN_URL);
+const PG_ARGS = ['-h', admin.hostname, '-p', admin.port || '5432', '-U', decodeURIComponent(admin.username)];
+const FILL_CHUNK = 25_000;
+const FILL_CONNECTIONS = 2;
+
+const { values: flags } = parseArgs({
+  options: {
+    size: { type: 'string', default: '100k' },
+    runs: { type: 'string', default: '3' },
+    keep: { type: 'boolean', default: false },
+    embedded: { type: 'string', default: '100k' },
+    'cpu-prof': { type: 'string' },
+  },
+});
+
+function parseSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)([km]?)$/i.exec(text.trim());
+  if (!m) throw new Error(`--size: expected 100k, 1m or a number, got ${text}`);
+  const n = Number(m[1]) * ({ k: 1e3, m: 1e6 }[m[2]!.toLowerCase()] ?? 1);
+  if (!Number.isInteger(n) || n < 10) throw new Error(`--size: ${text} is not a whole number of items >= 10`);
+  return n;
+}
+
+const sizeLabel = flags.size!.toLowerCase();
+const workItems = parseSize(sizeLabel);
+const runs = Number(flags.runs);
+if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs: expected a positive integer');
+const embeddedItems = flags.embedded === 'off' ? 0 : parseSize(flags.embedded!);
+const cpuProf = flags['cpu-prof'] ? path.resolve(flags['cpu-prof']) : undefined;
+const nodeFlags = cpuProf ? ['--cpu-prof', '--cpu-prof-dir', cpuProf] : [];
+
+const benchStarted = Date.now();
+const commitAtStart = gitCommit();
+const log = (text: string) =>
+  process.stderr.write(`[${((Date.now() - benchStarted) / 1000).toFixed(1).padStart(7)} s] ${text}\n`);
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'smgr-bench-'));
+/**
+ * The CLI under test, frozen at the start: a copy of dist/src (with the
+ * repository's package.json and node_modules linked), so that a rebuild of
+ * dist/ meanwhile (other work in the same checkout) cannot change the code
+ * being measured halfway. SMGR_BENCH_CLI names another main.js instead.
+ */
+function freezeCli(): string {
+  if (process.env.SMGR_BENCH_CLI) return path.resolve(process.env.SMGR_BENCH_CLI);
+  const app = path.join(work, 'app');
+  fs.cpSync(path.join(REPO, 'dist', 'src'), path.join(app, 'dist', 'src'), { recursive: true });
+  fs.copyFileSync(path.join(REPO, 'package.json'), path.join(app, 'package.json'));
+  fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(app, 'node_modules'), 'dir');
+  return path.join(app, 'dist', 'src', 'cli', 'main.js');
+}
+const CLI = freezeCli();
+const password = path.join(work, 'password');
+fs.writeFileSync(password, 'bench-Passphrase-2c0res!\n', { mode: 0o600 });
+const stamp = `${Date.now().toString(36)}_${process.pid}`;
+const databases: string[] = [];
+const dbUrl = (name: string) => {
+  const u = new URL(ADMIN_URL);
+  u.pathname = `/${name}`;
+  return u.toString();
+};
+
+async function adminQuery(sql: string): Promise<void> {
+  const c = new pg.Client(ADMIN_URL);
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+async function createDatabase(name: string): Promise<string> {
+  await adminQuery(`CREATE DATABASE ${name}`);
+  databases.push(name);
+  return dbUrl(name);
+}
+async function dropDatabase(name: string): Promise<void> {
+  await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  databases.splice(databases.indexOf(name), 1);
+}
+
+async function smgr(home: string, args: string[]): Promise<string> {
+  const { stdout } = await run(process.execPath, [CLI, '--home', home, '--computer-name', 'bench', ...args], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return stdout;
+}
+const smgrArgs = (home: string, args: string[]) => [
+  ...nodeFlags,
+  CLI,
+  '--home',
+  home,
+  '--computer-name',
+  'bench',
+  '--json',
+  ...args,
+];
+
+/** A management group with real keys and recipient, and its key backup file. */
+async function setupGroup(home: string, database: string, keyFile: string): Promise<void> {
+  await smgr(home, [
+    'setup',
+    'management-server',
+    '--new-database',
+    '--management-group',
+    'Bench',
+    '--database',
+    database,
+    '--admin-user',
+    'admin',
+    '--admin-password-file',
+    password,
+  ]);
+  await smgr(home, ['key', 'backup', '--file', keyFile, '--password-file', password]);
+}
+
+const SIZES_SQL = `
+SELECT (SELECT count(*) FROM work_items)::bigint AS work_items,
+       (SELECT count(*) FROM work_item_history)::bigint AS history,
+       (SELECT count(*) FROM config_items)::bigint AS config_items,
+       (SELECT sum(pg_table_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = 'public' AND c.relkind = 'r')::bigint AS table_bytes,
+       (SELECT sum(pg_indexes_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = 'public' AND c.relkind = 'r')::bigint AS index_bytes,
+       pg_database_size(current_database())::bigint AS database_bytes`;
+
+function toSizes(r: Record<string, unknown>): Sizes {
+  return {
+    workItems: Number(r.work_items),
+    history: Number(r.history),
+    configItems: Number(r.config_items),
+    tableBytes: Number(r.table_bytes),
+    indexBytes: Number(r.index_bytes),
+    databaseBytes: Number(r.database_bytes),
+  };
+}
+
+async function fillServer(url: string, n: number): Promise<Sizes> {
+  const queue = ranges(n, FILL_CHUNK);
+  let done = 0;
+  const worker = async () => {
+    const c = new pg.Client(url);
+    await c.connect();
+    try {
+      const q: Run = (sql, params) => c.query(sql, params);
+      for (let r = queue.shift(); r; r = queue.shift()) {
+        await fillRange(q, r[0], r[1], seedOf(r[0]));
+        done += r[1] - r[0] + 1;
+        if (done % 100_000 < FILL_CHUNK) log(`  filled ${done.toLocaleString('en-US')} work items`);
+      }
+    } finally {
+      await c.end();
+    }
+  };
+  await Promise.all(Array.from({ length: FILL_CONNECTIONS }, worker));
+  const c = new pg.Client(url);
+  await c.connect();
+  try {
+    await finishFill((sql, params) => c.query(sql, params), n);
+    log('  VACUUM ANALYZE, CHECKPOINT');
+    await c.query('VACUUM (ANALYZE)');
+    await c.query('CHECKPOINT');
+    return toSizes((await c.query(SIZES_SQL)).rows[0]);
+  } finally {
+    await c.end();
+  }
+}
+
+/** PGlite runs one statement at a time: ranges one after the other, through the smgr engine. */
+async function fillEmbedded(url: string, n: number): Promise<Sizes> {
+  const db = await openDatabase(url);
+  try {
+    const q: Run = (sql, params) => db.query(sql, params);
+    for (const [lo, hi] of ranges(n, 10_000)) {
+      await fillRange(q, lo, hi, seedOf(lo));
+      if (hi % 50_000 === 0 || hi === n) log(`  filled ${hi.toLocaleString('en-US')} work items (PGlite)`);
+    }
+    await finishFill(q, n);
+    await db.exec('VACUUM (ANALYZE)');
+    return toSizes((await db.query(SIZES_SQL)).rows[0]!);
+  } finally {
+    await db.close();
+  }
+}
+
+const seedOf = (lo: number) => (lo % 999_983) / 999_983;
+
+interface Runs {
+  label: string;
+  measured: Measured[];
+  outputBytes?: number;
+}
+
+const logRun = (what: string, i: number, m: Measured, of = runs) =>
+  log(
+    `  ${what} run ${i + 1}/${of}: ${m.seconds.toFixed(2)} s, peak RSS ${(m.peakRss / 1e6).toFixed(0)} MB, CPU ${m.cpuSeconds.toFixed(2)} s; machine ${(m.busyBefore * 100).toFixed(0)}% busy before`,
+  );
+
+const rowOf = (r: Runs, dataBytes: number, vs?: Runs): Row => ({
+  label: r.label,
+  seconds: r.measured.map((m) => m.seconds),
+  cpuSeconds: r.measured.map((m) => m.cpuSeconds),
+  contended: r.measured.filter(contended).length,
+  peakRss: Math.max(...r.measured.map((m) => m.peakRss)),
+  outputBytes: r.outputBytes,
+  dataBytes,
+  versus: vs ? { label: vs.label, seconds: median(vs.measured.map((m) => m.seconds)) } : undefined,
+});
+
+async function benchServer(): Promise<{ sizes: Sizes; rows: Row[]; copyBytes: number; fillSeconds: number }> {
+  const name = `smgr_bench_${sizeLabel.replace(/\W/g, '')}_${stamp}`;
+  const url = await createDatabase(name);
+  const home = path.join(work, 'home-server');
+  const keyFile = path.join(work, 'server.smkey');
+  log(`setup: database ${name}, home ${home}`);
+  await setupGroup(home, url, keyFile);
+  const fillStarted = Date.now();
+  log(`fill: ${workItems.toLocaleString('en-US')} work items over ${FILL_CONNECTIONS} connections`);
+  const sizes = await fillServer(url, workItems);
+  const fillSeconds = (Date.now() - fillStarted) / 1000;
+  log(
+    `  ${(sizes.tableBytes / 1e6).toFixed(0)} MB table data, ${(sizes.databaseBytes / 1e6).toFixed(0)} MB database, in ${fillSeconds.toFixed(0)} s`,
+  );
+
+  const backup: Runs = { label: 'smgr backup create', measured: [] };
+  const dump: Runs = { label: 'pg_dump -Fc', measured: [] };
+  let archive = '';
+  let copyBytes = 0;
+  const dumpFile = path.join(work, 'bench.pgdump');
+  for (let i = 0; i < runs; i++) {
+    const dir = path.join(work, `backups-${i}`);
+    const m = await measure(
+      process.execPath,
+      smgrArgs(home, ['backup', 'create', '--to', dir]),
+      'smgr backup create',
+    );
+    logRun('smgr backup create', i, m);
+    backup.measured.push(m);
+    const result = JSON.parse(m.stdout) as {
+      file: string;
+      size: number;
+      databases: Array<{ tables: Array<{ bytes: number }> }>;
+    };
+    backup.outputBytes = result.size;
+    copyBytes = result.databases.reduce((s, d) => s + d.tables.reduce((t, x) => t + x.bytes, 0), 0);
+    if (i === 0) archive = result.file;
+    else fs.rmSync(dir, { recursive: true, force: true });
+
+    fs.rmSync(dumpFile, { force: true });
+    const d = await measure('pg_dump', ['-Fc', ...PG_ARGS, '-f', dumpFile, name], 'pg_dump');
+    logRun('pg_dump -Fc', i, d);
+    dump.measured.push(d);
+    dump.outputBytes = fs.statSync(dumpFile).size;
+  }
+
+  const restore: Runs = { label: 'smgr restore database --key-file', measured: [] };
+  const pgRestore: Runs = { label: 'pg_restore -j 2', measured: [] };
+  for (let i = 0; i < runs; i++) {
+    const target = `${name}_r${i}`;
+    const targetUrl = await createDatabase(target);
+    const m = await measure(
+      process.execPath,
+      smgrArgs(home, [
+        'restore',
+        'database',
+        '--from',
+        archive,
+        '--database',
+        targetUrl,
+        '--key-file',
+        keyFile,
+        '--password-file',
+        password,
+      ]),
+      'smgr restore database',
+    );
+    logRun('smgr restore database', i, m);
+    restore.measured.push(m);
+    if (i === 0) await checkRestored(targetUrl, sizes);
+    await dropDatabase(target);
+
+    const pgTarget = `${name}_p${i}`;
+    await createDatabase(pgTarget);
+    const p = await measure('pg_restore', ['-j', '2', ...PG_ARGS, '-d', pgTarget, dumpFile], 'pg_restore');
+    logRun('pg_restore -j 2', i, p);
+    pgRestore.measured.push(p);
+    await dropDatabase(pgTarget);
+  }
+  // Once more without --key-file: the identity from secure storage, no scrypt of the key backup file.
+  const fromStorage: Runs = {
+    label: 'smgr restore database, identity from secure storage (1 run)',
+    measured: [],
+  };
+  {
+    const target = `${name}_s`;
+    const targetUrl = await createDatabase(target);
+    const m = await measure(
+      process.execPath,
+      smgrArgs(home, ['restore', 'database', '--from', archive, '--database', targetUrl]),
+      'smgr restore database (secure storage)',
+    );
+    logRun('smgr restore database, identity from secure storage', 0, m, 1);
+    fromStorage.measured.push(m);
+    await dropDatabase(target);
+  }
+  if (!flags.keep) await dropDatabase(name);
+
+  const data = sizes.tableBytes;
+  return {
+    sizes,
+    copyBytes,
+    fillSeconds,
+    rows: [
+      rowOf(backup, data, dump),
+      rowOf(dump, data),
+      rowOf(restore, data, pgRestore),
+      rowOf(pgRestore, data),
+      rowOf(fromStorage, data, pgRestore),
+    ],
+  };
+}
+
+/** The first smgr restore: same row counts as the source (the restore itself checked every hash). */
+async function checkRestored(url: string, source: Sizes): Promise<void> {
+  const c = new pg.Client(url);
+  await c.connect();
+  try {
+    const got = toSizes((await c.query(SIZES_SQL)).rows[0]);
+    for (const k of ['workItems', 'history', 'configItems'] as const) {
+      if (got[k] !== source[k]) throw new Error(`restored ${k}: ${got[k]}, source ${source[k]}`);
+    }
+  } finally {
+    await c.end();
+  }
+}
+
+async function benchEmbedded(): Promise<{ sizes: Sizes; rows: Row[]; fillSeconds: number }> {
+  const home = path.join(work, 'home-embedded');
+  const keyFile = path.join(work, 'embedded.smkey');
+  const url = `pglite:${path.join(work, 'embedded', 'db')}`;
+  log(`embedded: setup in ${url}`);
+  await setupGroup(home, url, keyFile);
+  const fillStarted = Date.now();
+  const sizes = await fillEmbedded(url, embeddedItems);
+  const fillSeconds = (Date.now() - fillStarted) / 1000;
+  log(`  ${(sizes.tableBytes / 1e6).toFixed(0)} MB table data in ${fillSeconds.toFixed(0)} s`);
+  const backup: Runs = { label: 'embedded: smgr backup create', measured: [] };
+  const restore: Runs = { label: 'embedded: smgr restore database (into pglite:)', measured: [] };
+  let archive = '';
+  for (let i = 0; i < runs; i++) {
+    const dir = path.join(work, `embedded-backups-${i}`);
+    const m = await measure(process.execPath, smgrArgs(home, ['backup', 'create', '--to', dir]), 'backup');
+    logRun('embedded backup', i, m);
+    backup.measured.push(m);
+    const result = JSON.parse(m.stdout) as { file: string; size: number };
+    backup.outputBytes = result.size;
+    if (i === 0) archive = result.file;
+    else fs.rmSync(dir, { recursive: true, force: true });
+  }
+  for (let i = 0; i < runs; i++) {
+    const dir = path.join(work, `embedded-restore-${i}`);
+    const m = await measure(
+      process.execPath,
+      smgrArgs(home, [
+        'restore',
+        'database',
+        '--from',
+        archive,
+        '--database',
+        `pglite:${path.join(dir, 'db')}`,
+        '--key-file',
+        keyFile,
+        '--password-file',
+        password,
+      ]),
+      'restore',
+    );
+    logRun('embedded restore', i, m);
+    restore.measured.push(m);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return { sizes, fillSeconds, rows: [rowOf(backup, sizes.tableBytes), rowOf(restore, sizes.tableBytes)] };
+}
+
+async function gitCommit(): Promise<string> {
+  try {
+    const head = (await run('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO })).stdout.trim();
+    const dirty = (
+      await run('git', ['status', '--porcelain', '--', 'src/backup', 'src/db'], { cwd: REPO })
+    ).stdout.trim();
+    return dirty ? `${head} (uncommitted changes in src/backup or src/db)` : head;
+  } catch {
+    return 'unknown';
+  }
+}
+
+let failed = false;
+try {
+  if (!hasGnuTime()) log('no /usr/bin/time: peak RSS is polled from /proc/<pid>/status (VmHWM)');
+  if (cpuProf) {
+    fs.mkdirSync(cpuProf, { recursive: true });
+    log(`CPU profiles of the smgr processes go to ${cpuProf} (times include the profiler's overhead)`);
+  }
+  const server = await benchServer();
+  const embedded = embeddedItems > 0 ? await benchEmbedded() : undefined;
+  const serverVersion = (await run('pg_dump', ['--version'])).stdout.trim().replace(/^pg_dump /, '');
+  const report = renderReport({
+    sizeLabel,
+    date: new Date(),
+    runs,
+    machine: `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.platform()} ${os.release()}`,
+    software: `Node ${process.version}, ${serverVersion}, smgr ${await commitAtStart}${process.env.SMGR_BENCH_CLI ? ` (CLI: ${process.env.SMGR_BENCH_CLI})` : ''}`,
+    server,
+    embedded,
+    benchSeconds: (Date.now() - benchStarted) / 1000,
+    profiled: Boolean(cpuProf),
+  });
+  const out = path.join(
+    REPO,
+    'bench',
+    'results',
+    `backup-${sizeLabel}-${new Date().toISOString().slice(0, 10)}.md`,
+  );
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, report);
+  process.stdout.write(`${report}\n`);
+  log(`wrote ${path.relative(REPO, out)}`);
+} catch (e) {
+  failed = true;
+  process.stderr.write(`bench:backup failed: ${(e as Error).stack ?? e}\n`);
+} finally {
+  if (flags.keep) {
+    log(`kept: ${work}; databases ${databases.join(', ')}`);
+  } else {
+    for (const name of [...databases]) await dropDatabase(name).catch(() => {});
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+process.exitCode = failed ? 1 : 0;
