@@ -65,11 +65,13 @@ export async function checkArchive(
         tablesDone++;
         current = { database: e.database, table: e.table, digest };
       }
-      digest.update(e.plain);
       const plan = header!.databases
         .find((d) => d.name === e.database)!
         .tables.find((t) => t.name === e.table)!;
-      await hooks.onSlice?.(e.database, plan, e.plain);
+      // The server loads the slice while this process hashes it; the manifest check still waits for both.
+      const loading = hooks.onSlice?.(e.database, plan, e.plain);
+      digest.update(e.plain);
+      await loading;
       hooks.progress?.report({
         phase: 'table',
         database: e.database,
@@ -91,7 +93,10 @@ export async function checkArchive(
 async function decode(e: ArchiveEvent, file: string): Promise<Decoded> {
   if (e.kind !== 'slice') return e;
   try {
-    const plain = await brotliDecompress(e.compressed, { maxOutputLength: MAX_SLICE_PLAIN });
+    const plain = await brotliDecompress(e.compressed, {
+      maxOutputLength: MAX_SLICE_PLAIN,
+      chunkSize: 1 << 20,
+    });
     return { kind: 'plain', database: e.database, table: e.table, plain };
   } catch {
     throw new SmgrError('ARCHIVE_DAMAGED', {
