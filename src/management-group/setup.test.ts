@@ -163,6 +163,30 @@ for (const makeFixture of ENGINES) {
       assert.equal(readConfig(home)?.computerName, 'ms01');
     });
 
+    test('existing database: --force takes over a registration that still looks alive, and audits it', async () => {
+      const url = await fx.newDatabaseUrl();
+      const { home: oldHome } = await setupNew(url);
+      const home = newHome();
+      fs.cpSync(oldHome.secureStorage, home.secureStorage, { recursive: true });
+      const db = await openDatabase(url);
+      await heartbeat(db, 'ms01', 'management-server');
+      await db.close();
+      const r = await setupExistingDatabase({ home, computerName: 'ms01', databaseUrl: url, force: true });
+      assert.equal(r.rebound, true);
+      const check = await openDatabase(url);
+      try {
+        const a = await check.query<{ details: { forced: boolean } }>(
+          `SELECT details FROM audit_log WHERE action = 'management-server.rebound'`,
+        );
+        assert.deepEqual(
+          a.rows.map((x) => x.details.forced),
+          [true],
+        );
+      } finally {
+        await check.close();
+      }
+    });
+
     test('existing database: a new name is a secondary on a server, refused on an embedded group', async () => {
       const url = await fx.newDatabaseUrl();
       const { home: oldHome } = await setupNew(url);
