@@ -245,17 +245,34 @@ for (const makeFixture of ENGINES) {
 describe('smgr CLI basics', () => {
   test('--help on every command, exit 2 on bad usage', async () => {
     const home = tempDir();
-    for (const args of [
-      ['--help'],
-      ['setup', 'management-server', '--help'],
-      ['serve', '--help'],
-      ['status', '--help'],
-      ['start', '--help'],
-    ]) {
-      const r = await runCli(args, { home });
-      assert.equal(r.code, 0, args.join(' '));
-      assert.match(r.stdout, /Usage: smgr/);
-    }
+    const commands = [
+      [],
+      ['start'],
+      ['setup'],
+      ['setup', 'management-server'],
+      ['serve'],
+      ['status'],
+      ['doctor'],
+      ['promote'],
+      ['key'],
+      ['key', 'backup'],
+      ['key', 'restore'],
+      ['backup'],
+      ['backup', 'create'],
+      ['backup', 'list'],
+      ['backup', 'verify'],
+      ['restore'],
+      ['restore', 'database'],
+    ];
+    const runs = await Promise.all(commands.map((c) => runCli([...c, '--help'], { home })));
+    runs.forEach((r, i) => {
+      assert.equal(r.code, 0, commands[i]!.join(' '));
+      assert.match(r.stdout, new RegExp(`Usage: smgr ${commands[i]!.join(' ')}`.trim()));
+    });
+    const version = await runCli(['--version'], { home });
+    assert.match(version.stdout, /^\d+\.\d+\.\d+$/m);
+    const missing = await runCli(['backup', 'verify'], { home });
+    assert.equal(missing.code, 2, 'a missing argument is bad usage');
     assert.equal((await runCli(['no-such-command'], { home })).code, 2);
     assert.equal((await runCli(['setup', 'management-server'], { home })).code, 2);
     const st = await runCli(['status'], { home });
