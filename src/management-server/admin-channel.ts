@@ -12,6 +12,7 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import { isSmgrError, SmgrError } from '../errors/smgr-error.js';
 
 export type AdminHandler = (body: unknown, report: (event: unknown) => void) => Promise<unknown>;
@@ -22,10 +23,19 @@ export interface AdminChannel {
 
 const MAX_BODY = 64 * 1024;
 
+/** Linux limits a Unix socket's path to 107 bytes. */
+const MAX_SOCKET_PATH = 107;
+
 export async function startAdminChannel(
   socketPath: string,
   handlers: Record<string, AdminHandler>,
 ): Promise<AdminChannel> {
+  if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH) {
+    throw new SmgrError('HOME_UNUSABLE', {
+      path: path.dirname(socketPath),
+      reason: `the admin socket's path is longer than the ${MAX_SOCKET_PATH} bytes a Unix socket allows; use a shorter --home`,
+    });
+  }
   fs.rmSync(socketPath, { force: true });
   const server = http.createServer((req, res) => {
     void handle(req, res, handlers);
