@@ -39,7 +39,7 @@ export function registerStart(program: Command): void {
         });
         const passwordFile = path.join(ctx.home.root, 'admin-password');
         writeFileAtomic(passwordFile, `${password}\n`, { mode: 0o600 });
-        printSetupResult(ctx.out, result);
+        printSetupResult(ctx.out, result, { servingNext: true });
         ctx.out.line('');
         ctx.out.line(`Administrator: admin   password: ${password}`);
         ctx.out.line(`(shown once; also saved, readable only by you, in ${passwordFile})`);
