@@ -271,27 +271,33 @@ describe('backup crash safety and exclusivity (server)', () => {
       });
       return { child, exited: new Promise<number | null>((r) => child.on('exit', r)) };
     };
-    const partialAppears = async (exited: Promise<unknown>) => {
+    /** Resolves once a .partial archive holds at least `bytes` (or the backup has exited). */
+    const partialReaches = async (bytes: number, exited: Promise<unknown>) => {
       let done = false;
       void exited.then(() => {
         done = true;
       });
-      while (!done && !fs.readdirSync(dir).some((n) => n.endsWith('.smbak.partial'))) {
-        await new Promise((r) => setTimeout(r, 5));
+      for (;;) {
+        if (done) return;
+        const partial = fs.readdirSync(dir).find((n) => n.endsWith('.smbak.partial'));
+        const size = partial
+          ? (fs.statSync(path.join(dir, partial), { throwIfNoEntry: false })?.size ?? -1)
+          : -1;
+        if (size >= bytes) return;
+        await new Promise((r) => setTimeout(r, 2));
       }
-      return Date.now();
     };
-    // One whole backup first, timing its write phase (from the .partial file's creation to the end).
+    // One whole backup first, for the archive's size; then kills at fractions of it, so each
+    // lands while the archive is being written, however fast or loaded the machine is.
     fs.mkdirSync(dir, { recursive: true });
     const first = spawnBackup();
-    const writeStart = await partialAppears(first.exited);
     assert.equal(await first.exited, 0);
-    const writing = Date.now() - writeStart;
+    const whole = fs.statSync(path.join(dir, fs.readdirSync(dir).find((n) => n.endsWith('.smbak'))!)).size;
+    assert.ok(whole > 1_000_000, `the archive is big enough to kill mid-write (${whole} bytes)`);
     let killedMidWrite = 0;
-    for (const fraction of [0.1, 0.3, 0.5, 0.7, 0.85]) {
+    for (const fraction of [0, 0.2, 0.4, 0.6, 0.8]) {
       const { child, exited } = spawnBackup();
-      await partialAppears(exited);
-      await new Promise((r) => setTimeout(r, Math.round(writing * fraction)));
+      await partialReaches(Math.round(whole * fraction), exited);
       child.kill('SIGKILL');
       await exited;
       if (fs.readdirSync(dir).some((n) => n.endsWith('.smbak.partial'))) killedMidWrite++;
@@ -304,7 +310,7 @@ describe('backup crash safety and exclusivity (server)', () => {
       ).backups;
       assert.ok(listed.every((b: { file: string }) => b.file.endsWith('.smbak')));
     }
-    assert.ok(killedMidWrite >= 3, `only ${killedMidWrite} kills landed while an archive was being written`);
+    assert.ok(killedMidWrite >= 4, `only ${killedMidWrite} kills landed while an archive was being written`);
     const listed = JSON.parse((await runCli(['backup', 'list', '--json', '--dir', dir], env)).stdout).backups;
     const target = await fx.newDatabaseUrl();
     const r = await runCli(['restore', 'database', '--from', listed[0].file, '--database', target], env);
