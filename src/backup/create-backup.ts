@@ -22,7 +22,7 @@ import { schemaVersion } from '../db/migrate.js';
 import { listKeyRecords } from '../keys/key-records.js';
 import { requireManagementGroup } from '../management-group/management-group.js';
 import { listRegistrations } from '../management-group/registration.js';
-import { fsyncDir } from '../secure-storage/atomic-write.js';
+import { fsyncDir } from '../files/atomic-write.js';
 import { SMGR_VERSION } from '../version.js';
 import { createAgeEncryptStream } from './age-stream.js';
 import {

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { SmgrError } from '../errors/smgr-error.js';
-import { writeFileAtomic } from '../secure-storage/atomic-write.js';
+import { writeFileAtomic } from '../files/atomic-write.js';
 import type { HomePaths } from './home.js';
 
 export const CONFIG_FORMAT = 1;

@@ -1,7 +1,7 @@
 /**
  * The embedded engine: PGlite (PostgreSQL compiled to WASM) on a data
  * directory under the home. One process opens a directory at a time
- * (directory-lock.ts). PGlite runs one statement at a time, so transactions
+ * (src/files/file-lock.ts). PGlite runs one statement at a time, so transactions
  * are naturally serialised within the process.
  *
  * COPY: PGlite exchanges COPY data as a whole Blob (`/dev/blob`), not as a
@@ -21,7 +21,7 @@ import {
   type Transaction,
   type TransactionOptions,
 } from './database.js';
-import { type DirectoryLock, lockDirectory } from './directory-lock.js';
+import { type DirectoryLock, lockDirectory } from '../files/file-lock.js';
 
 const parsers = { [types.INT8]: (v: string) => Number(v) };
 

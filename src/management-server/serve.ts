@@ -19,7 +19,7 @@ import { ensureBackupRecipient } from '../backup/backup-recipient.js';
 import { runBackup } from '../backup/run-backup.js';
 import type { HomePaths } from '../computer/home.js';
 import { type Installation, openInstallation } from '../computer/installation.js';
-import { lockFile } from '../db/directory-lock.js';
+import { lockFile } from '../files/file-lock.js';
 import { migrate } from '../db/migrate.js';
 import { serviceManagerMigrations } from '../db/migrations/service-manager.js';
 import { SmgrError } from '../errors/smgr-error.js';

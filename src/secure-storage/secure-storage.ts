@@ -7,13 +7,13 @@
  *
  * Guarantees: a key file is replaced only through putKey(); a replaced key is
  * kept beside it as `<file>.replaced-<UTC time>`, never deleted.
- * Crash: leaves the old file or the new one (atomic-write.ts), plus at worst a
+ * Crash: leaves the old file or the new one (src/files/atomic-write.ts), plus at worst a
  * `.tmp-*` file that listKeys() ignores.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { SmgrError } from '../errors/smgr-error.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../files/atomic-write.js';
 
 export type KeyPart = 'management-group' | 'data-warehouse' | 'portal';
 

@@ -11,7 +11,7 @@ import type { Command } from 'commander';
 import { resolveComputerName } from '../../computer/computer-name.js';
 import { readConfig } from '../../computer/config-file.js';
 import { setupNewDatabase } from '../../management-group/setup-new-database.js';
-import { writeFileAtomic } from '../../secure-storage/atomic-write.js';
+import { writeFileAtomic } from '../../files/atomic-write.js';
 import { contextOf } from '../cli-context.js';
 import { serveUntilSignal } from './serve.js';
 import { printSetupResult } from './setup-output.js';
