@@ -19,10 +19,10 @@ import tar from 'tar-stream';
 import type { SmgrConfig } from '../computer/config-file.js';
 import type { Database, Transaction } from '../db/database.js';
 import { schemaVersion } from '../db/migrate.js';
+import { fsyncDir } from '../files/atomic-write.js';
 import { listKeyRecords } from '../keys/key-records.js';
 import { requireManagementGroup } from '../management-group/management-group.js';
 import { listRegistrations } from '../management-group/registration.js';
-import { fsyncDir } from '../files/atomic-write.js';
 import { SMGR_VERSION } from '../version.js';
 import { createAgeEncryptStream } from './age-stream.js';
 import {

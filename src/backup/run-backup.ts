@@ -8,8 +8,8 @@
 import type { SmgrConfig } from '../computer/config-file.js';
 import type { HomePaths } from '../computer/home.js';
 import type { Database } from '../db/database.js';
-import { lockFile } from '../files/file-lock.js';
 import { SmgrError } from '../errors/smgr-error.js';
+import { lockFile } from '../files/file-lock.js';
 import { type BackupResult, createBackup } from './create-backup.js';
 import type { Progress } from './progress.js';
 

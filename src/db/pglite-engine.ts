@@ -11,6 +11,7 @@
  */
 import fs from 'node:fs';
 import { PGlite, type Transaction as PGliteTx, types } from '@electric-sql/pglite';
+import { type DirectoryLock, lockDirectory } from '../files/file-lock.js';
 import {
   beginStatement,
   type CopyInOptions,
@@ -21,7 +22,6 @@ import {
   type Transaction,
   type TransactionOptions,
 } from './database.js';
-import { type DirectoryLock, lockDirectory } from '../files/file-lock.js';
 
 const parsers = { [types.INT8]: (v: string) => Number(v) };
 
