@@ -33,12 +33,7 @@ test('an installation without a recipient gets one (identity in secure storage f
     const offline = await newBackupIdentity();
     const result = await createBackup({
       db,
-      config: {
-        format: 1,
-        computerName: 'x',
-        managementGroup: p.group,
-        backup: { extraRecipients: [offline.recipient] },
-      },
+      config: { managementGroup: p.group, backup: { extraRecipients: [offline.recipient] } },
       directory: path.join(dir, 'b'),
       progress: { report: () => {} },
     });

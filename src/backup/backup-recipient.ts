@@ -10,7 +10,7 @@
  * database, so a recipient never exists without its identity somewhere.
  */
 
-import type { SmgrConfig } from '../computer/config-file.js';
+import type { BackupConfig } from '../config/config-schema.js';
 import type { Queryable } from '../db/database.js';
 import { SmgrError } from '../errors/smgr-error.js';
 import type { SecureStorage } from '../secure-storage/secure-storage.js';
@@ -48,8 +48,14 @@ export async function ensureBackupRecipient(
   return (await getBackupRecipient(db)) ?? recipient;
 }
 
+/** What an archive of a group needs from config.json: the group's name and the backup settings. */
+export interface ArchiveSettings {
+  managementGroup: { name: string };
+  backup?: BackupConfig;
+}
+
 /** Every recipient an archive of this group is encrypted to: the group's, then config's extras. */
-export async function archiveRecipients(db: Queryable, config: SmgrConfig): Promise<string[]> {
+export async function archiveRecipients(db: Queryable, config: ArchiveSettings): Promise<string[]> {
   const recipient = await getBackupRecipient(db);
   if (!recipient) throw new SmgrError('BACKUP_NO_RECIPIENT', { group: config.managementGroup.name });
   return [recipient, ...(config.backup?.extraRecipients ?? [])];

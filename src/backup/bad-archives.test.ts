@@ -107,7 +107,7 @@ describe('bad archives', () => {
     recipient = (await getBackupRecipient(db))!;
     const result = await createBackup({
       db,
-      config: { format: 1, computerName: 'x', managementGroup: group },
+      config: { managementGroup: group },
       directory: dir,
       progress: { report: () => {} },
     });

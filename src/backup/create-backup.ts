@@ -16,7 +16,6 @@ import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import tar from 'tar-stream';
-import type { SmgrConfig } from '../computer/config-file.js';
 import type { Database, Transaction } from '../db/database.js';
 import { schemaVersion } from '../db/migrate.js';
 import { fsyncDir } from '../files/atomic-write.js';
@@ -39,7 +38,7 @@ import {
   type TableStats,
 } from './archive-format.js';
 import { removeLeftovers } from './backup-catalog.js';
-import { archiveRecipients } from './backup-recipient.js';
+import { type ArchiveSettings, archiveRecipients } from './backup-recipient.js';
 import { sliceRows, TableDigest } from './copy-slicer.js';
 import { orderedMap } from './ordered-map.js';
 import type { Progress } from './progress.js';
@@ -51,7 +50,7 @@ const COMPRESS_IN_FLIGHT = 3;
 
 export interface CreateBackupOptions {
   db: Database;
-  config: SmgrConfig;
+  config: ArchiveSettings;
   directory: string;
   progress: Progress;
 }

@@ -9,7 +9,6 @@ import { after, describe, test } from 'node:test';
 import { openApiFixture, TEST_PASSWORD } from '../../test/support/api-fixture.js';
 import { type EngineFixture, embeddedFixture, serverFixture, tempDir } from '../../test/support/engines.js';
 import { dumpDatabase } from '../../test/support/snapshot.js';
-import type { SmgrConfig } from '../computer/config-file.js';
 import { unlockKey } from '../keys/unlock-key.js';
 import { listBackups } from './backup-catalog.js';
 import { ensureBackupRecipient } from './backup-recipient.js';
@@ -77,7 +76,7 @@ for (const [from, to] of pairs) {
         });
         const runAsId = JSON.parse(ra.body).id;
         await ensureBackupRecipient(fx.db, fx.storage, fx.group.id);
-        const config: SmgrConfig = { format: 1, computerName: 'ms-test-1', managementGroup: fx.group };
+        const config = { managementGroup: fx.group };
         const events: ProgressEvent[] = [];
         const backup = await createBackup({
           db: fx.db,

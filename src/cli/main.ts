@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-import { createRequire } from 'node:module';
 /**
  * The smgr command line. Commands are thin: parse flags, call the domain,
  * print through Output. Exit codes: 0 success, 1 failure (one-line cause and
  * one-line remedy), 2 bad usage.
  */
 import { Command, CommanderError } from 'commander';
+import { SmgrError } from '../errors/smgr-error.js';
+import { SMGR_VERSION } from '../version.js';
 import { registerBackup } from './commands/backup.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerKey } from './commands/key.js';
@@ -17,12 +18,10 @@ import { registerStart } from './commands/start.js';
 import { registerStatus } from './commands/status.js';
 import { reportError } from './output.js';
 
-const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
-
 export function buildProgram(): Command {
   const program = new Command('smgr')
     .description('smgr: service management whose management servers can be backed up and recovered')
-    .version(version)
+    .version(SMGR_VERSION)
     .option(
       '--home <dir>',
       "this computer's smgr home (env SMGR_HOME; default /var/lib/smgr as root, else ~/.local/share/smgr)",
@@ -30,8 +29,9 @@ export function buildProgram(): Command {
     .option('--computer-name <name>', "this computer's name (env SMGR_COMPUTER_NAME; default the host name)")
     .option('--json', 'machine-readable output (see docs/ERRORS.md for the shapes)')
     .configureHelp({ showGlobalOptions: true })
-    .exitOverride()
-    .showHelpAfterError();
+    // Usage errors are reported through the registry (USAGE, exit 2), as JSON with --json.
+    .configureOutput({ outputError: () => {} })
+    .exitOverride();
   registerStart(program);
   registerSetup(program);
   registerServe(program);
@@ -50,9 +50,21 @@ async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return 0;
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    return reportError(e, argv.includes('--json'));
+    const json = argv.includes('--json');
+    if (e instanceof CommanderError) {
+      if (e.exitCode === 0) return 0;
+      return reportError(new SmgrError('USAGE', { detail: e.message.replace(/^error: /, '') }), json);
+    }
+    return reportError(e, json);
   }
+}
+
+// `smgr status | head`: a closed pipe ends the command quietly, as other Unix tools do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
 }
 
 main(process.argv).then(

@@ -1,7 +1,10 @@
 /**
- * Everything the CLI prints goes through here: human text on stdout, or one
- * JSON document with --json; errors as two lines (cause, remedy) on stderr,
- * or `{ok: false, error: {code, message, remedy}}` on stdout with --json.
+ * Everything the CLI prints goes through here: human text on stdout, or with
+ * --json one JSON document per line on stdout (progress events of long work,
+ * then the result last). Errors: two lines (cause, remedy) on stderr, or with
+ * --json `{"ok": false, "error": CODE, "message": cause, "remedy": remedy}`
+ * on stdout — the same error object as the HTTP API's and the admin
+ * channel's (docs/ERRORS.md).
  */
 import { isSmgrError, SmgrError } from '../errors/smgr-error.js';
 
@@ -9,8 +12,10 @@ export interface Output {
   readonly json: boolean;
   /** Human text (suppressed with --json). */
   line(text?: string): void;
-  /** The command's result: printed as JSON with --json, else by `human`. */
+  /** The command's result: one JSON line with --json, else printed by `human`. */
   result<T>(value: T, human: (value: T) => void): void;
+  /** A JSON line before the result (--json only): progress of long work. */
+  event(value: Record<string, unknown>): void;
   warn(text: string): void;
 }
 
@@ -21,8 +26,11 @@ export function createOutput(json: boolean): Output {
       if (!json) process.stdout.write(`${text}\n`);
     },
     result: (value, human) => {
-      if (json) process.stdout.write(`${JSON.stringify({ ok: true, ...(value as object) }, null, 2)}\n`);
+      if (json) process.stdout.write(`${JSON.stringify({ ok: true, ...(value as object) })}\n`);
       else human(value);
+    },
+    event: (value) => {
+      if (json) process.stdout.write(`${JSON.stringify(value)}\n`);
     },
     warn: (text) => process.stderr.write(`warning: ${text}\n`),
   };
@@ -30,11 +38,9 @@ export function createOutput(json: boolean): Output {
 
 /** Prints an error and answers the exit code. Unknown errors print no stack trace. */
 export function reportError(e: unknown, json: boolean): number {
-  const err = isSmgrError(e) ? e : new SmgrError('INTERNAL');
+  const err = isSmgrError(e) ? e : new SmgrError('INTERNAL', {}, { cause: e });
   if (json) {
-    process.stdout.write(
-      `${JSON.stringify({ ok: false, error: { code: err.code, message: err.message, remedy: err.remedy } })}\n`,
-    );
+    process.stdout.write(`${JSON.stringify({ ok: false, ...err.toJSON() })}\n`);
   } else {
     process.stderr.write(`error: ${err.message}\nremedy: ${err.remedy}\n`);
   }

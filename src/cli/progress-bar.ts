@@ -1,15 +1,17 @@
 /**
  * Renders ProgressEvents: a one-line bar redrawn in place on a terminal
  * (stderr), a line per finished table when stderr is not a terminal, and
- * nothing with --json (the command prints one summary at the end).
+ * with --json one JSON line per event on stdout (`{"type": "progress", ...}`),
+ * as restic's JSON status messages; the command's result is the last line.
  */
 import type { Progress, ProgressEvent } from '../backup/progress.js';
+import type { Output } from './output.js';
 
 export function progressRenderer(
-  json: boolean,
+  out: Output,
   stream: NodeJS.WriteStream = process.stderr,
 ): Progress & { end(): void } {
-  if (json) return { report: () => {}, end: () => {} };
+  if (out.json) return { report: (e) => out.event({ type: 'progress', ...e }), end: () => {} };
   const tty = Boolean(stream.isTTY);
   let lastDraw = 0;
   let drawn = false;

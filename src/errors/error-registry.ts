@@ -4,14 +4,33 @@
  * generated from this table (scripts/gen-errors-doc.mjs) and a test checks
  * they agree. Codes are a contract for scripts: never rename one.
  */
+/**
+ * Exit codes a script can rely on (docs/ERRORS.md), like restic's: 0 success,
+ * 1 failure, 2 bad usage, and one code for each state a script must tell apart.
+ */
+export const EXIT = {
+  FAILURE: 1,
+  USAGE: 2,
+  /** Nothing (or not this part) is installed in the home. */
+  NOT_INSTALLED: 10,
+  /** Locked, or another operation is in progress: try again later. */
+  LOCKED: 11,
+  /** The passphrase does not open the key backup file. */
+  WRONG_PASSPHRASE: 12,
+  /** The key a part needs is missing from secure storage or does not match its record. */
+  KEY: 13,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
 export interface ErrorEntry {
-  exit: 1 | 2;
+  exit: ExitCode;
   status: number;
   cause: string;
   remedy: string;
 }
 
-const entry = (exit: 1 | 2, status: number, cause: string, remedy: string): ErrorEntry => ({
+const entry = (exit: ExitCode, status: number, cause: string, remedy: string): ErrorEntry => ({
   exit,
   status,
   cause,
@@ -44,10 +63,16 @@ export const errorRegistry = {
     'Check --home / SMGR_HOME and the permissions of that directory.',
   ),
   NOT_INSTALLED: entry(
-    1,
+    EXIT.NOT_INSTALLED,
     409,
     'Nothing is installed in {home}.',
     'Run smgr setup management-server (or npm start for an embedded trial), or pass the right --home.',
+  ),
+  PART_NOT_INSTALLED: entry(
+    EXIT.NOT_INSTALLED,
+    409,
+    'No {part} is installed in {home}.',
+    'Run smgr setup {part} on this computer, or pass the right --home.',
   ),
   ALREADY_INSTALLED: entry(
     1,
@@ -112,7 +137,7 @@ export const errorRegistry = {
     'Check that the database server runs and that the URL, user and ~/.pgpass are right.',
   ),
   DATABASE_LOCKED: entry(
-    1,
+    EXIT.LOCKED,
     409,
     'The embedded database {path} is in use by process {pid}.',
     'Stop that process (smgr serve) first, or run the command while it runs so it goes through the server.',
@@ -143,13 +168,13 @@ export const errorRegistry = {
   ),
   // --- keys
   KEY_MISSING: entry(
-    1,
+    EXIT.KEY,
     409,
     'The encryption key {keyId} of management group "{group}" is not in secure storage ({path}).',
     'Restore it before setup or serve: smgr key restore --file <key backup file>',
   ),
   KEY_MISMATCH: entry(
-    1,
+    EXIT.KEY,
     409,
     'The encryption key {keyId} in secure storage does not match the key record in the database.',
     'Restore the right key: smgr key restore --file <key backup file> --force',
@@ -167,7 +192,7 @@ export const errorRegistry = {
     'Pass the file that smgr key backup wrote (docs/FORMAT.md §1).',
   ),
   KEY_BACKUP_WRONG_PASSPHRASE: entry(
-    1,
+    EXIT.WRONG_PASSPHRASE,
     400,
     'The passphrase does not open the key backup file {path} (or the file header was altered).',
     'Type the passphrase given when the backup was made; a lost passphrase cannot be recovered.',
@@ -235,7 +260,7 @@ export const errorRegistry = {
     'Nothing to do: the current workflow server runs the workflows (smgr status shows which one).',
   ),
   LEASE_BUSY: entry(
-    1,
+    EXIT.LOCKED,
     503,
     'The workflow lease is locked by a transaction that did not finish within {ms} ms.',
     'Try again in a few seconds; if it persists, check the log of the current workflow server.',
@@ -253,7 +278,7 @@ export const errorRegistry = {
     'Nothing to promote; if it is not running, start it (smgr serve) or promote another server.',
   ),
   SERVER_RUNNING: entry(
-    1,
+    EXIT.LOCKED,
     409,
     'A management server already runs from this home (process {pid}).',
     'Stop it first (SIGTERM), or use it: the CLI talks to it through its admin channel.',
@@ -367,7 +392,7 @@ export const errorRegistry = {
     'Start smgr serve once on a computer holding the group key (it creates one), then back up again.',
   ),
   BACKUP_IN_PROGRESS: entry(
-    1,
+    EXIT.LOCKED,
     409,
     'Another backup of management group "{group}" is running ({where}).',
     'Wait for it to finish; smgr backup list shows the archives.',
@@ -378,7 +403,12 @@ export const errorRegistry = {
     'The database {url} is not empty.',
     'Restore into an empty database, or pass --replace to drop what it holds.',
   ),
-  INTERNAL: entry(1, 500, 'An internal error occurred.', 'See the server log for details and report it.'),
+  INTERNAL: entry(
+    1,
+    500,
+    'An internal error occurred.',
+    'Report it with the server log (smgr serve), or for a command its output when run again with SMGR_DEBUG=1.',
+  ),
 } as const satisfies Record<string, ErrorEntry>;
 
 export type ErrorCode = keyof typeof errorRegistry;

@@ -13,25 +13,38 @@ scripts: a code is never renamed or reused.
 
 ## Exit codes
 
+Scripts can rely on these (like restic's): one code for each state a script must tell apart.
+
 | exit | meaning |
 |---|---|
 | 0 | success |
 | 1 | the command failed: one line \`error: <cause>\` and one line \`remedy: <what to do>\` on stderr |
 | 2 | bad usage (unknown command or flag, missing argument, invalid value); \`--help\` shows the usage |
+| 10 | nothing, or not the part the command needs, is installed in the home (\`NOT_INSTALLED\`, \`PART_NOT_INSTALLED\`) |
+| 11 | locked, or another operation is in progress: try again later (\`DATABASE_LOCKED\`, \`SERVER_RUNNING\`, \`BACKUP_IN_PROGRESS\`, \`LEASE_BUSY\`) |
+| 12 | the passphrase does not open the key backup file (\`KEY_BACKUP_WRONG_PASSPHRASE\`) |
+| 13 | a part's key is missing from secure storage or does not match its record (\`KEY_MISSING\`, \`KEY_MISMATCH\`) |
 
-## \`--json\` shapes
+\`smgr doctor\` exits 1 when a check fails.
 
-With \`--json\` a command prints one JSON document on stdout.
+## \`--json\` output
 
-- Success: \`{"ok": true, ...result}\`; the result fields are those of the command (for example \`smgr status --json\`:
-  \`managementGroup {id, name}\`, \`computerName\`, \`database {url, engine, schemaVersion}\`, \`parts [{part, role}]\`,
-  \`servers [{computerName, part, role, alive, lastHeartbeat}]\`,
-  \`keys [{keyId, part, inSecureStorage, verifies, lastBackupAt}]\`,
-  \`workflowLease {holder, since, expiresAt, token}\` (the lease by the database clock; null before schema 3),
-  \`workflows {leaseLive, history [{workflow, runs, failed, interrupted, last {seq, holder, token, startedAt,
-  finishedAt, outcome, counts}}]}\`, \`warnings [string]\`; \`smgr promote --json\`: \`holder\`, \`token\`, \`since\`,
-  \`expiresAt\`, \`previousHolder\`, \`previousToken\`, \`fenced\`, \`holderAlive\`).
-- Failure: \`{"ok": false, "error": {"code": CODE, "message": cause, "remedy": remedy}}\`, with the exit code above.
+With \`--json\` a command prints JSON lines on stdout: zero or more progress events of long work
+(\`{"type": "progress", "phase": ..., "database": ..., "table": ..., "rows": ..., "bytes": ..., "tablesDone": ...,
+"tablesTotal": ...}\`, as restic's JSON status lines), then the result as the last line.
+
+- Success: \`{"ok": true, ...result}\`; the result fields are those of the command. \`smgr status --json\`:
+  \`computerName\`, \`parts\` (one per part installed here: \`part\`, \`role\`, \`managementGroup {id, name}\`,
+  \`databases [{name, url, engine, schemaVersion}]\`, \`keys [{keyId, part, inSecureStorage, verifies, lastBackupAt}]\`,
+  \`summary [{label, value}]\`, \`warnings\`, and the part's own fields — for the management server
+  \`servers [{computerName, part, role, alive, lastHeartbeat}]\`, \`workflowLease {holder, since, expiresAt, token}\`
+  (by the database clock; null before schema 3), \`workflows {leaseLive, history [...]}\`), \`warnings\`;
+  \`smgr doctor --json\`: \`ok\`, \`computerName\`, \`parts [{part, managementGroup}]\`,
+  \`checks [{part, name, state, detail, remedy}]\`; \`smgr backup create --json\`: \`archives [{file, size, createdAt,
+  finishedAt, managementGroup, databases, durationMs}]\` (one per part installed here); \`smgr promote --json\`:
+  \`holder\`, \`token\`, \`since\`, \`expiresAt\`, \`previousHolder\`, \`previousToken\`, \`fenced\`, \`holderAlive\`.
+- Failure: \`{"ok": false, "error": CODE, "message": cause, "remedy": remedy}\` with the exit code above — the same
+  error object as the HTTP API's (below) and the admin channel's, with \`ok\` beside it.
 
 ## HTTP API errors
 

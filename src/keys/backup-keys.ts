@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SmgrError } from '../errors/smgr-error.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
-import { validatePassword } from '../management-group/validate.js';
+import { validatePassword } from '../schema/validate-names.js';
 import type { SecureStorage } from '../secure-storage/secure-storage.js';
 import { encodeKeyBackup, type KeyBackupContent } from './key-backup-file.js';
 

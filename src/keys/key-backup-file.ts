@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import { Decrypter, Encrypter, type Identity, identityToRecipient, type Stanza } from 'age-encryption';
 import { normalizeComputerName } from '../computer/computer-name.js';
 import { SmgrError } from '../errors/smgr-error.js';
-import { validateGroupName, validatePassword } from '../management-group/validate.js';
+import { validateGroupName, validatePassword } from '../schema/validate-names.js';
 import type { KeyPart } from '../secure-storage/secure-storage.js';
 
 export const KEY_BACKUP_FORMAT = 'smgr-key-backup';

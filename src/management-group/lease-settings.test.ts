@@ -1,19 +1,18 @@
-/** Lease and workflow settings: defaults, config keys (managementServer or top level), environment, refusals. */
+/** Lease and workflow settings: defaults, the management server's config keys, environment, refusals. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { SmgrConfig } from '../computer/config-file.js';
 import { isSmgrError } from '../errors/smgr-error.js';
 import { workflowSettings } from '../management-server/workflows/workflow-settings.js';
 import { leaseSettings } from './lease-settings.js';
 
-const config = (ms: Record<string, unknown> = {}, top: Record<string, unknown> = {}): SmgrConfig =>
-  ({
-    format: 1,
-    computerName: 'ms01',
-    managementGroup: { id: 'g', name: 'G' },
-    managementServer: { database: 'pglite:/x', keyId: 'mg-1', listen: '127.0.0.1:0', ...ms },
-    ...top,
-  }) as SmgrConfig;
+/** The management server's config entry (parts["management-server"]), with `ms` merged in. */
+const config = (ms: Record<string, unknown> = {}): Record<string, unknown> => ({
+  managementGroup: { id: 'g', name: 'G' },
+  database: 'pglite:/x',
+  keyId: 'mg-1',
+  listen: '127.0.0.1:0',
+  ...ms,
+});
 
 const invalid = (re: RegExp) => (e: unknown) =>
   isSmgrError(e) && e.code === 'CONFIG_INVALID' && re.test(e.message);
@@ -27,9 +26,9 @@ describe('lease settings', () => {
     );
   });
 
-  test('from the managementServer section or the top level; the environment wins', () => {
+  test("from the management server's config entry; the environment wins", () => {
     const s = leaseSettings(
-      config({ workflowLeaseSeconds: 6, workflowFailoverGraceSeconds: 2 }, { workflowFailover: 'automatic' }),
+      config({ workflowLeaseSeconds: 6, workflowFailoverGraceSeconds: 2, workflowFailover: 'automatic' }),
       'c.json',
       {},
     );

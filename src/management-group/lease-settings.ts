@@ -1,6 +1,6 @@
 /**
- * Timing of the workflow lease on this computer, from config.json (in
- * `managementServer`, or at the top level) and the environment (which wins,
+ * Timing of the workflow lease on this computer, from config.json (the
+ * management server's entry, `parts["management-server"]`) and the environment (which wins,
  * so tests and operators can shorten it without editing the file):
  *
  *   workflowLeaseSeconds          SMGR_LEASE_SECONDS          default 30
@@ -11,7 +11,6 @@
  * These only say how long a lease is granted and how often it is renewed;
  * whether a lease is live is always decided by the database clock.
  */
-import type { SmgrConfig } from '../computer/config-file.js';
 import { SmgrError } from '../errors/smgr-error.js';
 
 export type FailoverMode = 'manual' | 'automatic';
@@ -31,19 +30,15 @@ export const DEFAULT_LEASE_SECONDS = 30;
 export const DEFAULT_RENEW_SECONDS = 10;
 export const DEFAULT_GRACE_SECONDS = 30;
 
-/** The config's own settings: `managementServer` keys over top-level keys. */
-export function settingsSource(config: SmgrConfig | undefined): Record<string, unknown> {
-  const top = (config ?? {}) as unknown as Record<string, unknown>;
-  const ms = (config?.managementServer ?? {}) as unknown as Record<string, unknown>;
-  return { ...top, ...ms };
-}
+/** The management server's config entry, or part of it (the checks here hold for a hand-made one too). */
+export type SettingsSource = Readonly<Record<string, unknown>> | undefined;
 
 export function leaseSettings(
-  config: SmgrConfig | undefined,
+  config: SettingsSource,
   configPath = 'config.json',
   env: NodeJS.ProcessEnv = process.env,
 ): LeaseSettings {
-  const src = settingsSource(config);
+  const src = config ?? {};
   const seconds = (key: string, envName: string, dflt: number): number => {
     const fromEnv = env[envName];
     if (fromEnv !== undefined && fromEnv !== '') {

@@ -15,8 +15,8 @@
  * config is written leaves a registration that a rerun rebinds to.
  */
 import fs from 'node:fs';
-import { DEFAULT_LISTEN, readConfig, writeConfig } from '../computer/config-file.js';
 import type { HomePaths } from '../computer/home.js';
+import { DEFAULT_LISTEN, installPart, refuseInstalledPart } from '../config/config-file.js';
 import type { Database } from '../db/database.js';
 import { parseDatabaseUrl } from '../db/database-url.js';
 import { migrateInTransaction } from '../db/migrate.js';
@@ -28,7 +28,7 @@ import { SecureStorage } from '../secure-storage/secure-storage.js';
 import { audit } from './audit.js';
 import { requireManagementGroup } from './management-group.js';
 import { getRegistration, listRegistrations, registerComputer } from './registration.js';
-import type { SetupResult } from './setup-new-database.js';
+import { MANAGEMENT_SERVER_NEXT_STEPS, type SetupResult } from './setup-new-database.js';
 
 export interface SetupExistingOptions {
   home: HomePaths;
@@ -38,12 +38,8 @@ export interface SetupExistingOptions {
   force?: boolean;
 }
 
-export async function setupExistingDatabase(
-  o: SetupExistingOptions,
-): Promise<SetupResult & { rebound: boolean }> {
-  const existing = readConfig(o.home);
-  if (existing)
-    throw new SmgrError('ALREADY_INSTALLED', { home: o.home.root, group: existing.managementGroup.name });
+export async function setupExistingDatabase(o: SetupExistingOptions): Promise<SetupResult> {
+  refuseInstalledPart(o.home, 'management-server');
   const parsed = parseDatabaseUrl(o.databaseUrl);
   if (parsed.dataDir && !fs.existsSync(parsed.dataDir)) {
     throw new SmgrError('DATABASE_NO_GROUP', { url: parsed.displayUrl });
@@ -63,20 +59,23 @@ export async function setupExistingDatabase(
         await audit(tx, `setup@${o.computerName}`, 'management-server.registered', o.computerName, {});
       }
     });
-    writeConfig(o.home, {
-      format: 1,
-      computerName: o.computerName,
-      managementGroup: { id: plan.group.id, name: plan.group.name },
-      managementServer: { database: parsed.url, keyId: plan.group.keyId, listen: o.listen ?? DEFAULT_LISTEN },
+    const managementGroup = { id: plan.group.id, name: plan.group.name };
+    installPart(o.home, o.computerName, 'management-server', {
+      managementGroup,
+      database: parsed.url,
+      keyId: plan.group.keyId,
+      listen: o.listen ?? DEFAULT_LISTEN,
     });
     return {
-      managementGroup: { id: plan.group.id, name: plan.group.name },
+      part: 'management-server',
+      managementGroup,
       computerName: o.computerName,
       role: plan.role,
-      database: parsed.displayUrl,
+      databases: [parsed.displayUrl],
       keyId: plan.group.keyId,
       configPath: o.home.config,
       rebound: plan.rebound,
+      next: MANAGEMENT_SERVER_NEXT_STEPS,
     };
   } finally {
     await db.close();

@@ -17,10 +17,10 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { newBackupKeyPair } from '../backup/backup-recipient.js';
-import { DEFAULT_LISTEN, readConfig, type SmgrConfig, writeConfig } from '../computer/config-file.js';
 import { firstMissingAncestor } from '../computer/first-missing-ancestor.js';
 import { defaultDatabaseUrl, type HomePaths } from '../computer/home.js';
-import type { Database } from '../db/database.js';
+import { DEFAULT_LISTEN, installPart, refuseInstalledPart } from '../config/config-file.js';
+import type { Database, Queryable } from '../db/database.js';
 import { parseDatabaseUrl } from '../db/database-url.js';
 import { isEmptyDatabase, migrateInTransaction } from '../db/migrate.js';
 import { serviceManagerMigrations } from '../db/migrations/service-manager.js';
@@ -29,12 +29,12 @@ import { SmgrError } from '../errors/smgr-error.js';
 import { newKek, newKeyId } from '../keys/key-hierarchy.js';
 import { insertKeyRecord } from '../keys/key-records.js';
 import { hashPassword } from '../keys/password-hash.js';
+import { validateGroupName, validatePassword, validateUsername } from '../schema/validate-names.js';
 import { SecureStorage } from '../secure-storage/secure-storage.js';
 import { audit } from './audit.js';
 import { leaseSettings } from './lease-settings.js';
 import { findManagementGroup } from './management-group.js';
 import { registerComputer } from './registration.js';
-import { validateGroupName, validatePassword, validateUsername } from './validate.js';
 import { initLease } from './workflow-lease.js';
 
 export interface SetupNewOptions {
@@ -47,23 +47,22 @@ export interface SetupNewOptions {
   listen?: string;
 }
 
-export interface SetupResult {
-  managementGroup: { id: string; name: string };
-  computerName: string;
-  role: 'workflow' | 'secondary';
-  database: string;
-  keyId: string;
-  configPath: string;
-}
+import type { SetupResult } from '../parts/part.js';
+
+export type { SetupResult };
+
+/** After setup of a management server: back up the key first (without it there is no recovery). */
+export const MANAGEMENT_SERVER_NEXT_STEPS = [
+  'back up the encryption key now. Without it this management server cannot be recovered:',
+  'smgr key backup --file <path outside this computer>',
+];
 
 export async function setupNewDatabase(o: SetupNewOptions): Promise<SetupResult> {
   validateGroupName(o.groupName);
   validateUsername(o.adminUser);
   validatePassword(o.adminPassword);
   const { leaseMs } = leaseSettings(undefined);
-  const existing = readConfig(o.home);
-  if (existing)
-    throw new SmgrError('ALREADY_INSTALLED', { home: o.home.root, group: existing.managementGroup.name });
+  refuseInstalledPart(o.home, 'management-server');
   const url = o.databaseUrl ?? defaultDatabaseUrl(o.home);
   const parsed = parseDatabaseUrl(url);
   // Checks permissions of an existing store; creates nothing until the checks pass.
@@ -81,7 +80,7 @@ export async function setupNewDatabase(o: SetupNewOptions): Promise<SetupResult>
   let keyWritten = false;
   try {
     db = await openDatabase(url);
-    await refuseNonEmpty(db);
+    await refuseNonEmpty(db, db.displayUrl);
     const passwordHash = await hashPassword(o.adminPassword);
     storage.putKey({
       keyId,
@@ -94,6 +93,9 @@ export async function setupNewDatabase(o: SetupNewOptions): Promise<SetupResult>
     keyWritten = true;
     storage.putBackupIdentity(group.id, backupKeys.identity);
     await db.transaction(async (tx) => {
+      // Two setups racing into one empty database: the second waits here, then finds the first's group.
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [SETUP_LOCK_ID]);
+      await refuseNonEmpty(tx, parsed.displayUrl);
       await migrateInTransaction(tx, serviceManagerMigrations);
       await tx.query('INSERT INTO management_group (id, name, backup_recipient) VALUES ($1, $2, $3)', [
         group.id,
@@ -122,25 +124,30 @@ export async function setupNewDatabase(o: SetupNewOptions): Promise<SetupResult>
     await db?.close();
   }
 
-  const config: SmgrConfig = {
-    format: 1,
-    computerName: o.computerName,
+  installPart(o.home, o.computerName, 'management-server', {
     managementGroup: group,
-    managementServer: { database: parsed.url, keyId, listen: o.listen ?? DEFAULT_LISTEN },
-  };
-  writeConfig(o.home, config);
+    database: parsed.url,
+    keyId,
+    listen: o.listen ?? DEFAULT_LISTEN,
+  });
   return {
+    part: 'management-server',
     managementGroup: group,
     computerName: o.computerName,
     role: 'workflow',
-    database: parsed.displayUrl,
+    databases: [parsed.displayUrl],
     keyId,
     configPath: o.home.config,
+    rebound: false,
+    next: MANAGEMENT_SERVER_NEXT_STEPS,
   };
 }
 
-async function refuseNonEmpty(db: Database): Promise<void> {
+/** The advisory lock that serializes setups of one database (src/db has the table of lock ids). */
+const SETUP_LOCK_ID = 8420003;
+
+async function refuseNonEmpty(db: Queryable, url: string): Promise<void> {
   const group = await findManagementGroup(db);
-  if (group) throw new SmgrError('DATABASE_NOT_EMPTY', { url: db.displayUrl, group: group.name });
-  if (!(await isEmptyDatabase(db))) throw new SmgrError('DATABASE_HAS_TABLES', { url: db.displayUrl });
+  if (group) throw new SmgrError('DATABASE_NOT_EMPTY', { url, group: group.name });
+  if (!(await isEmptyDatabase(db))) throw new SmgrError('DATABASE_HAS_TABLES', { url });
 }

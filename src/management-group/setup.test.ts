@@ -5,8 +5,8 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { ENGINES, tempDir } from '../../test/support/engines.js';
 import { dumpDatabaseAt, snapshotDir } from '../../test/support/snapshot.js';
-import { readConfig } from '../computer/config-file.js';
 import { homePaths } from '../computer/home.js';
+import { readConfig } from '../config/config-file.js';
 import { openDatabase } from '../db/open-database.js';
 import { isSmgrError } from '../errors/smgr-error.js';
 import { SecureStorage } from '../secure-storage/secure-storage.js';
@@ -48,8 +48,8 @@ for (const makeFixture of ENGINES) {
       const { r, home } = await setupNew(url);
       assert.equal(r.role, 'workflow');
       const config = readConfig(home)!;
-      assert.equal(config.managementGroup.name, 'Contoso SM');
-      assert.equal(config.managementServer?.keyId, r.keyId);
+      assert.equal(config.parts['management-server']?.managementGroup.name, 'Contoso SM');
+      assert.equal(config.parts['management-server']?.keyId, r.keyId);
       assert.ok(!JSON.stringify(config).includes('correct horse'));
       const keys = SecureStorage.open(home.secureStorage).listKeys();
       assert.deepEqual(

@@ -11,9 +11,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { InjectOptions } from 'fastify';
-import type { Database } from '../../src/db/database.js';
 import { type ApiFixture, countRows, expectError, openApiFixture } from '../../test/support/api-fixture.js';
 import { ENGINES } from '../../test/support/engines.js';
+import type { Database } from '../db/database.js';
 import { buildApp } from './build-app.js';
 import { encodeCursor } from './pagination.js';
 

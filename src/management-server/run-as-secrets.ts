@@ -10,14 +10,15 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { SmgrError } from '../errors/smgr-error.js';
 import type { SealContext, SecretSealer } from '../keys/secret-sealer.js';
 
-const sealContext = (id: string): SealContext => ({
+/** The one encryption context of a Run As password: its table, column and row. */
+export const runAsPasswordContext = (id: string): SealContext => ({
   table: 'run_as_accounts',
   column: 'password_sealed',
   row: id,
 });
 
 export function sealRunAsPassword(sealer: SecretSealer, id: string, password: string): Buffer {
-  return sealer.seal(password, sealContext(id));
+  return sealer.seal(password, runAsPasswordContext(id));
 }
 
 /** True when `candidate` is the sealed password of row `id`; throws SECRET_UNREADABLE if it does not open. */
@@ -27,7 +28,7 @@ export function runAsPasswordMatches(
   sealed: Buffer,
   candidate: string,
 ): boolean {
-  const ctx = sealContext(id);
+  const ctx = runAsPasswordContext(id);
   let stored: string;
   try {
     stored = sealer.open(sealed, ctx);

@@ -13,10 +13,10 @@
  */
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { Installation } from '../computer/installation.js';
-import { SmgrError } from '../errors/smgr-error.js';
+import type { HomePaths } from '../computer/home.js';
+import type { ManagementServerConfig } from '../config/management-server-config.js';
+import type { Database } from '../db/database.js';
 import { type LeaseSettings, leaseSettings } from '../management-group/lease-settings.js';
-import { type PromoteResult, promote } from '../management-group/promote.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { groomingWorkflow } from './workflows/grooming.js';
 import { fileSender, type NotificationSender } from './workflows/notification-sender.js';
@@ -32,24 +32,30 @@ export interface WorkflowRuntime {
   role(): 'workflow' | 'secondary';
   start(): Promise<void>;
   stop(): Promise<void>;
-  /** The admin-channel side of smgr promote. */
-  promote(body: unknown): Promise<PromoteResult>;
 }
 
-export function notificationLogPath(inst: Installation): string {
-  return path.join(inst.home.root, 'notifications.log');
+export interface WorkflowRuntimeOptions {
+  db: Database;
+  home: HomePaths;
+  computerName: string;
+  config: ManagementServerConfig;
+  logger: Logger;
+  /** Where the outbox delivers (default: <home>/notifications.log). */
+  sender?: NotificationSender;
 }
 
-export function createWorkflowRuntime(
-  inst: Installation,
-  logger: Logger,
-  sender: NotificationSender = fileSender(notificationLogPath(inst)),
-): WorkflowRuntime {
-  const settings = leaseSettings(inst.config, inst.home.config);
-  const ws = workflowSettings(inst.config, inst.home.config);
-  const keeper = new LeaseKeeper(inst.db, inst.computerName, settings, logger);
+export function notificationLogPath(home: HomePaths): string {
+  return path.join(home.root, 'notifications.log');
+}
+
+export function createWorkflowRuntime(o: WorkflowRuntimeOptions): WorkflowRuntime {
+  const { db, logger } = o;
+  const sender = o.sender ?? fileSender(notificationLogPath(o.home));
+  const settings = leaseSettings(o.config, o.home.config);
+  const ws = workflowSettings(o.config, o.home.config);
+  const keeper = new LeaseKeeper(db, o.computerName, settings, logger);
   const scheduler = new WorkflowScheduler({
-    db: inst.db,
+    db,
     tenure: () => keeper.tenure,
     workflows: [groomingWorkflow(ws.grooming), slaWorkflow(ws.sla), outboxWorkflow(ws.outbox, sender)],
     tickMs: ws.tickMs,
@@ -70,18 +76,6 @@ export function createWorkflowRuntime(
       if (!started) return keeper.stop(false);
       await scheduler.stop();
       await keeper.stop(true);
-    },
-    async promote(body) {
-      const b = (body ?? {}) as { computer?: unknown; force?: unknown };
-      if (typeof b.computer !== 'string') throw new SmgrError('USAGE', { detail: 'computer must be a name' });
-      const result = await promote(inst.db, {
-        computer: b.computer,
-        force: b.force === true,
-        actor: `promote@${inst.computerName}`,
-        settings,
-      });
-      await keeper.poke();
-      return result;
     },
   };
 }

@@ -10,7 +10,7 @@ import type { Database } from '../db/database.js';
 import { schemaVersion } from '../db/migrate.js';
 import { listRegistrations } from '../management-group/registration.js';
 import { readLease } from '../management-group/workflow-lease.js';
-import type { DoctorCheck } from './doctor.js';
+import type { DoctorCheck } from './doctor-check.js';
 
 const NAME = 'workflow lease';
 

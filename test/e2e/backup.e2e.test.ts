@@ -12,7 +12,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import pg from 'pg';
 import { openDatabase } from '../../src/db/open-database.js';
-import { api, CLI, type CliEnv, runCli, startServe } from '../support/cli.js';
+import { api, CLI, type CliEnv, jsonOut, runCli, startServe } from '../support/cli.js';
 import { ENGINES, serverFixture, tempDir } from '../support/engines.js';
 
 const ADMIN_PASSWORD = 'admin-pass-61f0aa';
@@ -89,14 +89,14 @@ for (const makeFixture of ENGINES) {
         writing = false;
         await writer;
         assert.equal(b.code, 0, b.stderr + b.stdout);
-        file = JSON.parse(b.stdout).file;
+        file = jsonOut(b.stdout).archives[0].file;
         assert.ok(written > 20);
       } finally {
         assert.equal(await server.stop(), 0);
       }
       const verify = await runCli(['backup', 'verify', '--json', file], env);
       assert.equal(verify.code, 0, verify.stdout);
-      const manifestRows = JSON.parse(verify.stdout).databases[0].tables.find(
+      const manifestRows = jsonOut(verify.stdout).databases[0].tables.find(
         (t: { name: string }) => t.name === 'work_items',
       ).rows;
       const target = fx.name === 'server' ? await fx.newDatabaseUrl() : `pglite:${f('db-w-restored')}`;
@@ -166,7 +166,7 @@ for (const makeFixture of ENGINES) {
       fs.rmSync(env.home, { recursive: true, force: true });
       if (fx.name === 'embedded') fs.rmSync(f('db-a'), { recursive: true, force: true });
       const archive = await runCli(['backup', 'list', '--json', '--dir', f('offsite')], env);
-      const file = JSON.parse(archive.stdout).backups[0].file;
+      const file = jsonOut(archive.stdout).backups[0].file;
 
       const home = { home: f('home-a2'), computerName: 'ms01' };
       assert.equal(
@@ -230,7 +230,7 @@ for (const makeFixture of ENGINES) {
         env,
       );
       assert.equal(r.code, 1);
-      assert.equal(JSON.parse(r.stdout).error.code, 'RESTORE_TARGET_NOT_EMPTY');
+      assert.equal(jsonOut(r.stdout).error, 'RESTORE_TARGET_NOT_EMPTY');
       const after = await openDatabase(target);
       try {
         assert.deepEqual((await after.query('SELECT * FROM keep_me')).rows, [{ id: 1 }]);
@@ -325,7 +325,7 @@ describe('backup crash safety and exclusivity (server)', () => {
     try {
       const r = await runCli(['backup', 'create', '--json', '--to', dir], env);
       assert.equal(r.code, 1);
-      const err = JSON.parse(r.stdout).error;
+      const err = jsonOut(r.stdout).error;
       assert.equal(err.code, 'BACKUP_IN_PROGRESS');
       assert.match(err.message, new RegExp(`process ${sleeper.pid} on this computer`));
     } finally {
@@ -339,7 +339,7 @@ describe('backup crash safety and exclusivity (server)', () => {
       await other.query('SELECT pg_advisory_xact_lock(8420002)');
       const r = await runCli(['backup', 'create', '--json', '--to', dir], env);
       assert.equal(r.code, 1);
-      assert.match(JSON.parse(r.stdout).error.message, /another computer of the group/);
+      assert.match(jsonOut(r.stdout).error.message, /another computer of the group/);
     } finally {
       await other.query('ROLLBACK');
       await other.end();

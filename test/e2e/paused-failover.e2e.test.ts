@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { api, runCli, type ServeHandle, startServe } from '../support/cli.js';
+import { api, msStatus, runCli, type ServeHandle, startServe } from '../support/cli.js';
 import { serverFixture, tempDir } from '../support/engines.js';
 import {
   checkHistory,
@@ -120,7 +120,7 @@ describe('a paused workflow server and automatic failover (server)', () => {
     assert.equal(pending, 0);
 
     const st = JSON.parse((await runCli(['status', '--json'], ms01)).stdout);
-    assert.deepEqual([st.workflowLease.holder, st.workflowLease.token], ['ms02', 2]);
+    assert.deepEqual([msStatus(st).workflowLease.holder, msStatus(st).workflowLease.token], ['ms02', 2]);
     assert.equal(await a.stop(), 0);
     assert.equal(await b.stop(), 0);
     servers.length = 0;

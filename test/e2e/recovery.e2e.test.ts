@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { openDatabase } from '../../src/db/open-database.js';
-import { api, type CliEnv, runCli, startServe } from '../support/cli.js';
+import { api, type CliEnv, jsonOut, msStatus, runCli, startServe } from '../support/cli.js';
 import { ENGINES, tempDir } from '../support/engines.js';
 import { ageAvailable, runAgeInPty } from '../support/key-backup.js';
 import { dumpDatabaseAt, snapshotDir } from '../support/snapshot.js';
@@ -30,7 +30,7 @@ async function dump(url: string): Promise<string> {
   return dumpDatabaseAt(url);
 }
 
-const errorCode = (stdout: string): string => JSON.parse(stdout).error.code;
+const errorCode = (stdout: string): string => jsonOut(stdout).error;
 
 for (const makeFixture of ENGINES) {
   const fx = makeFixture();
@@ -115,7 +115,7 @@ for (const makeFixture of ENGINES) {
       assert.match(st.stderr, new RegExp(`warning: Encryption key ${keyId} has never been backed up`));
       const doc = await runCli(['doctor', '--json'], original);
       assert.equal(doc.code, 0, doc.stdout);
-      const check = JSON.parse(doc.stdout).checks.find(
+      const check = jsonOut(doc.stdout).checks.find(
         (c: { name: string }) => c.name === `key backup ${keyId}`,
       );
       assert.equal(check.state, 'warn');
@@ -148,8 +148,8 @@ for (const makeFixture of ENGINES) {
       assert.equal(again.code, 1);
       assert.match(again.stderr, /already exists/);
       const st = await runCli(['status', '--json'], original);
-      const status = JSON.parse(st.stdout);
-      assert.notEqual(status.keys[0].lastBackupAt, null);
+      const status = jsonOut(st.stdout);
+      assert.notEqual(msStatus(status).keys[0].lastBackupAt, null);
       assert.deepEqual(status.warnings, []);
     });
 
@@ -213,7 +213,7 @@ for (const makeFixture of ENGINES) {
         );
         assert.equal(r.code, 1, `${f}: ${r.stdout}`);
         assert.equal(errorCode(r.stdout), code, f);
-        messages.add(JSON.parse(r.stdout).error.message);
+        messages.add(jsonOut(r.stdout).error.message);
         assert.deepEqual(snapshotDir(env.home), before, `${f}: secure storage unchanged`);
         const human = await runCli(['key', 'restore', '--file', file(f), '--password-file', file(pw)], env);
         assert.equal(human.stderr.trim().split('\n').length, 2, 'one line of cause, one of remedy');
@@ -246,7 +246,7 @@ for (const makeFixture of ENGINES) {
         const r = await setupExisting(env);
         assert.equal(r.code, 1);
         assert.equal(errorCode(r.stdout), 'SERVER_NAME_IN_USE');
-        assert.match(JSON.parse(r.stdout).error.message, /"ms01" is still alive/);
+        assert.match(jsonOut(r.stdout).error.message, /"ms01" is still alive/);
         assert.equal(await dump(url), before);
         assert.equal(fs.existsSync(path.join(env.home, 'config.json')), false);
       } finally {
@@ -296,7 +296,7 @@ for (const makeFixture of ENGINES) {
         assert.deepEqual(v.body, { matches: true });
         const doctor = await runCli(['doctor', '--json'], env); // through the admin channel
         assert.equal(doctor.code, 0, doctor.stdout);
-        const report = JSON.parse(doctor.stdout);
+        const report = jsonOut(doctor.stdout);
         assert.deepEqual(
           report.checks.filter((c: { state: string }) => c.state !== 'pass'),
           [],
@@ -333,7 +333,7 @@ for (const makeFixture of ENGINES) {
       const r = await setupExisting(empty);
       assert.equal(r.code, 1);
       assert.equal(errorCode(r.stdout), 'KEY_MISSING');
-      assert.match(JSON.parse(r.stdout).error.message, new RegExp(keyId));
+      assert.match(jsonOut(r.stdout).error.message, new RegExp(keyId));
       assert.equal(await dump(url), before);
 
       const storage = path.join(original.home, 'secure-storage');

@@ -7,12 +7,17 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type CliEnv, runCli } from '../support/cli.js';
+import { openDatabase } from '../../src/db/open-database.js';
+import { type CliEnv, jsonOut, runCli } from '../support/cli.js';
 import { POSTGRES_URL, serverFixture, tempDir } from '../support/engines.js';
 import { dumpDatabaseAt, snapshotDir } from '../support/snapshot.js';
 
 const refusal = (stdout: string) =>
-  JSON.parse(stdout).error as { code: string; message: string; remedy: string };
+  (({ error, message, remedy }) => ({ code: error, message, remedy }))(jsonOut(stdout)) as {
+    code: string;
+    message: string;
+    remedy: string;
+  };
 
 describe('CLI refusals change nothing', () => {
   const fx = serverFixture();
@@ -112,6 +117,36 @@ describe('CLI refusals change nothing', () => {
     assert.equal(e.code, 'COMPUTER_NAME_MISMATCH');
     assert.match(e.remedy, /--computer-name ms01/);
     assert.deepEqual(snapshotDir(env.home, ['databases']), before);
+  });
+
+  test('serve checks before it writes: a group awaiting its backup recipient, a port in use — nothing written', async () => {
+    // A group made before backup recipients existed gets one when serve starts; a refused start must not.
+    const identity = fs
+      .readdirSync(path.join(env.home, 'secure-storage'))
+      .find((f) => f.startsWith('backup-'))!;
+    const aside = path.join(root, identity);
+    fs.renameSync(path.join(env.home, 'secure-storage', identity), aside);
+    const db = await openDatabase(url);
+    const recipient = (await db.query<{ r: string }>('SELECT backup_recipient AS r FROM management_group'))
+      .rows[0]!.r;
+    await db.query('UPDATE management_group SET backup_recipient = NULL');
+    const busy = net.createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', () => r()));
+    const port = (busy.address() as net.AddressInfo).port;
+    try {
+      const before = await dumpDatabaseAt(url);
+      const home = snapshotDir(env.home);
+      const r = await runCli(['serve', '--json', '--listen', `127.0.0.1:${port}`], env);
+      assert.equal(r.code, 1);
+      assert.equal(refusal(r.stdout).code, 'LISTEN_FAILED');
+      assert.equal(await dumpDatabaseAt(url), before, 'no migration, no recipient, no heartbeat');
+      assert.deepEqual(snapshotDir(env.home), home, 'no backup identity created');
+    } finally {
+      busy.close();
+      await db.query('UPDATE management_group SET backup_recipient = $1', [recipient]);
+      await db.close();
+      fs.renameSync(aside, path.join(env.home, 'secure-storage', identity));
+    }
   });
 
   test('a port in use: LISTEN_FAILED, and the registration does not heartbeat', async () => {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { api, runCli, startServe, transcript } from '../support/cli.js';
+import { api, jsonOut, msStatus, runCli, startServe, transcript } from '../support/cli.js';
 import { ENGINES, tempDir } from '../support/engines.js';
 import { dumpDatabaseAt, snapshotDir } from '../support/snapshot.js';
 
@@ -107,18 +107,21 @@ for (const makeFixture of ENGINES) {
       // status through the admin channel while the server holds the (embedded) database
       const st = await runCli(['status', '--json'], env);
       assert.equal(st.code, 0, st.stderr);
-      const status = JSON.parse(st.stdout);
-      assert.equal(status.managementGroup.name, 'Contoso');
+      const status = jsonOut(st.stdout);
+      assert.equal(msStatus(status).managementGroup.name, 'Contoso');
       assert.deepEqual(
-        status.servers.map((s: { computerName: string; alive: boolean }) => [s.computerName, s.alive]),
+        msStatus(status).servers.map((s: { computerName: string; alive: boolean }) => [
+          s.computerName,
+          s.alive,
+        ]),
         [['ms01', true]],
       );
-      assert.equal(status.keys.length, 1);
-      assert.equal(status.keys[0].verifies, true);
+      assert.equal(msStatus(status).keys.length, 1);
+      assert.equal(msStatus(status).keys[0].verifies, true);
 
       assert.equal(await server.stop(), 0);
       const stopped = JSON.parse((await runCli(['status', '--json'], env)).stdout);
-      assert.equal(stopped.servers[0].alive, false, 'a clean stop is recorded');
+      assert.equal(msStatus(stopped).servers[0].alive, false, 'a clean stop is recorded');
 
       server = await startServe(env);
       const login2 = await api(server.baseUrl, 'POST', '/api/v1/sessions', {
@@ -189,7 +192,7 @@ for (const makeFixture of ENGINES) {
       try {
         const r = await runCli(['serve', '--json', '--listen', '127.0.0.1:0'], env);
         assert.equal(r.code, 1);
-        assert.equal(JSON.parse(r.stdout).error.code, 'KEY_MISMATCH');
+        assert.equal(jsonOut(r.stdout).error, 'KEY_MISMATCH');
         assert.equal(await dumpDatabaseAt(url), beforeDb);
       } finally {
         fs.writeFileSync(keyFile, original);
@@ -203,7 +206,7 @@ for (const makeFixture of ENGINES) {
       cfg.computerName = 'ms99';
       fs.writeFileSync(path.join(other, 'config.json'), JSON.stringify(cfg));
       if (fx.name === 'embedded') {
-        cfg.managementServer.database = `pglite:${path.join(other, 'databases', 'ServiceManager')}`;
+        cfg.parts['management-server'].database = `pglite:${path.join(other, 'databases', 'ServiceManager')}`;
         fs.writeFileSync(path.join(other, 'config.json'), JSON.stringify(cfg));
       }
       const r = await runCli(['serve', '--listen', '127.0.0.1:0'], { home: other });

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { api, runCli, type ServeHandle, startServe } from '../support/cli.js';
+import { api, jsonOut, msStatus, runCli, type ServeHandle, startServe } from '../support/cli.js';
 import { serverFixture, tempDir } from '../support/engines.js';
 import {
   checkHistory,
@@ -49,7 +49,7 @@ describe('three management servers on one PostgreSQL database', () => {
   const status = async (m: Member) => {
     const r = await runCli(['status', '--json'], m);
     assert.equal(r.code, 0, r.stderr);
-    return JSON.parse(r.stdout);
+    return jsonOut(r.stdout);
   };
   const leaseTables = () =>
     withDb(url, async (db) =>
@@ -174,13 +174,20 @@ describe('three management servers on one PostgreSQL database', () => {
     }
 
     const st = await status(ms03); // through ms03's admin channel
-    assert.equal(st.workflowLease.holder, 'ms01');
-    assert.equal(st.workflowLease.token, 1);
-    assert.deepEqual(Object.keys(st.workflowLease).sort(), ['expiresAt', 'holder', 'since', 'token']);
-    assert.ok(Date.parse(st.workflowLease.expiresAt) > Date.parse(st.workflowLease.since));
-    assert.equal(st.workflows.leaseLive, true);
+    assert.equal(msStatus(st).workflowLease.holder, 'ms01');
+    assert.equal(msStatus(st).workflowLease.token, 1);
+    assert.deepEqual(Object.keys(msStatus(st).workflowLease).sort(), [
+      'expiresAt',
+      'holder',
+      'since',
+      'token',
+    ]);
+    assert.ok(
+      Date.parse(msStatus(st).workflowLease.expiresAt) > Date.parse(msStatus(st).workflowLease.since),
+    );
+    assert.equal(msStatus(st).workflows.leaseLive, true);
     assert.deepEqual(
-      st.servers.map((s: { computerName: string; role: string; alive: boolean }) => [
+      msStatus(st).servers.map((s: { computerName: string; role: string; alive: boolean }) => [
         s.computerName,
         s.role,
         s.alive,
@@ -192,7 +199,7 @@ describe('three management servers on one PostgreSQL database', () => {
       ],
     );
     assert.deepEqual(
-      st.workflows.history.map((w: { workflow: string }) => w.workflow),
+      msStatus(st).workflows.history.map((w: { workflow: string }) => w.workflow),
       WORKFLOWS,
     );
     const human = await runCli(['status'], ms02);
@@ -214,10 +221,10 @@ describe('three management servers on one PostgreSQL database', () => {
     );
     const unknown = await runCli(['promote', 'ms09', '--json'], ms03);
     assert.equal(unknown.code, 1);
-    assert.equal(JSON.parse(unknown.stdout).error.code, 'PROMOTE_UNKNOWN_SERVER');
-    assert.match(JSON.parse(unknown.stdout).error.remedy, /\(ms01, ms02, ms03\)/);
+    assert.equal(jsonOut(unknown.stdout).error, 'PROMOTE_UNKNOWN_SERVER');
+    assert.match(jsonOut(unknown.stdout).error.remedy, /\(ms01, ms02, ms03\)/);
     const already = await runCli(['promote', 'ms01', '--force', '--json'], ms02);
-    assert.equal(JSON.parse(already.stdout).error.code, 'PROMOTE_ALREADY_HOLDER');
+    assert.equal(jsonOut(already.stdout).error, 'PROMOTE_ALREADY_HOLDER');
     const usage = await runCli(['promote'], ms02);
     assert.equal(usage.code, 2);
     assert.equal(
@@ -252,7 +259,7 @@ describe('three management servers on one PostgreSQL database', () => {
 
     const promoted = await runCli(['promote', 'ms02', '--json'], ms03);
     assert.equal(promoted.code, 0, promoted.stdout + promoted.stderr);
-    const p = JSON.parse(promoted.stdout);
+    const p = jsonOut(promoted.stdout);
     assert.equal(p.holder, 'ms02');
     assert.equal(p.token, 2);
     assert.equal(p.previousHolder, 'ms01');
@@ -313,9 +320,9 @@ describe('three management servers on one PostgreSQL database', () => {
     assert.deepEqual(logLines(ms03), []);
 
     const st = await status(ms03);
-    assert.deepEqual([st.workflowLease.holder, st.workflowLease.token], ['ms02', 2]);
+    assert.deepEqual([msStatus(st).workflowLease.holder, msStatus(st).workflowLease.token], ['ms02', 2]);
     assert.deepEqual(
-      st.servers.map((s: { computerName: string; role: string }) => [s.computerName, s.role]),
+      msStatus(st).servers.map((s: { computerName: string; role: string }) => [s.computerName, s.role]),
       [
         ['ms01', 'secondary'],
         ['ms02', 'workflow'],
@@ -381,17 +388,13 @@ describe('three management servers on one PostgreSQL database', () => {
       servers.delete(m.computerName);
     }
     const st = await status(ms02);
-    assert.equal(st.workflowLease.holder, 'ms01');
-    assert.equal(st.workflows.leaseLive, false, 'a clean stop ends the tenure at once');
+    assert.equal(msStatus(st).workflowLease.holder, 'ms01');
+    assert.equal(msStatus(st).workflows.leaseLive, false, 'a clean stop ends the tenure at once');
     // With no server running here, promote works on the database directly.
     const direct = await runCli(['promote', 'ms03', '--json'], ms03);
     assert.equal(direct.code, 0, direct.stdout + direct.stderr);
     assert.deepEqual(
-      [
-        JSON.parse(direct.stdout).holder,
-        JSON.parse(direct.stdout).token,
-        JSON.parse(direct.stdout).holderAlive,
-      ],
+      [jsonOut(direct.stdout).holder, jsonOut(direct.stdout).token, jsonOut(direct.stdout).holderAlive],
       ['ms03', 4, false],
     );
   });

@@ -27,6 +27,20 @@ function envFor(o: CliEnv): NodeJS.ProcessEnv {
   return env;
 }
 
+/** The result of a --json command: its last line (progress events, if any, come before it). */
+// biome-ignore lint/suspicious/noExplicitAny: a JSON document of any shape
+export function jsonOut(stdout: string): any {
+  const lines = stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1] ?? '');
+}
+
+/** The management server's entry of a `status --json` answer. */
+// biome-ignore lint/suspicious/noExplicitAny: a JSON document of any shape
+export function msStatus(status: any): any {
+  // biome-ignore lint/suspicious/noExplicitAny: as above
+  return status.parts.find((p: any) => p.part === 'management-server');
+}
+
 /** Every line a test run printed, for the "no secret ever leaves" checks. */
 export const transcript: string[] = [];
 

@@ -68,11 +68,11 @@ export async function setupGroup(
   return members;
 }
 
-/** Merges keys into a member's config.json (its `managementServer` section). */
+/** Merges keys into a member's config.json (the management server's entry, parts["management-server"]). */
 export function configure(m: Member, settings: Record<string, unknown>): void {
   const p = path.join(m.home, 'config.json');
   const config = JSON.parse(fs.readFileSync(p, 'utf8'));
-  Object.assign(config.managementServer, settings);
+  Object.assign(config.parts['management-server'], settings);
   fs.writeFileSync(p, JSON.stringify(config, null, 2));
 }
 

@@ -4,14 +4,12 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { listBackups } from '../../backup/backup-catalog.js';
 import { checkArchive } from '../../backup/check-archive.js';
-import type { BackupResult } from '../../backup/create-backup.js';
-import type { ProgressEvent } from '../../backup/progress.js';
-import { runBackup } from '../../backup/run-backup.js';
-import { requireConfig } from '../../computer/config-file.js';
-import { archiveKeys } from '../archive-keys.js';
+import { readConfig } from '../../config/config-file.js';
+import { backupCreateOperation, defaultBackupDirectory } from '../../operations/backup-create.js';
+import { archiveKeysFromFlags } from '../archive-keys-flags.js';
 import { contextOf } from '../cli-context.js';
 import { progressRenderer } from '../progress-bar.js';
-import { throughServer } from '../through-server.js';
+import { runOperation } from '../run-operation.js';
 
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 const totalRows = (d: Array<{ tables: Array<{ rows: number }> }>) =>
@@ -21,44 +19,41 @@ export function registerBackup(program: Command): void {
   const backup = program
     .command('backup')
     .description('database backups: create, list, verify (docs/FORMAT.md §2)');
+  registerCreate(backup);
+  registerList(backup);
+  registerVerify(backup);
+}
 
+function registerCreate(backup: Command): void {
   backup
     .command('create')
     .description('write one encrypted archive of every database of the group, while the server keeps serving')
     .option('--to <dir>', 'target directory (default: config backup.directory, else <home>/backups)')
     .action(async (flags: { to?: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
-      const config = requireConfig(ctx.home);
       const directory = flags.to ? path.resolve(flags.to) : undefined;
-      const bar = progressRenderer(ctx.out.json);
-      let result: BackupResult;
-      try {
-        result = await throughServer(
-          ctx.home,
-          ctx.computerNameFlag,
-          'backup',
-          { directory },
-          (inst) => runBackup({ home: ctx.home, db: inst.db, config, directory, progress: bar }),
-          (e) => bar.report(e as ProgressEvent),
-        );
-      } finally {
-        bar.end();
-      }
-      ctx.out.result(result, (r) => {
-        ctx.out.line(`Backup complete: ${r.file}`);
-        ctx.out.line(
-          `${mb(r.size)}, ${totalRows(r.databases).toLocaleString('en-US')} rows, ${(r.durationMs / 1000).toFixed(1)} s`,
-        );
+      const r = await runOperation(ctx, backupCreateOperation, { directory }, { progress: true });
+      ctx.out.result(r, () => {
+        for (const a of r.archives) {
+          ctx.out.line(`Backup complete: ${a.file}`);
+          ctx.out.line(
+            `${mb(a.size)}, ${totalRows(a.databases).toLocaleString('en-US')} rows, ${(a.durationMs / 1000).toFixed(1)} s`,
+          );
+        }
       });
     });
+}
 
+function registerList(backup: Command): void {
   backup
     .command('list')
     .description('the whole archives in the backup directory, newest first')
     .option('--dir <dir>', 'directory to list (default: config backup.directory, else <home>/backups)')
     .action(async (flags: { dir?: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
-      const dir = flags.dir ? path.resolve(flags.dir) : (readDirFromConfig(ctx.home) ?? ctx.home.backups);
+      const dir = flags.dir
+        ? path.resolve(flags.dir)
+        : defaultBackupDirectory(ctx.home, readConfigQuietly(ctx.home));
       const backups = listBackups(dir);
       ctx.out.result({ directory: dir, backups }, (r) => {
         if (r.backups.length === 0) ctx.out.line(`No backups in ${r.directory}`);
@@ -71,7 +66,9 @@ export function registerBackup(program: Command): void {
         }
       });
     });
+}
 
+function registerVerify(backup: Command): void {
   backup
     .command('verify')
     .description('decrypt an archive and check every hash, count and the manifest; restores nothing')
@@ -80,8 +77,8 @@ export function registerBackup(program: Command): void {
     .option('--password-file <file>', 'file holding the key backup passphrase')
     .action(async (file: string, flags: { keyFile?: string; passwordFile?: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
-      const keys = await archiveKeys(ctx.home, flags.keyFile, flags.passwordFile);
-      const bar = progressRenderer(ctx.out.json);
+      const keys = await archiveKeysFromFlags(ctx.home, flags);
+      const bar = progressRenderer(ctx.out);
       const started = Date.now();
       let checked: Awaited<ReturnType<typeof checkArchive>>;
       try {
@@ -116,9 +113,10 @@ export function registerBackup(program: Command): void {
     });
 }
 
-function readDirFromConfig(home: Parameters<typeof requireConfig>[0]): string | undefined {
+/** backup list works on a home whose config is unreadable too (it then lists <home>/backups). */
+function readConfigQuietly(home: Parameters<typeof readConfig>[0]) {
   try {
-    return requireConfig(home).backup?.directory;
+    return readConfig(home);
   } catch {
     return undefined;
   }

@@ -4,16 +4,15 @@
  * server when there is one); failing to record it does not undo the backup.
  */
 import type { Command } from 'commander';
-import { requireConfig } from '../../computer/config-file.js';
-import type { HomePaths } from '../../computer/home.js';
+import { requireConfig } from '../../config/config-file.js';
 import { writeKeyBackup } from '../../keys/backup-keys.js';
 import { readKeyBackup } from '../../keys/key-backup-file.js';
-import { recordKeyBackup } from '../../keys/key-records.js';
 import { restoreKeys } from '../../keys/restore-keys.js';
+import { recordKeyBackupOperation } from '../../operations/record-key-backup.js';
 import { SecureStorage } from '../../secure-storage/secure-storage.js';
-import { contextOf } from '../cli-context.js';
+import { type CliContext, contextOf } from '../cli-context.js';
 import { getPassword } from '../passwords.js';
-import { throughServer } from '../through-server.js';
+import { runOperation } from '../run-operation.js';
 
 interface KeyFlags {
   file: string;
@@ -32,6 +31,8 @@ export function registerKey(program: Command): void {
     .action(async (flags: KeyFlags, cmd: Command) => {
       const ctx = contextOf(cmd);
       const config = requireConfig(ctx.home);
+      // The key backup file names one group: the first installed part's (the management group's when it is here).
+      const group = Object.values(config.parts)[0]!.managementGroup;
       const storage = SecureStorage.open(ctx.home.secureStorage);
       const passphrase = await getPassword({
         file: flags.passwordFile,
@@ -45,10 +46,10 @@ export function registerKey(program: Command): void {
         passphrase,
         force: flags.force,
         computerName: config.computerName,
-        managementGroup: config.managementGroup,
-        backupIdentity: storage.getBackupIdentity(config.managementGroup.id) ?? null,
+        managementGroup: group,
+        backupIdentity: storage.getBackupIdentity(group.id) ?? null,
       });
-      const recorded = await recordBackupTime(ctx.home, ctx.computerNameFlag, result.keyIds).then(
+      const recorded = await recordBackupTime(ctx, result.keyIds).then(
         () => true,
         () => false,
       );
@@ -97,12 +98,6 @@ export function registerKey(program: Command): void {
     });
 }
 
-async function recordBackupTime(
-  home: HomePaths,
-  computerNameFlag: string | undefined,
-  keyIds: string[],
-): Promise<void> {
-  await throughServer(home, computerNameFlag, 'record-key-backup', { keyIds }, (inst) =>
-    recordKeyBackup(inst.db, keyIds),
-  );
+async function recordBackupTime(ctx: CliContext, keyIds: string[]): Promise<void> {
+  await runOperation(ctx, recordKeyBackupOperation, { keyIds });
 }

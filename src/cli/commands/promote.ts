@@ -1,14 +1,13 @@
 /**
  * smgr promote COMPUTER [--force]: make a management server of the group the
- * workflow server. Works from any computer of the group: through the server
- * running from this home (admin channel) when there is one, else on the
- * database directly. Refusals and their remedies: src/management-group/promote.ts.
+ * workflow server (src/operations/promote.ts). Works from any computer of the
+ * group: through the server running from this home when there is one, else
+ * on the database directly.
  */
 import type { Command } from 'commander';
-import { leaseSettings } from '../../management-group/lease-settings.js';
-import { type PromoteResult, promote } from '../../management-group/promote.js';
+import { promoteOperation } from '../../operations/promote.js';
 import { contextOf } from '../cli-context.js';
-import { throughServer } from '../through-server.js';
+import { runOperation } from '../run-operation.js';
 
 export function registerPromote(program: Command): void {
   program
@@ -21,21 +20,8 @@ export function registerPromote(program: Command): void {
     )
     .action(async (computer: string, flags: { force?: boolean }, cmd: Command) => {
       const ctx = contextOf(cmd);
-      const force = Boolean(flags.force);
-      const result = await throughServer<PromoteResult>(
-        ctx.home,
-        ctx.computerNameFlag,
-        'promote',
-        { computer, force },
-        (inst) =>
-          promote(inst.db, {
-            computer,
-            force,
-            actor: `promote@${inst.computerName}`,
-            settings: leaseSettings(inst.config, inst.home.config),
-          }),
-      );
-      ctx.out.result(result, (r) => {
+      const r = await runOperation(ctx, promoteOperation, { computer, force: Boolean(flags.force) });
+      ctx.out.result(r, () => {
         ctx.out.line(`${r.holder} is now the workflow server (workflow lease token ${r.token}).`);
         if (r.previousHolder) {
           ctx.out.line(

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { restoreDatabase } from '../../backup/restore-database.js';
-import { archiveKeys } from '../archive-keys.js';
+import { archiveKeysFromFlags } from '../archive-keys-flags.js';
 import { contextOf } from '../cli-context.js';
 import { progressRenderer } from '../progress-bar.js';
 
@@ -31,8 +31,8 @@ export function registerRestore(program: Command): void {
     .option('--replace', 'drop what the target database holds first')
     .action(async (flags: RestoreFlags, cmd: Command) => {
       const ctx = contextOf(cmd);
-      const keys = await archiveKeys(ctx.home, flags.keyFile, flags.passwordFile);
-      const bar = progressRenderer(ctx.out.json);
+      const keys = await archiveKeysFromFlags(ctx.home, flags);
+      const bar = progressRenderer(ctx.out);
       let result: Awaited<ReturnType<typeof restoreDatabase>>;
       try {
         result = await restoreDatabase({

@@ -1,7 +1,7 @@
 /** smgr serve: run every part installed on this computer until SIGTERM/SIGINT. */
 import type { Command } from 'commander';
 import type { HomePaths } from '../../computer/home.js';
-import { startManagementServer } from '../../management-server/serve.js';
+import { startServer } from '../../serve/start-server.js';
 import { contextOf } from '../cli-context.js';
 import { createLogger } from '../logger.js';
 import type { Output } from '../output.js';
@@ -9,8 +9,11 @@ import type { Output } from '../output.js';
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('run the parts installed on this computer (management server API, heartbeat)')
-    .option('--listen <host:port>', 'address to listen on (default: from config, 127.0.0.1:8420)')
+    .description('run every part installed on this computer until SIGTERM/SIGINT')
+    .option(
+      '--listen <host:port>',
+      'address the first part (the management server) listens on (default: from config, 127.0.0.1:8420)',
+    )
     .action(async (flags: { listen?: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
       await serveUntilSignal(ctx.home, ctx.computerNameFlag, flags.listen, ctx.out);
@@ -24,8 +27,11 @@ export async function serveUntilSignal(
   out: Output,
 ): Promise<void> {
   const logger = createLogger();
-  const server = await startManagementServer({ home, computerName, listen, logger });
-  out.result({ address: server.address }, () => out.line(`smgr listening on http://${server.address}`));
+  const server = await startServer({ home, computerName, listen, logger });
+  out.result({ address: server.address, addresses: server.addresses }, () => {
+    for (const [part, address] of Object.entries(server.addresses))
+      out.line(`smgr ${part} listening on http://${address}`);
+  });
   await new Promise<void>((resolve) => {
     let stopping = false;
     const onSignal = (signal: string) => {

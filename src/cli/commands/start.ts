@@ -9,12 +9,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { resolveComputerName } from '../../computer/computer-name.js';
-import { readConfig } from '../../computer/config-file.js';
+import { readConfig } from '../../config/config-file.js';
 import { writeFileAtomic } from '../../files/atomic-write.js';
 import { setupNewDatabase } from '../../management-group/setup-new-database.js';
 import { contextOf } from '../cli-context.js';
 import { serveUntilSignal } from './serve.js';
-import { printSetupResult } from './setup-output.js';
+import { printSetupResult } from './setup.js';
 
 export function registerStart(program: Command): void {
   program

@@ -1,6 +1,6 @@
 /**
- * Settings of the workflows, from `managementServer.workflows` in
- * config.json (or a top-level `workflows`). Every key is optional:
+ * Settings of the workflows, from `parts["management-server"].workflows` in
+ * config.json. Every key is optional:
  *
  *   grooming: { intervalSeconds: 3600, retentionDays: 90, batchSize: 500 }
  *   sla:      { intervalSeconds: 60, batchSize: 500,
@@ -11,9 +11,8 @@
  * Only the workflow server's settings matter; keep them the same on every
  * server that may be promoted.
  */
-import type { SmgrConfig } from '../../computer/config-file.js';
 import { SmgrError } from '../../errors/smgr-error.js';
-import { settingsSource } from '../../management-group/lease-settings.js';
+import type { SettingsSource } from '../../management-group/lease-settings.js';
 
 export interface WorkflowSettings {
   /** How often the scheduler looks for due workflows. */
@@ -26,11 +25,11 @@ export interface WorkflowSettings {
 export const DEFAULT_SLA_HOURS: Record<1 | 2 | 3 | 4, number> = { 1: 4, 2: 8, 3: 24, 4: 72 };
 
 export function workflowSettings(
-  config: SmgrConfig | undefined,
+  config: SettingsSource,
   configPath = 'config.json',
   env: NodeJS.ProcessEnv = process.env,
 ): WorkflowSettings {
-  const root = settingsSource(config).workflows ?? {};
+  const root = config?.workflows ?? {};
   const bad = (reason: string) => new SmgrError('CONFIG_INVALID', { path: configPath, reason });
   if (typeof root !== 'object' || root === null) throw bad('workflows must be an object');
   const section = (name: string): Record<string, unknown> => {

@@ -13,15 +13,14 @@ after(() => fs.rmSync(root, { recursive: true, force: true }));
 
 test('answers operations with progress events, results and errors; the socket is 0600', async () => {
   const home = homePaths(root);
-  const channel = await startAdminChannel(home.adminSocket, {
-    echo: async (body, report) => {
+  const channel = await startAdminChannel(home.adminSocket, async (name, body, report) => {
+    if (name === 'echo') {
       report({ step: 1 });
       report({ step: 2 });
       return { body };
-    },
-    fail: async () => {
-      throw new SmgrError('KEY_MISSING', { keyId: 'mg-1', group: 'G', path: '/x' });
-    },
+    }
+    if (name === 'fail') throw new SmgrError('KEY_MISSING', { keyId: 'mg-1', group: 'G', path: '/x' });
+    throw new SmgrError('ROUTE_NOT_FOUND', { method: 'POST', path: name });
   });
   try {
     assert.equal(fs.statSync(home.adminSocket).mode & 0o777, 0o600);
@@ -41,10 +40,13 @@ test('answers operations with progress events, results and errors; the socket is
 
 test('a home too long for a Unix socket path is refused in words, creating nothing', async () => {
   const long = path.join(root, 'x'.repeat(120));
-  await assert.rejects(startAdminChannel(path.join(long, 'admin.sock'), {}), (e) => {
-    assert.ok(isSmgrError(e) && e.code === 'HOME_UNUSABLE');
-    assert.match(e.message, /longer than the 107 bytes/);
-    return true;
-  });
+  await assert.rejects(
+    startAdminChannel(path.join(long, 'admin.sock'), async () => ({})),
+    (e) => {
+      assert.ok(isSmgrError(e) && e.code === 'HOME_UNUSABLE');
+      assert.match(e.message, /longer than the 107 bytes/);
+      return true;
+    },
+  );
   assert.equal(fs.existsSync(long), false);
 });

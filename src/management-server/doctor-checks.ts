@@ -1,12 +1,14 @@
 /**
- * smgr doctor: the checks an administrator runs after a recovery
- * (ARCHITECTURE §5 step 5). Read-only: it changes nothing, whatever it finds.
- * Each check is pass, warn or fail, with a remedy when not pass; the report
- * passes when no check fails. Sealed values are named by table and row id,
- * never shown.
+ * The management server's checks of smgr doctor (ARCHITECTURE §5 step 5):
+ * config and database name the same group, schema, registration, the
+ * workflow lease, every key record against secure storage, key backups, and
+ * every sealed value opening. Read-only: it changes nothing, whatever it
+ * finds. Sealed values are read a page at a time (memory flat whatever their
+ * number) and named by table and row id, never shown.
  */
-import type { SmgrConfig } from '../computer/config-file.js';
-import type { Database } from '../db/database.js';
+
+import type { ManagementServerConfig } from '../config/management-server-config.js';
+import type { Database, QueryResult } from '../db/database.js';
 import { latestVersion, schemaVersion } from '../db/migrate.js';
 import { serviceManagerMigrations } from '../db/migrations/service-manager.js';
 import { kekMatches, unwrapDek } from '../keys/key-hierarchy.js';
@@ -14,47 +16,31 @@ import { listKeyRecords } from '../keys/key-records.js';
 import { SecretSealer } from '../keys/secret-sealer.js';
 import { requireManagementGroup } from '../management-group/management-group.js';
 import { getRegistration } from '../management-group/registration.js';
+import type { DoctorCheck } from '../recovery/doctor-check.js';
+import { checkWorkflowLease } from '../recovery/lease-check.js';
 import type { SecureStorage } from '../secure-storage/secure-storage.js';
-import { checkWorkflowLease } from './lease-check.js';
+import { runAsPasswordContext } from './run-as-secrets.js';
 
-export type CheckState = 'pass' | 'warn' | 'fail';
+/** Sealed values read per query: memory stays flat whatever their number. */
+const SEALED_PAGE = 1000;
 
-export interface DoctorCheck {
-  name: string;
-  state: CheckState;
-  detail: string;
-  remedy?: string;
-}
-
-export interface DoctorReport {
-  ok: boolean;
-  managementGroup: { id: string; name: string };
-  computerName: string;
-  checks: DoctorCheck[];
-}
-
-export async function runDoctor(
+export async function managementServerChecks(
   db: Database,
-  config: SmgrConfig,
+  computerName: string,
   storage: SecureStorage,
-): Promise<DoctorReport> {
+  config: ManagementServerConfig,
+): Promise<DoctorCheck[]> {
   const group = await requireManagementGroup(db);
-  const checks: DoctorCheck[] = [
-    await checkGroup(group, config),
+  return [
+    checkGroup(group, config),
     await checkSchema(db),
-    await checkRegistration(db, config.computerName),
+    await checkRegistration(db, computerName),
     await checkWorkflowLease(db),
-    ...(await checkKeys(db, storage, config)),
+    ...(await checkKeys(db, storage, config.keyId)),
   ];
-  return {
-    ok: checks.every((c) => c.state !== 'fail'),
-    managementGroup: { id: group.id, name: group.name },
-    computerName: config.computerName,
-    checks,
-  };
 }
 
-async function checkGroup(group: { id: string; name: string }, config: SmgrConfig): Promise<DoctorCheck> {
+function checkGroup(group: { id: string; name: string }, config: ManagementServerConfig): DoctorCheck {
   return group.id === config.managementGroup.id
     ? { name: 'management group', state: 'pass', detail: `config and database agree: ${group.name}` }
     : {
@@ -95,11 +81,10 @@ async function checkRegistration(db: Database, computerName: string): Promise<Do
       };
 }
 
-async function checkKeys(db: Database, storage: SecureStorage, config: SmgrConfig): Promise<DoctorCheck[]> {
+async function checkKeys(db: Database, storage: SecureStorage, needed: string): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
   const records = await listKeyRecords(db);
   const sealers = new Map<string, SecretSealer>();
-  const needed = config.managementServer?.keyId;
   for (const record of records) {
     const local = storage.getKey(record.keyId);
     if (!local) {
@@ -146,29 +131,41 @@ async function checkKeys(db: Database, storage: SecureStorage, config: SmgrConfi
   return checks;
 }
 
-/** Opens every sealed value (without keeping it); names the rows that do not open. */
+/** Opens every sealed value (without keeping it), a page at a time; names the rows that do not open. */
 async function checkSealedValues(db: Database, sealers: Map<string, SecretSealer>): Promise<DoctorCheck> {
-  const rows = await db.query<{ id: string; name: string; key_id: string; password_sealed: Buffer }>(
-    'SELECT id, name, key_id, password_sealed FROM run_as_accounts ORDER BY id',
-  );
   const failed: string[] = [];
-  for (const row of rows.rows) {
-    const sealer = sealers.get(row.key_id);
-    try {
-      if (!sealer) throw new Error('no key');
-      sealer.open(row.password_sealed, { table: 'run_as_accounts', column: 'password_sealed', row: row.id });
-    } catch {
-      failed.push(`run_as_accounts ${row.id} (${row.name})`);
+  let total = 0;
+  let after: string | null = null;
+  for (;;) {
+    const page: QueryResult<{ id: string; name: string; key_id: string; password_sealed: Buffer }> =
+      await db.query<{ id: string; name: string; key_id: string; password_sealed: Buffer }>(
+        `SELECT id, name, key_id, password_sealed FROM run_as_accounts
+       WHERE $1::uuid IS NULL OR id > $1::uuid ORDER BY id LIMIT $2`,
+        [after, SEALED_PAGE],
+      );
+    for (const row of page.rows) {
+      const sealer = sealers.get(row.key_id);
+      try {
+        if (!sealer) throw new Error('no key');
+        sealer.open(row.password_sealed, runAsPasswordContext(row.id));
+      } catch {
+        if (failed.length < 50) failed.push(`run_as_accounts ${row.id} (${row.name})`);
+        else failed.push('');
+      }
     }
+    total += page.rowCount;
+    if (page.rowCount < SEALED_PAGE) break;
+    after = page.rows[page.rows.length - 1]!.id;
   }
-  const total = rows.rowCount;
   if (failed.length === 0) {
     return { name: 'sealed values', state: 'pass', detail: `${total} of ${total} sealed values open` };
   }
+  const named = failed.filter(Boolean);
+  const more = failed.length - named.length;
   return {
     name: 'sealed values',
     state: 'fail',
-    detail: `${total - failed.length} of ${total} sealed values open; these do not: ${failed.join(', ')}`,
+    detail: `${total - failed.length} of ${total} sealed values open; these do not: ${named.join(', ')}${more ? ` and ${more} more` : ''}`,
     remedy: 'Restore the key that sealed them (smgr key restore), or set those credentials again.',
   };
 }

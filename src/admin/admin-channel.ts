@@ -2,10 +2,11 @@
  * The local admin channel (ARCHITECTURE §2): while `smgr serve` runs, CLI
  * commands that need the database ask the server through a Unix socket in the
  * home (mode 0600, in a 0700 home: file permissions are the authentication).
- * Requests are `POST /<operation>` with a JSON body; the answer is JSON
- * lines: zero or more `{event}` lines (progress of a long operation), then
- * one `{ok: true, result}` or `{ok: false, error: {code, message, remedy}}`
- * line, so an SmgrError raised in the server reaches the CLI whole.
+ * Requests are `POST /<operation>` with a JSON body (the operation's input,
+ * src/operations); the answer is JSON lines: zero or more `{event}` lines
+ * (progress of a long operation), then one `{ok: true, result}` or
+ * `{ok: false, error: CODE, message, remedy}` line (the one error shape of
+ * docs/ERRORS.md), so an SmgrError raised in the server reaches the CLI whole.
  *
  * Crash: a kill -9 leaves the socket file; clients treat a refused connection
  * as "no server" and the next server removes the stale file.
@@ -15,7 +16,12 @@ import http from 'node:http';
 import path from 'node:path';
 import { isSmgrError, SmgrError } from '../errors/smgr-error.js';
 
-export type AdminHandler = (body: unknown, report: (event: unknown) => void) => Promise<unknown>;
+/** Runs operation `name` on `body`; an unknown name is ROUTE_NOT_FOUND, a bad body USAGE. */
+export type AdminDispatch = (
+  name: string,
+  body: unknown,
+  report: (event: unknown) => void,
+) => Promise<unknown>;
 
 export interface AdminChannel {
   close(): Promise<void>;
@@ -26,10 +32,7 @@ const MAX_BODY = 64 * 1024;
 /** Linux limits a Unix socket's path to 107 bytes. */
 const MAX_SOCKET_PATH = 107;
 
-export async function startAdminChannel(
-  socketPath: string,
-  handlers: Record<string, AdminHandler>,
-): Promise<AdminChannel> {
+export async function startAdminChannel(socketPath: string, dispatch: AdminDispatch): Promise<AdminChannel> {
   if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH) {
     throw new SmgrError('HOME_UNUSABLE', {
       path: path.dirname(socketPath),
@@ -38,7 +41,7 @@ export async function startAdminChannel(
   }
   fs.rmSync(socketPath, { force: true });
   const server = http.createServer((req, res) => {
-    void handle(req, res, handlers);
+    void handle(req, res, dispatch);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -55,11 +58,7 @@ export async function startAdminChannel(
   };
 }
 
-async function handle(
-  req: http.IncomingMessage,
-  res: http.ServerResponse,
-  handlers: Record<string, AdminHandler>,
-) {
+async function handle(req: http.IncomingMessage, res: http.ServerResponse, dispatch: AdminDispatch) {
   const send = (status: number, payload: unknown) => {
     if (!res.headersSent) res.writeHead(status, { 'content-type': 'application/x-ndjson' });
     res.end(`${JSON.stringify(payload)}\n`);
@@ -70,19 +69,12 @@ async function handle(
   };
   try {
     const op = (req.url ?? '/').slice(1);
-    const handler = Object.hasOwn(handlers, op) ? handlers[op] : undefined;
-    if (req.method !== 'POST' || !handler) {
-      send(404, {
-        ok: false,
-        error: new SmgrError('ROUTE_NOT_FOUND', { method: req.method ?? '', path: op }).toJSON(),
-      });
-      return;
-    }
+    if (req.method !== 'POST') throw new SmgrError('ROUTE_NOT_FOUND', { method: req.method ?? '', path: op });
     const body = await readBody(req);
-    send(200, { ok: true, result: await handler(body, report) });
+    send(200, { ok: true, result: await dispatch(op, body, report) });
   } catch (e) {
     const err = isSmgrError(e) ? e : new SmgrError('INTERNAL');
-    send(200, { ok: false, error: err.toJSON() });
+    send(200, { ok: false, ...err.toJSON() });
   }
 }
 
@@ -95,5 +87,9 @@ async function readBody(req: http.IncomingMessage): Promise<unknown> {
     chunks.push(chunk as Buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8');
-  return text ? JSON.parse(text) : {};
+  try {
+    return text ? JSON.parse(text) : {};
+  } catch {
+    throw new SmgrError('MALFORMED_JSON');
+  }
 }

@@ -1,38 +1,31 @@
 /**
  * Which identities may open an archive, and which group it must belong to:
- * every backup identity in this computer's secure storage, plus the one in a
- * key backup file (--key-file, with its passphrase). The expected group is
- * the key file's, else this home's.
+ * the backup identity of a key backup file (when one is given), then every
+ * backup identity in this computer's secure storage. The expected group is
+ * the key file's, else the group of the part installed in this home (when
+ * there is exactly one); an archive opened by another identity is then told
+ * to be another group's (ARCHIVE_OTHER_GROUP).
  */
-import { readConfig } from '../computer/config-file.js';
+
 import type { HomePaths } from '../computer/home.js';
+import { readConfig } from '../config/config-file.js';
 import { SmgrError } from '../errors/smgr-error.js';
-import { readKeyBackup } from '../keys/key-backup-file.js';
+import type { KeyBackupContent } from '../keys/key-backup-file.js';
 import { SecureStorage } from '../secure-storage/secure-storage.js';
-import { getPassword } from './passwords.js';
 
 export interface ArchiveKeys {
   identities: string[];
   expectedGroup?: { id: string; name: string };
 }
 
-export async function archiveKeys(
-  home: HomePaths,
-  keyFile?: string,
-  passwordFile?: string,
-): Promise<ArchiveKeys> {
+export function archiveKeys(home: HomePaths, keyBackup?: KeyBackupContent): ArchiveKeys {
   const config = readConfig(home);
+  const groups = Object.values(config?.parts ?? {}).map((p) => p.managementGroup);
   const identities: string[] = [];
-  let expectedGroup = config?.managementGroup;
-  if (keyFile) {
-    const passphrase = await getPassword({
-      file: passwordFile,
-      flag: '--password-file',
-      prompt: 'Passphrase of the key backup',
-    });
-    const content = await readKeyBackup(keyFile, passphrase);
-    if (content.backupIdentity) identities.push(content.backupIdentity);
-    expectedGroup = content.managementGroup;
+  let expectedGroup = groups.length === 1 ? groups[0] : undefined;
+  if (keyBackup) {
+    if (keyBackup.backupIdentity) identities.push(keyBackup.backupIdentity);
+    expectedGroup = keyBackup.managementGroup;
   }
   if (SecureStorage.exists(home.secureStorage)) {
     const held = SecureStorage.open(home.secureStorage).listBackupIdentities();

@@ -18,7 +18,7 @@ export async function callAdmin<T>(
   onEvent: (event: unknown) => void = () => {},
 ): Promise<T | undefined> {
   if (!fs.existsSync(home.adminSocket)) return undefined;
-  let answer: { ok: boolean; result?: T; error?: { error: ErrorCode; message: string } };
+  let answer: { ok: boolean; result?: T } & Partial<RemoteError>;
   try {
     answer = JSON.parse(await post(home.adminSocket, op, JSON.stringify(body), onEvent));
   } catch (e) {
@@ -27,13 +27,19 @@ export async function callAdmin<T>(
     throw new SmgrError('ADMIN_CHANNEL_FAILED', { path: home.adminSocket, reason: (e as Error).message });
   }
   if (answer.ok) return answer.result as T;
-  throw remoteError(answer.error);
+  throw remoteError(answer);
+}
+
+interface RemoteError {
+  error: ErrorCode;
+  message: string;
+  remedy: string;
 }
 
 /** Rebuilds the server's SmgrError so the CLI prints the same cause and remedy. */
-function remoteError(e: { error: ErrorCode; message: string; remedy?: string } | undefined): SmgrError {
-  const err = new SmgrError(e?.error ?? 'INTERNAL');
-  Object.assign(err, { message: e?.message ?? err.message, remedy: e?.remedy ?? err.remedy });
+function remoteError(e: Partial<RemoteError>): SmgrError {
+  const err = new SmgrError(e.error ?? 'INTERNAL');
+  Object.assign(err, { message: e.message ?? err.message, remedy: e.remedy ?? err.remedy });
   return err;
 }
 

@@ -1,0 +1,79 @@
+/**
+ * The management server's entry in config.json (`parts["management-server"]`):
+ * where its database is, which key it needs, where it listens, and the
+ * optional lease and workflow settings (lease-settings.ts, workflow-settings.ts
+ * give their defaults and meaning). A leaf module: schemas only, so the
+ * config file can compose every part's schema without importing the parts.
+ */
+import { type Static, Type } from 'typebox';
+
+const Seconds = Type.Number({ exclusiveMinimum: 0 });
+const Count = Type.Integer({ minimum: 1 });
+const strict = { additionalProperties: false } as const;
+
+export const GroupRef = Type.Object({ id: Type.String(), name: Type.String() }, strict);
+
+export const WorkflowSettingsConfig = Type.Object(
+  {
+    grooming: Type.Optional(
+      Type.Object(
+        {
+          intervalSeconds: Type.Optional(Seconds),
+          retentionDays: Type.Optional(Seconds),
+          batchSize: Type.Optional(Count),
+        },
+        strict,
+      ),
+    ),
+    sla: Type.Optional(
+      Type.Object(
+        {
+          intervalSeconds: Type.Optional(Seconds),
+          batchSize: Type.Optional(Count),
+          resolveWithinHours: Type.Optional(
+            Type.Object(
+              {
+                '1': Type.Optional(Seconds),
+                '2': Type.Optional(Seconds),
+                '3': Type.Optional(Seconds),
+                '4': Type.Optional(Seconds),
+              },
+              strict,
+            ),
+          ),
+        },
+        strict,
+      ),
+    ),
+    outbox: Type.Optional(
+      Type.Object({ intervalSeconds: Type.Optional(Seconds), batchSize: Type.Optional(Count) }, strict),
+    ),
+  },
+  strict,
+);
+
+export const ManagementServerConfig = Type.Object(
+  {
+    managementGroup: GroupRef,
+    database: Type.String({ minLength: 1 }),
+    keyId: Type.String({ minLength: 1 }),
+    listen: Type.String({ minLength: 1 }),
+    workflowLeaseSeconds: Type.Optional(Seconds),
+    workflowLeaseRenewSeconds: Type.Optional(Seconds),
+    workflowFailover: Type.Optional(Type.Union([Type.Literal('manual'), Type.Literal('automatic')])),
+    workflowFailoverGraceSeconds: Type.Optional(Seconds),
+    workflows: Type.Optional(WorkflowSettingsConfig),
+  },
+  strict,
+);
+
+export type ManagementServerConfig = Static<typeof ManagementServerConfig>;
+
+/** The keys of a format-1 config that belonged to the management server although written at the top level. */
+export const MANAGEMENT_SERVER_SETTING_KEYS = [
+  'workflowLeaseSeconds',
+  'workflowLeaseRenewSeconds',
+  'workflowFailover',
+  'workflowFailoverGraceSeconds',
+  'workflows',
+] as const;

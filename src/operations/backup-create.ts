@@ -1,0 +1,50 @@
+/**
+ * smgr backup create: one archive per installed part (each part's databases
+ * in one consistent snapshot, docs/FORMAT.md §2), into the directory given,
+ * else config `backup.directory`, else <home>/backups. One backup at a time
+ * per computer (docs/FORMAT.md §2.6 rule 4): the lock file
+ * <home>/backup.lock; the advisory lock in createBackup covers the other
+ * computers of a server group. A crash leaves at most `.partial` files,
+ * which the next backup removes.
+ */
+import path from 'node:path';
+import { Type } from 'typebox';
+import type { HomePaths } from '../computer/home.js';
+import type { SmgrConfig } from '../config/config-schema.js';
+import { SmgrError } from '../errors/smgr-error.js';
+import { lockFile } from '../files/file-lock.js';
+import type { ArchiveResult } from '../parts/part.js';
+import { defineOperation } from './operation.js';
+
+/** Where archives go when no directory is given: config `backup.directory`, else <home>/backups. */
+export function defaultBackupDirectory(home: HomePaths, config: SmgrConfig | undefined): string {
+  return path.resolve(home.root, config?.backup?.directory ?? home.backups);
+}
+
+export const backupCreateOperation = defineOperation({
+  name: 'backup-create',
+  input: Type.Object(
+    { directory: Type.Optional(Type.String({ minLength: 1 })) },
+    { additionalProperties: false },
+  ),
+  async run(inst, input, progress): Promise<{ archives: ArchiveResult[] }> {
+    const directory = input.directory
+      ? path.resolve(input.directory)
+      : defaultBackupDirectory(inst.home, inst.config);
+    const lock = lockFile(
+      path.join(inst.home.root, 'backup.lock'),
+      (pid) =>
+        new SmgrError('BACKUP_IN_PROGRESS', {
+          group: inst.parts.map((p) => p.managementGroup.name).join(', '),
+          where: `process ${pid} on this computer`,
+        }),
+    );
+    try {
+      const archives: ArchiveResult[] = [];
+      for (const p of inst.parts) archives.push(await p.backup({ directory, progress }));
+      return { archives };
+    } finally {
+      lock.release();
+    }
+  },
+});

@@ -1,0 +1,23 @@
+/**
+ * The table of operations (issue 8): what the admin channel dispatches and
+ * what the CLI runs directly or through the server. A new operation is a new
+ * file in this folder and one line here.
+ */
+import { backupCreateOperation } from './backup-create.js';
+import { doctorOperation } from './doctor.js';
+import type { Operation } from './operation.js';
+import { promoteOperation } from './promote.js';
+import { recordKeyBackupOperation } from './record-key-backup.js';
+import { statusOperation } from './status.js';
+
+export const operations: readonly Operation[] = [
+  statusOperation,
+  doctorOperation,
+  backupCreateOperation,
+  recordKeyBackupOperation,
+  promoteOperation,
+] as unknown as readonly Operation[];
+
+export function findOperation(name: string): Operation | undefined {
+  return operations.find((o) => o.name === name);
+}
