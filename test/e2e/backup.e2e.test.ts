@@ -324,9 +324,9 @@ describe('backup crash safety and exclusivity (server)', () => {
     fs.writeFileSync(path.join(env.home, 'backup.lock'), `${sleeper.pid}\n`);
     try {
       const r = await runCli(['backup', 'create', '--json', '--to', dir], env);
-      assert.equal(r.code, 1);
-      const err = jsonOut(r.stdout).error;
-      assert.equal(err.code, 'BACKUP_IN_PROGRESS');
+      assert.equal(r.code, 11);
+      const err = jsonOut(r.stdout);
+      assert.equal(err.error, 'BACKUP_IN_PROGRESS');
       assert.match(err.message, new RegExp(`process ${sleeper.pid} on this computer`));
     } finally {
       sleeper.kill();
@@ -338,8 +338,8 @@ describe('backup crash safety and exclusivity (server)', () => {
       await other.query('BEGIN');
       await other.query('SELECT pg_advisory_xact_lock(8420002)');
       const r = await runCli(['backup', 'create', '--json', '--to', dir], env);
-      assert.equal(r.code, 1);
-      assert.match(jsonOut(r.stdout).error.message, /another computer of the group/);
+      assert.equal(r.code, 11);
+      assert.match(jsonOut(r.stdout).message, /another computer of the group/);
     } finally {
       await other.query('ROLLBACK');
       await other.end();

@@ -175,7 +175,7 @@ for (const makeFixture of ENGINES) {
       const env = { home: file('home-nokey'), computerName: 'ms01' };
       const before = await dump(url);
       const r = await runCli(['setup', 'management-server', '--existing-database', '--database', url], env);
-      assert.equal(r.code, 1);
+      assert.equal(r.code, 13);
       assert.match(
         r.stderr,
         new RegExp(
@@ -197,23 +197,23 @@ for (const makeFixture of ENGINES) {
       flipped[good.length - 20]! ^= 0x01;
       fs.writeFileSync(file('flipped.age'), flipped);
       fs.writeFileSync(file('not-a-key.age'), 'hello\n');
-      const cases: Array<[string, string, string]> = [
-        ['key.age', 'wrong-pass', 'KEY_BACKUP_WRONG_PASSPHRASE'],
-        ['truncated.age', 'pass', 'KEY_BACKUP_DAMAGED'],
-        ['flipped.age', 'pass', 'KEY_BACKUP_DAMAGED'],
-        ['not-a-key.age', 'pass', 'KEY_BACKUP_NOT_A_KEY_BACKUP'],
-        ['missing.age', 'pass', 'FILE_UNREADABLE'],
+      const cases: Array<[string, string, string, number]> = [
+        ['key.age', 'wrong-pass', 'KEY_BACKUP_WRONG_PASSPHRASE', 12],
+        ['truncated.age', 'pass', 'KEY_BACKUP_DAMAGED', 1],
+        ['flipped.age', 'pass', 'KEY_BACKUP_DAMAGED', 1],
+        ['not-a-key.age', 'pass', 'KEY_BACKUP_NOT_A_KEY_BACKUP', 1],
+        ['missing.age', 'pass', 'FILE_UNREADABLE', 1],
       ];
       const messages = new Set<string>();
-      for (const [f, pw, code] of cases) {
+      for (const [f, pw, code, exit] of cases) {
         const before = snapshotDir(env.home);
         const r = await runCli(
           ['key', 'restore', '--json', '--file', file(f), '--password-file', file(pw)],
           env,
         );
-        assert.equal(r.code, 1, `${f}: ${r.stdout}`);
+        assert.equal(r.code, exit, `${f}: ${r.stdout}`);
         assert.equal(errorCode(r.stdout), code, f);
-        messages.add(jsonOut(r.stdout).error.message);
+        messages.add(jsonOut(r.stdout).message);
         assert.deepEqual(snapshotDir(env.home), before, `${f}: secure storage unchanged`);
         const human = await runCli(['key', 'restore', '--file', file(f), '--password-file', file(pw)], env);
         assert.equal(human.stderr.trim().split('\n').length, 2, 'one line of cause, one of remedy');
@@ -233,7 +233,7 @@ for (const makeFixture of ENGINES) {
         const server = await startServe(original);
         try {
           const r = await setupExisting(env);
-          assert.equal(r.code, 1);
+          assert.equal(r.code, 11);
           assert.equal(errorCode(r.stdout), 'DATABASE_LOCKED');
         } finally {
           await server.stop();
@@ -246,7 +246,7 @@ for (const makeFixture of ENGINES) {
         const r = await setupExisting(env);
         assert.equal(r.code, 1);
         assert.equal(errorCode(r.stdout), 'SERVER_NAME_IN_USE');
-        assert.match(jsonOut(r.stdout).error.message, /"ms01" is still alive/);
+        assert.match(jsonOut(r.stdout).message, /"ms01" is still alive/);
         assert.equal(await dump(url), before);
         assert.equal(fs.existsSync(path.join(env.home, 'config.json')), false);
       } finally {
@@ -331,9 +331,9 @@ for (const makeFixture of ENGINES) {
       );
       const before = await dump(url);
       const r = await setupExisting(empty);
-      assert.equal(r.code, 1);
+      assert.equal(r.code, 13);
       assert.equal(errorCode(r.stdout), 'KEY_MISSING');
-      assert.match(jsonOut(r.stdout).error.message, new RegExp(keyId));
+      assert.match(jsonOut(r.stdout).message, new RegExp(keyId));
       assert.equal(await dump(url), before);
 
       const storage = path.join(original.home, 'secure-storage');

@@ -152,12 +152,12 @@ for (const makeFixture of ENGINES) {
 
       // A second server from the same home is refused.
       const second = await runCli(['serve', '--listen', '127.0.0.1:0'], env);
-      assert.equal(second.code, 1);
+      assert.equal(second.code, 11);
       assert.match(second.stderr, /^error: A management server already runs from this home/m);
       assert.equal(await server.stop(), 0);
     });
 
-    test('serve without the key: exit 1, names the key id and smgr key restore, nothing changed', async () => {
+    test('serve without the key: exit 13, names the key id and smgr key restore, nothing changed', async () => {
       const keyFile = fs.readdirSync(path.join(home, 'secure-storage')).find((n) => n.endsWith('.key'))!;
       const keyId = keyFile.replace(/\.key$/, '');
       const aside = path.join(root, keyFile);
@@ -166,7 +166,7 @@ for (const makeFixture of ENGINES) {
       const beforeHome = snapshotDir(home, ['databases']);
       try {
         const r = await runCli(['serve', '--listen', '127.0.0.1:0'], env);
-        assert.equal(r.code, 1);
+        assert.equal(r.code, 13);
         const lines = r.stderr.trim().split('\n');
         assert.equal(lines.length, 2, r.stderr);
         assert.match(
@@ -191,7 +191,7 @@ for (const makeFixture of ENGINES) {
       const beforeDb = await dumpDatabaseAt(url);
       try {
         const r = await runCli(['serve', '--json', '--listen', '127.0.0.1:0'], env);
-        assert.equal(r.code, 1);
+        assert.equal(r.code, 13);
         assert.equal(jsonOut(r.stdout).error, 'KEY_MISMATCH');
         assert.equal(await dumpDatabaseAt(url), beforeDb);
       } finally {
@@ -279,7 +279,7 @@ describe('smgr CLI basics', () => {
     assert.equal((await runCli(['no-such-command'], { home })).code, 2);
     assert.equal((await runCli(['setup', 'management-server'], { home })).code, 2);
     const st = await runCli(['status'], { home });
-    assert.equal(st.code, 1);
+    assert.equal(st.code, 10);
     assert.match(st.stderr, /^error: Nothing is installed in/m);
     fs.rmSync(home, { recursive: true, force: true });
   });
