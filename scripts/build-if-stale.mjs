@@ -53,7 +53,9 @@ const why = always || built === undefined ? changed : `${path.relative(root, cha
 process.stderr.write(`Building dist/ with tsc (${why}) ... `);
 const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 if (!fs.existsSync(tsc)) {
-  process.stderr.write('\nThe npm packages are not installed: run npm install (or npm ci) in this directory first.\n');
+  process.stderr.write(
+    '\nThe npm packages are not installed: run npm install (or npm ci) in this directory first.\n',
+  );
   process.exit(1);
 }
 const r = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.json')], {
