@@ -14,7 +14,8 @@ describe('smgr home', () => {
     const before = await runCli(['--home', '/srv/b', 'home'], { home: '/srv/smgr-env' });
     assert.equal(before.stdout, '/srv/b\n');
     const byDefault = await runCli(['home'], { home: '', env: { XDG_DATA_HOME: '' } });
-    const expected = process.getuid?.() === 0 ? '/var/lib/smgr' : path.join(os.homedir(), '.local/share/smgr');
+    const expected =
+      process.getuid?.() === 0 ? '/var/lib/smgr' : path.join(os.homedir(), '.local/share/smgr');
     assert.equal(byDefault.stdout, `${expected}\n`);
   });
 
