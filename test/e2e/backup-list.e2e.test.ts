@@ -18,7 +18,7 @@ test('backup list shows human sizes (kB, MB) and the exact bytes with --json', a
     const json = await runCli(['backup', 'list', '--dir', dir, '--json'], { home: path.join(dir, 'home') });
     const sizes = JSON.parse(json.stdout)
       .backups.map((b: { size: number }) => b.size)
-      .sort();
+      .sort((a: number, b: number) => a - b);
     assert.deepEqual(sizes, [22_431, 1_250_000]);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
