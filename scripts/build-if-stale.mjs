@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const stamp = path.join(root, 'dist', '.build-stamp');
-const inputs = ['src', 'test', 'bench', 'tsconfig.json', 'package.json', 'package-lock.json'];
+// Not package.json nor package-lock.json: npm install rewrites them (new mtimes) even when nothing changed.
+const inputs = ['src', 'test', 'bench', 'tsconfig.json'];
 
 const mtimeOf = (file) => {
   try {
@@ -27,6 +28,8 @@ function newerInput(since) {
   const visit = (p) => {
     const st = fs.statSync(p, { throwIfNoEntry: false });
     if (!st) return undefined;
+    // A directory's own time changes when a file in it is added, removed or renamed.
+    if (st.mtimeMs > since) return p;
     if (st.isDirectory()) {
       for (const e of fs.readdirSync(p)) {
         const hit = visit(path.join(p, e));
@@ -34,7 +37,7 @@ function newerInput(since) {
       }
       return undefined;
     }
-    return st.mtimeMs > since ? p : undefined;
+    return undefined;
   };
   for (const i of inputs) {
     const hit = visit(path.join(root, i));
