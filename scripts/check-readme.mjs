@@ -122,7 +122,11 @@ async function inside(as) {
     say(`${as}: work item ${created.displayId} "${created.title}" was created and reads back`);
 
     await stopServer(server);
-    const laterLine = startLine.split('&&').pop().replace(/\s+#.*$/, '').trim();
+    const laterLine = startLine
+      .split('&&')
+      .pop()
+      .replace(/\s+#.*$/, '')
+      .trim();
     say(`${as}: running ${laterLine}`);
     server = startServer(shell, laterLine);
     const later = await waitHealthy(server);
