@@ -17,6 +17,11 @@ export function registerStart(program: Command): void {
     .description(
       'set up an embedded management group if this home has none (first run), then serve until Ctrl-C (what npm start runs)',
     )
+    .addHelpText(
+      'after',
+      '\nThe first run creates administrator "admin" with a generated password, printed once and saved,\n' +
+        'readable only by you, in <home>/admin-password (smgr home prints the home). Later runs just serve.',
+    )
     .option('--management-group <name>', 'name of the group created on first start', 'Default')
     .option('--listen <host:port>', 'address to listen on (default: from config, 127.0.0.1:8420)')
     .action(async (flags: { managementGroup: string; listen?: string }, cmd: Command) => {
