@@ -46,6 +46,20 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+// The server-engine tests need a PostgreSQL server: say so at once, not after minutes of failures.
+const pgUrl = process.env.SMGR_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+try {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 10_000 });
+  await client.connect();
+  await client.end();
+} catch (e) {
+  console.warn(
+    `warning: the PostgreSQL server at ${pgUrl.replace(/:[^:@/]*@/, ':***@')} is not reachable (${e.message}):\n` +
+      'the server-engine tests will fail. Start one (bash .ci/run sets one up) or set SMGR_TEST_POSTGRES_URL.',
+  );
+}
+
 let previous = {};
 try {
   previous = JSON.parse(fs.readFileSync(DURATIONS, 'utf8'));
