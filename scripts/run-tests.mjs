@@ -7,8 +7,9 @@
 // databases), so they run in parallel: SMGR_TEST_CONCURRENCY processes at a time (default: the
 // machine's cores + 1, at least 3; most of a test's time is spent waiting on child processes, the
 // database server and lease deadlines, not on this process's CPU). The longest files start first,
-// by the durations of the previous run (dist/.test-durations.json), so the run ends soon after its
-// longest file. Each file's output is printed whole when it ends, with its duration; the summary
+// by the durations of the previous run (dist/.test-durations.json), else of the committed
+// scripts/test-durations.json (refresh it from a full run's dist/.test-durations.json, in seconds),
+// so the run ends soon after its longest file. Each file's output is printed whole when it ends, with its duration; the summary
 // names the failed files and the slowest ones. A file over the slow-test budget
 // (SMGR_TEST_SLOW_S, default 240 s) is named as slow, but that is no failure: the machine may be
 // busy. A file still running after SMGR_TEST_FILE_TIMEOUT_S (default 1800 s) is killed and fails.
@@ -64,8 +65,15 @@ let previous = {};
 try {
   previous = JSON.parse(fs.readFileSync(DURATIONS, 'utf8'));
 } catch {}
+// A fresh clone (CI) has no previous run: the committed seconds of a full run on a busy machine
+// (scripts/test-durations.json) order it instead.
+let committed = {};
+try {
+  committed = JSON.parse(fs.readFileSync(new URL('./test-durations.json', import.meta.url), 'utf8'));
+} catch {}
+const expectedMs = (file) => previous[file] ?? (committed[file] !== undefined ? committed[file] * 1000 : 1e9);
 // Longest first; files never timed count as long (they may be).
-files.sort((a, b) => (previous[b] ?? 1e9) - (previous[a] ?? 1e9) || a.localeCompare(b));
+files.sort((a, b) => expectedMs(b) - expectedMs(a) || a.localeCompare(b));
 
 const started = Date.now();
 const results = [];
