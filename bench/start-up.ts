@@ -65,7 +65,7 @@ async function timeServe(cmd: string, args: string[], home: string): Promise<num
   try {
     const deadline = Date.now() + DEADLINE_MS;
     while (Date.now() < deadline) {
-      const address = /smgr listening on (http:\/\/\S+)/.exec(out)?.[1];
+      const address = /listening on (http:\/\/\S+)/.exec(out)?.[1];
       if (
         address &&
         (await fetch(`${address}/health`)

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { tempDir } from '../../test/support/engines.js';
 import { snapshotDir } from '../../test/support/snapshot.js';
-import { writeConfig } from '../computer/config-file.js';
 import { homePaths } from '../computer/home.js';
+import { writeConfig } from '../config/config-file.js';
 import { isSmgrError } from '../errors/smgr-error.js';
 import { adminPasswordFile, firstRun } from './first-run.js';
 
@@ -32,11 +32,7 @@ describe('first run', () => {
   test('an installed home: nothing happens, nothing is reported', async () => {
     const root = newRoot();
     const home = homePaths(root);
-    writeConfig(home, {
-      format: 1,
-      computerName: 'laptop',
-      managementGroup: { id: '00000000-0000-4000-8000-000000000001', name: 'Contoso' },
-    });
+    writeConfig(home, { format: 2, computerName: 'laptop', parts: {} });
     const before = snapshotDir(root);
     const steps: string[] = [];
     assert.equal(await run(root, 'Default', steps), undefined);

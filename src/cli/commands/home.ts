@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { readConfig } from '../../computer/config-file.js';
+import { readConfig } from '../../config/config-file.js';
 import { adminPasswordFile } from '../../management-group/first-run.js';
 import { contextOf } from '../cli-context.js';
 
