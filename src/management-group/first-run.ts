@@ -53,9 +53,9 @@ export async function firstRun(o: FirstRunOptions): Promise<FirstRunResult | und
   if (readConfig(o.home)) return undefined;
   const started = Date.now();
   o.progress.step(`First run: nothing is installed in ${o.home.root} yet.`);
+  o.progress.step(`Setting up management group "${o.groupName}" on an embedded database:`);
   o.progress.step(
-    `Setting up management group "${o.groupName}" on an embedded database: the database (PGlite's first-time set-up, ` +
-      'the slow part), its schema, the encryption key and the administrator ...',
+    "  the database (PGlite's first-time set-up: the slow part), its schema, the encryption key, the administrator ...",
   );
   const createdHome = !fs.existsSync(o.home.root);
   fs.mkdirSync(o.home.root, { recursive: true, mode: 0o700 });
