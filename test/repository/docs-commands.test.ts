@@ -67,6 +67,9 @@ async function check(doc: string, command: string): Promise<string[]> {
   }
   if (path.length === 0)
     return words[0] && PENDING.has(words[0]) ? [] : [`${doc}: \`${command}\`: no such command`];
+  // A command that has subcommands takes no arguments of its own: a word left over names a missing subcommand.
+  if (subcommands(text).size > 0 && words[0] && !words[0].startsWith('-'))
+    return [`${doc}: \`${command}\`: smgr ${path.join(' ')} has no subcommand ${words[0]}`];
   return [...words.join(' ').matchAll(/--[a-z][\w-]*/g)]
     .filter((option) => !new RegExp(`(^|[\\s,])${option[0]}\\b`, 'm').test(text))
     .map((option) => `${doc}: \`${command}\`: smgr ${path.join(' ')} has no ${option[0]}`);
