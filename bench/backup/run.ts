@@ -1,5 +1,6 @@
 /**
- * `npm run bench:backup -- [--size 100k|1m] [--runs 3] [--keep] [--embedded 100k|off] [--cpu-prof DIR]`
+ * `npm run bench:backup -- [--size 100k|1m] [--runs 3] [--keep] [--embedded 100k|off] [--cpu-prof DIR]
+ *   [--results DIR]`
  *
  * The backup benchmark of issue 4 (ARCHITECTURE §4, docs/FORMAT.md §2).
  * Not a test. On the local PostgreSQL server (SMGR_BENCH_POSTGRES_URL,
@@ -18,7 +19,8 @@
  *    RSS and CPU time through GNU time (else VmHWM polled from /proc);
  * 3. the same for the embedded engine (PGlite) at --embedded work items
  *    (default 100k): backup, and restore into a new pglite: directory;
- * 4. writes bench/results/backup-<size>-<date>.md and prints it.
+ * 4. writes bench/results/backup-<size>-<date>.md (or into --results DIR: CI writes outside the
+ *    checkout) and prints it.
  *
  * MB/s is table data (pg_table_size of every table: heap and TOAST, no
  * indexes) per second, the same denominator for every row. The CLI is run
@@ -57,6 +59,7 @@ const { values: flags } = parseArgs({
     keep: { type: 'boolean', default: false },
     embedded: { type: 'string', default: '100k' },
     'cpu-prof': { type: 'string' },
+    results: { type: 'string', default: path.join(REPO, 'bench', 'results') },
   },
 });
 
@@ -462,16 +465,11 @@ try {
     benchSeconds: (Date.now() - benchStarted) / 1000,
     profiled: Boolean(cpuProf),
   });
-  const out = path.join(
-    REPO,
-    'bench',
-    'results',
-    `backup-${sizeLabel}-${new Date().toISOString().slice(0, 10)}.md`,
-  );
+  const out = path.resolve(flags.results!, `backup-${sizeLabel}-${new Date().toISOString().slice(0, 10)}.md`);
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, report);
   process.stdout.write(`${report}\n`);
-  log(`wrote ${path.relative(REPO, out)}`);
+  log(`wrote ${out}`);
 } catch (e) {
   failed = true;
   process.stderr.write(`bench:backup failed: ${(e as Error).stack ?? e}\n`);

@@ -9,6 +9,7 @@ import { SmgrError } from '../errors/smgr-error.js';
 import { SMGR_VERSION } from '../version.js';
 import { registerBackup } from './commands/backup.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerHome } from './commands/home.js';
 import { registerKey } from './commands/key.js';
 import { registerPromote } from './commands/promote.js';
 import { registerRestore } from './commands/restore.js';
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerPromote(program);
   registerBackup(program);
   registerRestore(program);
+  registerHome(program);
   return program;
 }
 

@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 
 export const CLI = path.resolve('dist/src/cli/main.js');
+const SERVE_START_DEADLINE_MS = 300_000;
 
 export interface CliResult {
   code: number | null;
@@ -89,7 +90,14 @@ export function startServe(
     let stdout = '';
     let stderr = '';
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${stdout}\n${stderr}`)), 30_000);
+    // A deadline, not a time window: a first run on a busy machine spends most of a minute in PGlite's
+    // initdb. On expiry the child is killed, so no server outlives its test.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(
+        new Error(`serve did not start within ${SERVE_START_DEADLINE_MS / 1000} s:\n${stdout}\n${stderr}`),
+      );
+    }, SERVE_START_DEADLINE_MS);
     child.stdout.on('data', (d) => {
       stdout += d;
       const m = /listening on (http:\/\/[^\s]+)/.exec(stdout);

@@ -8,10 +8,10 @@ import { readConfig } from '../../config/config-file.js';
 import { backupCreateOperation, defaultBackupDirectory } from '../../operations/backup-create.js';
 import { archiveKeysFromFlags } from '../archive-keys-flags.js';
 import { contextOf } from '../cli-context.js';
+import { humanSize } from '../human-size.js';
 import { progressRenderer } from '../progress-bar.js';
 import { runOperation } from '../run-operation.js';
 
-const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 const totalRows = (d: Array<{ tables: Array<{ rows: number }> }>) =>
   d.reduce((n, db) => n + db.tables.reduce((m, t) => m + t.rows, 0), 0);
 
@@ -37,7 +37,7 @@ function registerCreate(backup: Command): void {
         for (const a of r.archives) {
           ctx.out.line(`Backup complete: ${a.file}`);
           ctx.out.line(
-            `${mb(a.size)}, ${totalRows(a.databases).toLocaleString('en-US')} rows, ${(a.durationMs / 1000).toFixed(1)} s`,
+            `${humanSize(a.size)}, ${totalRows(a.databases).toLocaleString('en-US')} rows, ${(a.durationMs / 1000).toFixed(1)} s`,
           );
         }
       });
@@ -61,7 +61,7 @@ function registerList(backup: Command): void {
           const dbs = b.databases.map((d) => d.name).join(', ') || '(no summary)';
           const rows = b.summarized ? `${totalRows(b.databases).toLocaleString('en-US')} rows` : '';
           ctx.out.line(
-            `${b.createdAt ?? '?'}  ${mb(b.size).padStart(10)}  ${dbs}  ${rows}  ${path.basename(b.file)}`,
+            `${b.createdAt ?? '?'}  ${humanSize(b.size).padStart(8)}  ${dbs}  ${rows}  ${path.basename(b.file)}`,
           );
         }
       });
