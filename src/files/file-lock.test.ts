@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { tempDir } from '../../test/support/engines.js';
+import { holdLock } from '../../test/support/hold-lock.js';
 import { lockFile } from './file-lock.js';
 
 const WORKER = path.resolve('dist/test/support/lock-worker.js');
@@ -96,16 +97,10 @@ test(`${OPENERS} openers in separate processes race for a stale lock: exactly on
 
 test('a lock whose holder was killed with SIGKILL is taken over at once, and named until then', async () => {
   const lockPath = path.join(dir, 'killed.lock');
-  const holder = spawn(process.execPath, [WORKER, lockPath], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = new Promise((r) => holder.on('exit', r));
-  await new Promise<void>((resolve, reject) => {
-    holder.stdout.on('data', (d: Buffer) => d.toString().includes('LOCKED') && resolve());
-    holder.on('exit', (code) => reject(new Error(`the holder exited (${code}) before locking`)));
-  });
-  await assert.rejects(lockFile(lockPath, busy), heldBy(holder.pid!));
+  const holder = await holdLock(lockPath);
+  await assert.rejects(lockFile(lockPath, busy), heldBy(holder.pid));
 
-  holder.kill('SIGKILL');
-  await exited;
+  await holder.kill('SIGKILL');
   assert.equal(readPidFile(lockPath), String(holder.pid), 'the killed holder left its pid file');
   const lock = await lockFile(lockPath, busy);
   assert.equal(readPidFile(lockPath), String(process.pid));

@@ -11,9 +11,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import pg from 'pg';
+import { ADVISORY_LOCKS } from '../../src/db/advisory-locks.js';
 import { openDatabase } from '../../src/db/open-database.js';
 import { api, CLI, type CliEnv, jsonOut, runCli, startServe } from '../support/cli.js';
 import { ENGINES, serverFixture, tempDir } from '../support/engines.js';
+import { holdLock } from '../support/hold-lock.js';
 
 const ADMIN_PASSWORD = 'admin-pass-61f0aa';
 const PASSPHRASE = 'key backup passphrase 99';
@@ -320,23 +322,21 @@ describe('backup crash safety and exclusivity (server)', () => {
 
   test('a second concurrent backup is refused, on this computer and from another', async () => {
     const dir = f('excl');
-    const sleeper = spawn('sleep', ['30']);
-    fs.writeFileSync(path.join(env.home, 'backup.lock'), `${sleeper.pid}\n`);
+    const holder = await holdLock(path.join(env.home, 'backup.lock')); // a backup running on this computer
     try {
       const r = await runCli(['backup', 'create', '--json', '--to', dir], env);
       assert.equal(r.code, 11);
       const err = jsonOut(r.stdout);
       assert.equal(err.error, 'BACKUP_IN_PROGRESS');
-      assert.match(err.message, new RegExp(`process ${sleeper.pid} on this computer`));
+      assert.match(err.message, new RegExp(`process ${holder.pid} on this computer`));
     } finally {
-      sleeper.kill();
-      fs.rmSync(path.join(env.home, 'backup.lock'), { force: true });
+      await holder.kill();
     }
     const other = new pg.Client({ connectionString: url });
     await other.connect();
     try {
       await other.query('BEGIN');
-      await other.query('SELECT pg_advisory_xact_lock(8420002)');
+      await other.query('SELECT pg_advisory_xact_lock($1)', [ADVISORY_LOCKS.groupBackup]);
       const r = await runCli(['backup', 'create', '--json', '--to', dir], env);
       assert.equal(r.code, 11);
       assert.match(jsonOut(r.stdout).message, /another computer of the group/);
