@@ -15,6 +15,7 @@ import { ADVISORY_LOCKS } from '../../src/db/advisory-locks.js';
 import { openDatabase } from '../../src/db/open-database.js';
 import { api, CLI, type CliEnv, jsonOut, runCli, startServe } from '../support/cli.js';
 import { ENGINES, serverFixture, tempDir } from '../support/engines.js';
+import { eventually } from '../support/eventually.js';
 import { holdLock } from '../support/hold-lock.js';
 
 const ADMIN_PASSWORD = 'admin-pass-61f0aa';
@@ -72,6 +73,12 @@ for (const makeFixture of ENGINES) {
         const token = await login(server.baseUrl);
         let writing = true;
         let written = 0;
+        let failed: unknown;
+        /** How many writes went through; throws what stopped the writer, if anything did. */
+        const writes = () => {
+          if (failed) throw failed;
+          return written;
+        };
         const writer = (async () => {
           while (writing) {
             const r = await api(
@@ -84,12 +91,16 @@ for (const makeFixture of ENGINES) {
             assert.equal(r.status, 201);
             written++;
           }
-        })();
-        while (written < 20) await new Promise((r) => setTimeout(r, 20));
+        })().catch((e: unknown) => {
+          failed = e;
+        });
+        await eventually('20 writes', () => writes() >= 20);
         const b = await runCli(['backup', 'create', '--json', '--to', f('backups-w')], env);
-        await new Promise((r) => setTimeout(r, 200));
+        const atEnd = writes();
+        await eventually('the writer to go on past the backup', () => writes() > atEnd);
         writing = false;
         await writer;
+        writes();
         assert.equal(b.code, 0, b.stderr + b.stdout);
         file = jsonOut(b.stdout).archives[0].file;
         assert.ok(written > 20);
