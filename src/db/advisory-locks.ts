@@ -23,6 +23,13 @@ export const ADVISORY_LOCKS = {
    * (src/files/file-lock.ts) already excludes a second backup.
    */
   groupBackup: 8420002,
+  /**
+   * Setting up a new group in an empty database
+   * (src/management-group/setup-new-database.ts): two setups racing into one
+   * database take turns; the second then finds the first's group and is
+   * refused with DATABASE_NOT_EMPTY.
+   */
+  setup: 8420003,
 } as const;
 
 export type AdvisoryLock = keyof typeof ADVISORY_LOCKS;
