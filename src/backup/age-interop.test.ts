@@ -15,6 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { Decrypter, Encrypter } from 'age-encryption';
 import { runThrough, sha256 } from '../../test/support/age-streams.js';
 import { tempDir } from '../../test/support/engines.js';
+import { DEADLINE_MS } from '../../test/support/eventually.js';
 import {
   AgeFormatError,
   createAgeDecryptStream,
@@ -50,7 +51,7 @@ async function decryptOurs(file: Buffer, identity: string): Promise<Buffer> {
 }
 
 function run(command: string, args: string[], input?: string) {
-  const r = spawnSync(command, args, { input, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(command, args, { input, encoding: 'utf8', timeout: DEADLINE_MS });
   if (r.error) throw r.error;
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -58,7 +59,7 @@ function run(command: string, args: string[], input?: string) {
 /** `age -d -i IDENTITY FILE`, plaintext from stdout (age makes no -o file for an empty plaintext). */
 function stockDecrypt(identityFile: string, file: string) {
   const r = spawnSync('age', ['-d', '-i', identityFile, file], {
-    timeout: 60_000,
+    timeout: DEADLINE_MS,
     maxBuffer: 64 * 1024 * 1024,
   });
   if (r.error) throw r.error;

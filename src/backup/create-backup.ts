@@ -16,6 +16,7 @@ import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import tar from 'tar-stream';
+import { ADVISORY_LOCKS } from '../db/advisory-locks.js';
 import type { Database, Transaction } from '../db/database.js';
 import { schemaVersion } from '../db/migrate.js';
 import { fsyncDir } from '../files/atomic-write.js';
@@ -119,7 +120,9 @@ export async function createBackup(o: CreateBackupOptions): Promise<BackupResult
 /** Other computers of a server group: an advisory lock held for the snapshot's life. */
 async function lockGroupBackup(tx: Transaction, engine: string, group: string): Promise<void> {
   if (engine !== 'server') return; // an embedded database has one process; the home lock covers it
-  const r = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock(8420002) AS ok');
+  const r = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [
+    ADVISORY_LOCKS.groupBackup,
+  ]);
   if (!r.rows[0]?.ok) {
     const { SmgrError } = await import('../errors/smgr-error.js');
     throw new SmgrError('BACKUP_IN_PROGRESS', { group, where: 'on another computer of the group' });

@@ -5,7 +5,9 @@
  * own transaction: a crash leaves the database at the last whole version.
  * A database newer than this smgr is refused, never downgraded.
  */
+
 import { SmgrError } from '../errors/smgr-error.js';
+import { ADVISORY_LOCKS } from './advisory-locks.js';
 import type { Database, Queryable } from './database.js';
 
 export interface Migration {
@@ -65,7 +67,7 @@ export async function migrateInTransaction(
 
 async function applyMigration(tx: Queryable, m: Migration): Promise<void> {
   // Two processes migrating one server database: the second waits, then skips.
-  await tx.query('SELECT pg_advisory_xact_lock(8420001)');
+  await tx.query('SELECT pg_advisory_xact_lock($1)', [ADVISORY_LOCKS.migrate]);
   await tx.query(CREATE_SCHEMA_TABLE);
   const done = await tx.query('SELECT 1 FROM smgr_schema WHERE version = $1', [m.version]);
   if (done.rowCount > 0) return;

@@ -11,7 +11,7 @@
  */
 import fs from 'node:fs';
 import { PGlite, type Transaction as PGliteTx, types } from '@electric-sql/pglite';
-import { type DirectoryLock, lockDirectory } from '../files/file-lock.js';
+import { type FileLock, lockDirectory } from '../files/file-lock.js';
 import {
   beginStatement,
   type CopyInOptions,
@@ -27,7 +27,7 @@ const parsers = { [types.INT8]: (v: string) => Number(v) };
 
 export async function openPGlite(dataDir: string): Promise<Database> {
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const lock = lockDirectory(dataDir);
+  const lock = await lockDirectory(dataDir);
   let pg: PGlite;
   try {
     pg = await PGlite.create(dataDir, { parsers });
@@ -46,7 +46,7 @@ class PGliteDatabase implements Database {
   constructor(
     private readonly pg: PGlite,
     dataDir: string,
-    private readonly lock: DirectoryLock,
+    private readonly lock: FileLock,
   ) {
     this.displayUrl = `pglite:${dataDir}`;
   }

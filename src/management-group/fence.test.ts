@@ -7,12 +7,16 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import { ENGINES } from '../../test/support/engines.js';
-import { FAST, openGroup, sleep } from '../../test/support/lease.js';
+import { DEADLINE_MS, eventually, withDeadline } from '../../test/support/eventually.js';
+import { FAST, lapse, openGroup } from '../../test/support/lease.js';
 import type { Database } from '../db/database.js';
 import { isSmgrError } from '../errors/smgr-error.js';
 import { fenced } from './fence.js';
 import { promote } from './promote.js';
 import { claimLease, type Tenure } from './workflow-lease.js';
+
+/** A takeover that waits for the row lock as long as it takes (the tests wait on conditions, not clocks). */
+const PATIENT = { ...FAST, lockTimeoutMs: DEADLINE_MS };
 
 const lost = (e: unknown) => isSmgrError(e) && e.code === 'LEASE_LOST';
 
@@ -44,9 +48,9 @@ for (const makeFixture of ENGINES) {
         await assert.rejects(write(db, t, 'two'), lost);
         assert.deepEqual(await writes(db), ['one']);
 
-        const t2 = (await claimLease(db, 'ms02', randomUUID(), FAST.leaseMs, FAST.lockTimeoutMs))!;
+        const t2 = (await claimLease(db, 'ms02', randomUUID(), 60_000, FAST.lockTimeoutMs))!;
         await write(db, t2, 'three');
-        await sleep(FAST.leaseMs + 100);
+        await lapse(db, t2);
         await assert.rejects(write(db, t2, 'four'), lost, 'an expired tenure writes nothing');
         assert.deepEqual(await writes(db), ['one', 'three']);
       } finally {
@@ -76,13 +80,19 @@ for (const makeFixture of ENGINES) {
           });
           await inside;
           let promoted = false;
-          const p = promote(db, { computer: 'ms02', force: true, actor: 'test', settings: FAST }).then(
+          const p = promote(db, { computer: 'ms02', force: true, actor: 'test', settings: PATIENT }).then(
             (r) => {
               promoted = true;
               return r;
             },
           );
-          await sleep(300);
+          await eventually('the takeover to wait for the row lock', async () => {
+            const r = await db.query<{ n: number }>(
+              `SELECT count(*)::int AS n FROM pg_stat_activity
+                WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+            );
+            return r.rows[0]!.n > 0;
+          });
           assert.equal(promoted, false, 'the takeover waits for the fenced transaction');
           release();
           await inFlight;
@@ -112,9 +122,13 @@ for (const makeFixture of ENGINES) {
           const inside = new Promise<void>((r) => {
             checked = r;
           });
+          let wake!: () => void;
+          const paused = new Promise<void>((r) => {
+            wake = r;
+          });
           const stalled = fenced(db, t, 300, async (tx) => {
             checked();
-            await sleep(1500); // "paused" past the idle timeout, holding the lease row FOR SHARE
+            await paused; // "paused" past the idle timeout, holding the lease row FOR SHARE
             await tx.query(
               `INSERT INTO audit_log (actor, action, target) VALUES ('t', 'fenced-test', 'stalled')`,
             );
@@ -124,9 +138,12 @@ for (const makeFixture of ENGINES) {
             () => 'refused',
           );
           await inside;
-          const started = Date.now();
-          const r = await promote(db, { computer: 'ms02', force: true, actor: 'test', settings: FAST });
-          assert.ok(Date.now() - started < 1400, 'the takeover did not wait for the paused transaction');
+          // It goes ahead while the holder is still paused: the database ended the idle transaction.
+          const r = await withDeadline(
+            'the takeover, which waits for the paused transaction',
+            promote(db, { computer: 'ms02', force: true, actor: 'test', settings: PATIENT }),
+          );
+          wake();
           assert.equal(r.holder, 'ms02');
           assert.equal(await outcome, 'refused');
           assert.deepEqual(await writes(db), []);

@@ -46,6 +46,8 @@ interface Tally {
   forced: number;
   accepted: number;
   refused: number;
+  /** Fenced transactions the database ended, idle past fenceIdleMs (this process stalled inside one). */
+  ended: number;
   errors: number;
 }
 
@@ -95,6 +97,8 @@ async function contender(
       if (isSmgrError(e) && e.code === 'LEASE_LOST') {
         tally.refused++;
         tenure = undefined;
+      } else if (endedByTheDatabase(e)) {
+        tally.ended++; // nothing written (the checks below prove it); the tenure itself is untouched
       } else {
         tally.errors++;
       }
@@ -102,6 +106,12 @@ async function contender(
     const r = random();
     await sleep(r < 0.12 ? LEASE_MS + Math.floor(random() * LEASE_MS) : Math.floor(r * 15));
   }
+}
+
+/** A server session ended by idle_in_transaction_session_timeout: node-postgres names no code for it. */
+function endedByTheDatabase(e: unknown): boolean {
+  const m = (e as Error).message ?? '';
+  return /idle-in-transaction|connection error and is not queryable|Connection terminated/i.test(m);
 }
 
 interface Sample {
@@ -145,7 +155,15 @@ for (const makeFixture of ENGINES) {
         fenceIdleMs: 100,
         lockTimeoutMs: 5_000,
       };
-      const tally: Tally = { acquired: 0, renewed: 0, forced: 0, accepted: 0, refused: 0, errors: 0 };
+      const tally: Tally = {
+        acquired: 0,
+        renewed: 0,
+        forced: 0,
+        accepted: 0,
+        refused: 0,
+        ended: 0,
+        errors: 0,
+      };
       const samples: Sample[] = [];
       // At least DURATION_MS, and on until the race has shown what the checks below need (a busy
       // machine may starve every tenure for a while), within a deadline.

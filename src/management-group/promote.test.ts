@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import { ENGINES } from '../../test/support/engines.js';
-import { FAST, leaseEvents, openGroup, roles, sleep } from '../../test/support/lease.js';
+import { FAST, leaseEvents, openGroup, roles, untilExpired } from '../../test/support/lease.js';
 import { dumpDatabase } from '../../test/support/snapshot.js';
 import type { Database } from '../db/database.js';
 import { isSmgrError, type SmgrError } from '../errors/smgr-error.js';
@@ -108,7 +108,7 @@ for (const makeFixture of ENGINES) {
       const { db } = await openGroup(fx);
       try {
         const old = (await claimLease(db, 'ms01', randomUUID(), FAST.leaseMs, FAST.lockTimeoutMs))!;
-        await sleep(FAST.leaseMs + 100);
+        await untilExpired(db);
         const r = await promote(db, { computer: 'ms02', actor: 'promote@ms03', settings });
         assert.equal(r.holder, 'ms02');
         assert.equal(r.token, 2);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import { ENGINES } from '../../test/support/engines.js';
-import { FAST, leaseEvents, openGroup, roles, sleep } from '../../test/support/lease.js';
+import { FAST, lapse, leaseEvents, openGroup, roles, sleep, untilExpired } from '../../test/support/lease.js';
 import { migrate } from '../db/migrate.js';
 import { serviceManagerMigrations } from '../db/migrations/service-manager.js';
 import { registerComputer } from './registration.js';
@@ -16,7 +16,9 @@ import {
   type Tenure,
 } from './workflow-lease.js';
 
-const { leaseMs, lockTimeoutMs } = FAST;
+const { lockTimeoutMs } = FAST;
+/** Tenures in these tests outlive any stall of a loaded machine; expiry is brought on by lapse(). */
+const leaseMs = 60_000;
 
 for (const makeFixture of ENGINES) {
   const fx = makeFixture();
@@ -52,13 +54,13 @@ for (const makeFixture of ENGINES) {
       try {
         const t = (await claimLease(db, 'ms01', randomUUID(), leaseMs, lockTimeoutMs))!;
         const first = (await readLease(db)).expiresAt!;
-        await sleep(50);
+        await sleep(5); // so the database clock has moved on (load only lengthens this)
         assert.equal(await renewLease(db, t, leaseMs, lockTimeoutMs), true);
         assert.ok((await readLease(db)).expiresAt! > first, 'the expiry moved on');
         const wrong: Tenure = { ...t, token: t.token + 1 };
         assert.equal(await renewLease(db, wrong, leaseMs, lockTimeoutMs), false);
         assert.equal(await renewLease(db, { ...t, instance: randomUUID() }, leaseMs, lockTimeoutMs), false);
-        await sleep(leaseMs + 100);
+        await lapse(db, t);
         assert.equal(
           await renewLease(db, t, leaseMs, lockTimeoutMs),
           false,
@@ -75,7 +77,7 @@ for (const makeFixture of ENGINES) {
         const first = (await claimLease(db, 'ms01', randomUUID(), leaseMs, lockTimeoutMs))!;
         const second = randomUUID();
         assert.equal(await claimLease(db, 'ms01', second, leaseMs, lockTimeoutMs), undefined, 'live: wait');
-        await sleep(leaseMs + 100);
+        await lapse(db, first);
         const t = (await claimLease(db, 'ms01', second, leaseMs, lockTimeoutMs))!;
         assert.equal(t.token, first.token + 1);
         assert.equal(await renewLease(db, first, leaseMs, lockTimeoutMs), false, 'the old tenure is over');
@@ -108,13 +110,13 @@ for (const makeFixture of ENGINES) {
         const { graceMs } = FAST;
         const ms02 = randomUUID();
         assert.equal(await failoverLease(db, 'ms02', ms02, leaseMs, graceMs, lockTimeoutMs), undefined);
-        await sleep(leaseMs + 50);
+        await lapse(db, held);
         assert.equal(
-          await failoverLease(db, 'ms02', ms02, leaseMs, graceMs, lockTimeoutMs),
+          await failoverLease(db, 'ms02', ms02, leaseMs, 60_000, lockTimeoutMs),
           undefined,
           'expired, but within the grace period',
         );
-        await sleep(graceMs + 50);
+        await untilExpired(db, graceMs);
         const t = (await failoverLease(db, 'ms02', ms02, leaseMs, graceMs, lockTimeoutMs))!;
         assert.deepEqual(t, { holder: 'ms02', token: held.token + 1, instance: ms02 });
         assert.deepEqual(await roles(db), { ms01: 'secondary', ms02: 'workflow', ms03: 'secondary' });

@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { ENGINES } from '../../test/support/engines.js';
-import { FAST, openGroup, sleep } from '../../test/support/lease.js';
+import { eventually } from '../../test/support/eventually.js';
+import { FAST, lapse, openGroup } from '../../test/support/lease.js';
 import { captureLogger } from '../../test/support/workflows.js';
 import type { Database } from '../db/database.js';
 import type { LeaseSettings } from '../management-group/lease-settings.js';
@@ -24,13 +25,12 @@ function keeper(db: Database, name: string, settings: LeaseSettings = FAST) {
 
 const tokenOf = (k: LeaseKeeper): number | undefined => k.tenure?.token;
 
-async function until(cond: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('timed out');
-    await sleep(20);
-  }
-}
+/**
+ * Leases here outlast any stall of a loaded machine (renewals every 50 ms
+ * keep a 60 s tenure), so nothing lapses unless a test makes it: the tests
+ * wait for what happens, never for a length of time.
+ */
+const STEADY: LeaseSettings = { ...FAST, leaseMs: 60_000, renewMs: 50 };
 
 for (const makeFixture of ENGINES) {
   const fx = makeFixture();
@@ -38,9 +38,9 @@ for (const makeFixture of ENGINES) {
     after(() => fx.cleanup());
 
     test('claims at start and renews; a server fenced by a forced promote says it runs as a secondary', async () => {
-      const { db } = await openGroup(fx);
-      const a = keeper(db, 'ms01');
-      const b = keeper(db, 'ms02');
+      const { db } = await openGroup(fx, STEADY.leaseMs);
+      const a = keeper(db, 'ms01', STEADY);
+      const b = keeper(db, 'ms02', STEADY);
       try {
         await a.k.start();
         await b.k.start();
@@ -56,11 +56,11 @@ for (const makeFixture of ENGINES) {
             .messages()
             .includes('the workflow lease is held by ms01 (token 1): this server runs as a secondary'),
         );
-        await sleep(FAST.leaseMs * 2);
-        assert.equal((await readLease(db)).expired, false, 'renewed past its first expiry');
-        assert.equal(tokenOf(a.k), 1);
+        const claimed = (await readLease(db)).expiresAt!;
+        await eventually('a renewal', async () => (await readLease(db)).expiresAt! > claimed);
+        assert.equal(tokenOf(a.k), 1, 'a renewal keeps the token');
 
-        await promote(db, { computer: 'ms02', force: true, actor: 't', settings: FAST });
+        await promote(db, { computer: 'ms02', force: true, actor: 't', settings: STEADY });
         await b.k.poke();
         await a.k.poke();
         assert.equal(tokenOf(b.k), 2);
@@ -83,23 +83,33 @@ for (const makeFixture of ENGINES) {
     });
 
     test('automatic failover: a secondary takes the lease once it expired for the grace period', async () => {
-      const { db } = await openGroup(fx);
-      const a = keeper(db, 'ms01');
-      const c = keeper(db, 'ms03', { ...FAST, failover: 'automatic' });
-      const manual = keeper(db, 'ms02');
+      const { db } = await openGroup(fx, STEADY.leaseMs);
+      const a = keeper(db, 'ms01', STEADY);
+      const automatic = { ...STEADY, failover: 'automatic' as const, graceMs: 300 };
+      const c = keeper(db, 'ms03', automatic);
+      const manual = keeper(db, 'ms02', STEADY);
       try {
         await a.k.start();
         await manual.k.start();
         await c.k.start();
-        await sleep(FAST.leaseMs + FAST.graceMs + 200);
+        const held = a.k.tenure!;
+        const claimed = (await readLease(db)).expiresAt!;
+        await eventually('a renewal', async () => (await readLease(db)).expiresAt! > claimed);
+        await c.k.poke();
         assert.ok(tokenOf(c.k) === undefined, 'no failover while the holder renews');
-        await a.k.stop(false); // a crash: no release
-        const lost = Date.now();
-        await until(() => c.k.tenure !== undefined);
-        assert.ok(Date.now() - lost >= FAST.graceMs, 'not before the grace period');
-        assert.equal(tokenOf(c.k), 2);
+
+        await a.k.stop(false); // a crash: no release, no more renewals
+        await lapse(db, held); // its last renewal was a short one: the lease expires now
+        await eventually('the failover', () => c.k.tenure);
+        assert.equal(tokenOf(c.k), held.token + 1);
         assert.equal(tokenOf(manual.k), undefined, 'manual failover never takes it');
         assert.ok(c.messages().includes('automatic failover: took the expired workflow lease'));
+        const f = await db.query<{ at: Date; previous_expires_at: Date }>(
+          `SELECT at, previous_expires_at FROM workflow_lease_history WHERE event = 'failover'`,
+        );
+        assert.equal(f.rowCount, 1);
+        const waited = f.rows[0]!.at.getTime() - f.rows[0]!.previous_expires_at.getTime();
+        assert.ok(waited >= automatic.graceMs, `failover ${waited} ms after expiry, before the grace period`);
       } finally {
         await a.k.stop(false);
         await c.k.stop(false);

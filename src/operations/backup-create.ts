@@ -31,7 +31,7 @@ export const backupCreateOperation = defineOperation({
     const directory = input.directory
       ? path.resolve(input.directory)
       : defaultBackupDirectory(inst.home, inst.config);
-    const lock = lockFile(
+    const lock = await lockFile(
       path.join(inst.home.root, 'backup.lock'),
       (pid) =>
         new SmgrError('BACKUP_IN_PROGRESS', {

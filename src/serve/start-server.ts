@@ -44,7 +44,7 @@ export interface RunningServer {
 }
 
 export async function startServer(o: ServeOptions): Promise<RunningServer> {
-  const pidLock = lockFile(o.home.serverPid, (pid) => new SmgrError('SERVER_RUNNING', { pid }));
+  const pidLock = await lockFile(o.home.serverPid, (pid) => new SmgrError('SERVER_RUNNING', { pid }));
   let inst: Installation | undefined;
   const prepared: Array<{ name: string; p: PreparedPart }> = [];
   let admin: AdminChannel | undefined;

@@ -11,9 +11,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import pg from 'pg';
+import { ADVISORY_LOCKS } from '../../src/db/advisory-locks.js';
 import { openDatabase } from '../../src/db/open-database.js';
 import { api, CLI, type CliEnv, jsonOut, runCli, startServe } from '../support/cli.js';
 import { ENGINES, serverFixture, tempDir } from '../support/engines.js';
+import { eventually } from '../support/eventually.js';
+import { holdLock } from '../support/hold-lock.js';
 
 const ADMIN_PASSWORD = 'admin-pass-61f0aa';
 const PASSPHRASE = 'key backup passphrase 99';
@@ -70,6 +73,12 @@ for (const makeFixture of ENGINES) {
         const token = await login(server.baseUrl);
         let writing = true;
         let written = 0;
+        let failed: unknown;
+        /** How many writes went through; throws what stopped the writer, if anything did. */
+        const writes = () => {
+          if (failed) throw failed;
+          return written;
+        };
         const writer = (async () => {
           while (writing) {
             const r = await api(
@@ -82,12 +91,16 @@ for (const makeFixture of ENGINES) {
             assert.equal(r.status, 201);
             written++;
           }
-        })();
-        while (written < 20) await new Promise((r) => setTimeout(r, 20));
+        })().catch((e: unknown) => {
+          failed = e;
+        });
+        await eventually('20 writes', () => writes() >= 20);
         const b = await runCli(['backup', 'create', '--json', '--to', f('backups-w')], env);
-        await new Promise((r) => setTimeout(r, 200));
+        const atEnd = writes();
+        await eventually('the writer to go on past the backup', () => writes() > atEnd);
         writing = false;
         await writer;
+        writes();
         assert.equal(b.code, 0, b.stderr + b.stdout);
         file = jsonOut(b.stdout).archives[0].file;
         assert.ok(written > 20);
@@ -320,23 +333,21 @@ describe('backup crash safety and exclusivity (server)', () => {
 
   test('a second concurrent backup is refused, on this computer and from another', async () => {
     const dir = f('excl');
-    const sleeper = spawn('sleep', ['30']);
-    fs.writeFileSync(path.join(env.home, 'backup.lock'), `${sleeper.pid}\n`);
+    const holder = await holdLock(path.join(env.home, 'backup.lock')); // a backup running on this computer
     try {
       const r = await runCli(['backup', 'create', '--json', '--to', dir], env);
       assert.equal(r.code, 11);
       const err = jsonOut(r.stdout);
       assert.equal(err.error, 'BACKUP_IN_PROGRESS');
-      assert.match(err.message, new RegExp(`process ${sleeper.pid} on this computer`));
+      assert.match(err.message, new RegExp(`process ${holder.pid} on this computer`));
     } finally {
-      sleeper.kill();
-      fs.rmSync(path.join(env.home, 'backup.lock'), { force: true });
+      await holder.kill();
     }
     const other = new pg.Client({ connectionString: url });
     await other.connect();
     try {
       await other.query('BEGIN');
-      await other.query('SELECT pg_advisory_xact_lock(8420002)');
+      await other.query('SELECT pg_advisory_xact_lock($1)', [ADVISORY_LOCKS.groupBackup]);
       const r = await runCli(['backup', 'create', '--json', '--to', dir], env);
       assert.equal(r.code, 11);
       assert.match(jsonOut(r.stdout).message, /another computer of the group/);

@@ -12,6 +12,7 @@ import path from 'node:path';
 import type { Database } from '../../src/db/database.js';
 import { openDatabase } from '../../src/db/open-database.js';
 import { api, type CliEnv, runCli } from './cli.js';
+import { eventually as poll } from './eventually.js';
 
 export const ADMIN_PASSWORD = 'admin-pass-5e7b20';
 const PASSPHRASE = 'group key passphrase 77';
@@ -82,21 +83,9 @@ export async function login(baseUrl: string): Promise<string> {
   return r.body.token as string;
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Polls until `cond` answers a truthy value; fails with `what` after `ms`. */
-export async function eventually<T>(
-  what: string,
-  cond: () => Promise<T | undefined | false>,
-  ms = 30_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await cond();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
+/** Polls until `cond` answers a truthy value (every 200 ms: each poll may start a CLI); fails naming `what`. */
+export function eventually<T>(what: string, cond: () => Promise<T | undefined | false>): Promise<T> {
+  return poll(what, cond, { everyMs: 200 });
 }
 
 export interface RunRow extends Record<string, unknown> {
@@ -124,11 +113,12 @@ export const runs = (url: string) =>
     async (db) => (await db.query<RunRow>('SELECT * FROM workflow_runs ORDER BY workflow, seq')).rows,
   );
 
-/** The first lease event of a token: [id, at]. */
+/** The first lease event of a token: its id, time and kind, and when the previous tenure expired. */
 export const leaseEvent = (url: string, token: number) =>
   withDb(url, async (db) => {
-    const r = await db.query<{ id: number; at: Date; event: string }>(
-      'SELECT id, at, event FROM workflow_lease_history WHERE token = $1 ORDER BY id LIMIT 1',
+    const r = await db.query<{ id: number; at: Date; event: string; previous_expires_at: Date | null }>(
+      `SELECT id, at, event, previous_expires_at FROM workflow_lease_history
+        WHERE token = $1 ORDER BY id LIMIT 1`,
       [token],
     );
     return r.rows[0]!;

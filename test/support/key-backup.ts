@@ -12,6 +12,7 @@ import path from 'node:path';
 import type { KeyBackupContent } from '../../src/keys/key-backup-file.js';
 import { newKek, newKeyId } from '../../src/keys/key-hierarchy.js';
 import type { KeyPart, StoredKey } from '../../src/secure-storage/secure-storage.js';
+import { DEADLINE_MS } from './eventually.js';
 
 /** The repository's test/fixtures/key-backup, from dist/test/support or test/support. */
 export const FIXTURES = (() => {
@@ -87,7 +88,11 @@ export function ageAvailable(): boolean {
  */
 export function runAgeInPty(args: string[], input: string): { status: number | null; output: string } {
   const command = ['age', ...args].map(shellQuote).join(' ');
-  const r = spawnSync('script', ['-qec', command, '/dev/null'], { input, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync('script', ['-qec', command, '/dev/null'], {
+    input,
+    encoding: 'utf8',
+    timeout: DEADLINE_MS,
+  });
   if (r.error) throw r.error;
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }

@@ -4,13 +4,20 @@
  * token 1, not yet claimed), ms02 and ms03 (secondaries). Short timings.
  */
 import { randomUUID } from 'node:crypto';
-import type { Database } from '../../src/db/database.js';
+import type { Database, Queryable } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
 import { serviceManagerMigrations } from '../../src/db/migrations/service-manager.js';
 import type { LeaseSettings } from '../../src/management-group/lease-settings.js';
 import { registerComputer } from '../../src/management-group/registration.js';
-import { initLease } from '../../src/management-group/workflow-lease.js';
+import {
+  initLease,
+  type LeaseState,
+  readLease,
+  renewLease,
+  type Tenure,
+} from '../../src/management-group/workflow-lease.js';
 import type { EngineFixture } from './engines.js';
+import { eventually } from './eventually.js';
 
 export const SERVERS = ['ms01', 'ms02', 'ms03'] as const;
 
@@ -42,7 +49,18 @@ export async function openGroup(fx: EngineFixture, leaseMs?: number): Promise<{ 
   return { db, url };
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export { sleep } from './eventually.js';
+
+/**
+ * Waits until the lease has expired by the database clock (beyond `graceMs`
+ * when given): what a test waits for instead of sleeping for a lease's length.
+ */
+export function untilExpired(db: Queryable, graceMs?: number): Promise<LeaseState> {
+  return eventually(graceMs ? `the lease to expire for ${graceMs} ms` : 'the lease to expire', async () => {
+    const lease = await readLease(db, graceMs);
+    return (graceMs ? lease.expiredBeyondGrace : lease.expired) && lease;
+  });
+}
 
 /** Roles of the management servers, by name. */
 export async function roles(db: Database): Promise<Record<string, string>> {
@@ -58,4 +76,13 @@ export async function leaseEvents(db: Database): Promise<Array<[string, string, 
     'SELECT event, holder, token FROM workflow_lease_history ORDER BY id',
   );
   return r.rows.map((x) => [x.event, x.holder, x.token]);
+}
+
+/**
+ * A holder that stopped renewing, without waiting a lease's length: its last
+ * renewal (the real renewLease) was for 1 ms; answers once it has expired.
+ */
+export async function lapse(db: Database, t: Tenure): Promise<void> {
+  if (!(await renewLease(db, t, 1, FAST.lockTimeoutMs))) throw new Error(`token ${t.token} was not live`);
+  await untilExpired(db);
 }

@@ -32,7 +32,9 @@ export function schedulerFor(
   workflows: readonly Workflow[],
   logger = captureLogger().logger,
 ): WorkflowScheduler {
-  return new WorkflowScheduler({ db, tenure, workflows, tickMs: 50, fenceIdleMs: 2_000, logger });
+  // The database ends a fenced transaction idle this long: far beyond any stall of a loaded machine
+  // (fence.test.ts covers that ending).
+  return new WorkflowScheduler({ db, tenure, workflows, tickMs: 50, fenceIdleMs: 60_000, logger });
 }
 
 export interface ItemSpec {
