@@ -82,7 +82,7 @@ export async function prepareServiceManager(
     await tx.query('INSERT INTO management_group (id, name) VALUES ($1, $2)', [group.id, group.name]);
     await insertKeyRecord(tx, keyId, 'management-group', kek);
     await registerComputer(tx, TEST_COMPUTER, 'management-server', 'workflow');
-    await tx.query('INSERT INTO users (username, password_hash, is_admin) VALUES ($1, $2, true)', [
+    await tx.query("INSERT INTO users (username, password_hash, role) VALUES ($1, $2, 'administrator')", [
       TEST_USERNAME,
       passwordHash,
     ]);

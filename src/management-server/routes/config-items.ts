@@ -6,8 +6,9 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { audit } from '../../management-group/audit.js';
+import { requires } from '../access.js';
 import type { AppContext } from '../app-context.js';
-import { bearerSecurity, currentUser } from '../auth.js';
+import { currentUser } from '../auth.js';
 import {
   CONFIG_ITEM_CLASSES,
   type ConfigItemChanges,
@@ -81,13 +82,16 @@ interface ListQuery {
 }
 
 const item = { $ref: 'ConfigItem#' } as const;
-const common = { tags: ['configuration items'], security: bearerSecurity };
+const common = { tags: ['configuration items'] };
+const read = requires(['config-items:read'], 'read configuration items');
+const write = requires(['config-items:write'], 'change configuration items');
 const target = (id: number) => `config-item:${id}`;
 
 export const configItemRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.post<{ Body: NewConfigItem }>(
     '/config-items',
     {
+      config: { access: write },
       schema: {
         ...common,
         summary: 'Create a configuration item',
@@ -110,6 +114,7 @@ export const configItemRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (
   app.get<{ Querystring: ListQuery }>(
     '/config-items',
     {
+      config: { access: read },
       schema: {
         ...common,
         summary: 'List configuration items (keyset pagination by id)',
@@ -129,7 +134,7 @@ export const configItemRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (
   app.get<{ Params: IdParams }>(
     '/config-items/:id',
     {
-      config: { resource },
+      config: { resource, access: read },
       schema: {
         ...common,
         summary: 'Get a configuration item',
@@ -147,7 +152,7 @@ export const configItemRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (
   app.patch<{ Params: IdParams; Body: ConfigItemChanges }>(
     '/config-items/:id',
     {
-      config: { resource },
+      config: { resource, access: write },
       schema: {
         ...common,
         summary: 'Rename a configuration item or replace its properties',

@@ -10,8 +10,9 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import { audit } from '../../management-group/audit.js';
+import { requires } from '../access.js';
 import type { AppContext } from '../app-context.js';
-import { bearerSecurity, currentUser } from '../auth.js';
+import { currentUser } from '../auth.js';
 import { errorResponses, notFound } from '../http-errors.js';
 import { type IdParams, uuidParams } from '../id-params.js';
 import { cursorSchema, decodeCursor, limitSchema, pageSchema, parseLimit, toPage } from '../pagination.js';
@@ -83,12 +84,14 @@ interface CreateBody {
 }
 
 const item = { $ref: 'RunAsAccount#' } as const;
-const common = { tags: ['Run As accounts'], security: bearerSecurity };
+const common = { tags: ['Run As accounts'] };
+const access = requires(['run-as-accounts'], 'use Run As accounts');
 
 export const runAsAccountRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.post<{ Body: CreateBody }>(
     '/run-as-accounts',
     {
+      config: { access },
       schema: {
         ...common,
         summary: 'Create a Run As account (the password is sealed and never returned)',
@@ -119,6 +122,7 @@ export const runAsAccountRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
   app.get<{ Querystring: { limit?: string; cursor?: string } }>(
     '/run-as-accounts',
     {
+      config: { access },
       schema: {
         ...common,
         summary: 'List Run As accounts, metadata only (keyset pagination by name)',
@@ -137,7 +141,7 @@ export const runAsAccountRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
   app.get<{ Params: IdParams }>(
     '/run-as-accounts/:id',
     {
-      config: { resource },
+      config: { resource, access },
       schema: {
         ...common,
         summary: 'Get a Run As account, metadata only',
@@ -155,7 +159,7 @@ export const runAsAccountRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
   app.post<{ Params: IdParams; Body: { password: string } }>(
     '/run-as-accounts/:id/verify',
     {
-      config: { resource },
+      config: { resource, access },
       schema: {
         ...common,
         summary: 'Check a password against the sealed one, server-side',
