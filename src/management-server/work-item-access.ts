@@ -23,12 +23,17 @@ export function workItemScope(request: FastifyRequest): WorkItemScope {
   return userCan(request, 'work-items:all') ? {} : { affectedUser: currentUser(request).username };
 }
 
+/** What an end user's create may carry anyway: the defaults the schema fills in. */
+const CREATE_DEFAULTS: Readonly<Record<string, unknown>> = { status: 'active' };
+
 /** Throws 403 when an end user sets a field that is not theirs to set. */
-export function checkEndUserFields(request: FastifyRequest, body: object): void {
+export function checkEndUserFields(request: FastifyRequest, body: object, creating = false): void {
   if (userCan(request, 'work-items:all')) return;
   const me = currentUser(request).username;
+  const allowed = ([k, v]: [string, unknown]) =>
+    END_USER_FIELDS.has(k) || (k === 'affectedUser' && v === me) || (creating && CREATE_DEFAULTS[k] === v);
   const denied = Object.entries(body)
-    .filter(([k, v]) => !END_USER_FIELDS.has(k) && !(k === 'affectedUser' && v === me))
+    .filter((e) => !allowed(e))
     .map(([k]) => k);
   if (denied.length > 0) throw forbidden(request, `set ${denied.join(', ')} of a work item`);
 }

@@ -148,7 +148,7 @@ export const workItemRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
     async (request, reply) => {
       const actor = currentUser(request).username;
       checkPropertiesDepth(request.body.properties);
-      checkEndUserFields(request, request.body);
+      checkEndUserFields(request, request.body, true);
       const body = withOwnAffectedUser(request, request.body);
       const created = await ctx.db.transaction(async (tx) => {
         const wi = await insertWorkItem(tx, body);
