@@ -4,7 +4,8 @@
  * holds no usable token. A token expires 12 hours after sign-in, and is
  * revoked (its row deleted) by sign-out, by a change of its user's password
  * and by disabling its user. A token of a disabled user opens nothing even
- * before it is revoked.
+ * before it is revoked. Grooming deletes expired tokens
+ * (workflows/grooming.ts).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Queryable } from '../db/database.js';
@@ -78,16 +79,6 @@ export async function revokeUserTokens(db: Queryable, userId: number, keep?: Buf
   const r = await db.query(
     'DELETE FROM api_tokens WHERE user_id = $1 AND ($2::bytea IS NULL OR token_hash <> $2::bytea)',
     [userId, keep ?? null],
-  );
-  return r.rowCount;
-}
-
-/** Expired tokens, for grooming. */
-export async function deleteExpiredTokens(db: Queryable, limit: number): Promise<number> {
-  const r = await db.query(
-    `DELETE FROM api_tokens WHERE token_hash IN (
-       SELECT token_hash FROM api_tokens WHERE expires_at < now() LIMIT $1)`,
-    [limit],
   );
   return r.rowCount;
 }

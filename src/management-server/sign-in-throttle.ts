@@ -15,7 +15,8 @@
  *
  * Unknown user names are counted like known ones, so a block tells nothing
  * about which names exist. Crash: a counted attempt whose check never
- * finished stays counted (fails closed); the row decays after windowS.
+ * finished stays counted (fails closed); the row decays after windowS, and
+ * grooming deletes it a day later (workflows/grooming.ts).
  */
 import type { Database, Queryable } from '../db/database.js';
 
@@ -112,21 +113,4 @@ export async function forgetAttempt(db: Queryable, keys: AttemptKeys, limits: Si
       WHERE scope = 'address' AND key = $1`,
     [keys.address, limits.address.limit],
   );
-}
-
-/** Rows that no longer block and have decayed, for grooming. */
-export async function deleteDecayedThrottles(
-  db: Queryable,
-  olderThanS: number,
-  limit: number,
-): Promise<number> {
-  const r = await db.query(
-    `DELETE FROM sign_in_throttle WHERE (scope, key) IN (
-       SELECT scope, key FROM sign_in_throttle
-        WHERE last_failure_at < clock_timestamp() - make_interval(secs => $1::float8)
-          AND (blocked_until IS NULL OR blocked_until < clock_timestamp())
-        LIMIT $2)`,
-    [olderThanS, limit],
-  );
-  return r.rowCount;
 }
