@@ -106,7 +106,10 @@ export function installHttpGuards(app: FastifyInstance, limits: HttpLimits): voi
 
   server.on('connection', (socket: net.Socket) => {
     // Node closes a connection after a `Connection: close` answer with destroySoon(): linger instead.
-    socket.destroySoon = () => lingeringClose(socket, limits.lingerMs);
+    socket.destroySoon = () => {
+      answered.add(socket);
+      lingeringClose(socket, limits.lingerMs);
+    };
     const address = socket.remoteAddress ?? '';
     const open = (perAddress.get(address) ?? 0) + 1;
     perAddress.set(address, open);
