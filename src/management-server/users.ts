@@ -14,7 +14,7 @@ import type { Database, Queryable } from '../db/database.js';
 import { SmgrError } from '../errors/smgr-error.js';
 import { hashPassword } from '../keys/password-hash.js';
 import { audit } from '../management-group/audit.js';
-import { MIN_PASSWORD_LENGTH, validatePassword, validateUsername } from '../management-group/validate.js';
+import { MIN_PASSWORD_LENGTH, validatePassword, validateUsername } from '../schema/validate-names.js';
 import { ROLE_NAMES, roleDefinition } from './roles.js';
 import { revokeUserTokens } from './session-store.js';
 import { getUser, insertUser, lockEnabledAdministrators, type User, updateUser } from './user-store.js';

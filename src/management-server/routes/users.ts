@@ -10,7 +10,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import { SmgrError } from '../../errors/smgr-error.js';
-import { MIN_PASSWORD_LENGTH } from '../../management-group/validate.js';
+import { MIN_PASSWORD_LENGTH } from '../../schema/validate-names.js';
 import { forbidden, requires, signedIn, userCan } from '../access.js';
 import { apiLimits } from '../api-limits.js';
 import type { AppContext } from '../app-context.js';
