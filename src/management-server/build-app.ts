@@ -18,19 +18,21 @@ import type { AppContext } from './app-context.js';
 import { ApprovalSchema } from './approval-store.js';
 import { requireBearer } from './auth.js';
 import { CommentSchema } from './comment-store.js';
+import { ConfigItemSchema } from './config-item-store.js';
 import { BODY_LIMIT, installErrorHandling } from './http-errors.js';
 import { guardedServerOptions, installHttpGuards } from './http-guards.js';
 import { logSerializers } from './log-serializers.js';
 import { openapiOptions } from './openapi.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { commentRoutes } from './routes/comments.js';
-import { configItemRoutes, configItemSchema } from './routes/config-items.js';
+import { configItemRoutes } from './routes/config-items.js';
 import { healthRoutes } from './routes/health.js';
 import { openapiRoutes } from './routes/openapi.js';
-import { runAsAccountRoutes, runAsAccountSchema } from './routes/run-as-accounts.js';
+import { runAsAccountRoutes } from './routes/run-as-accounts.js';
 import { currentSessionRoutes, sessionRoutes } from './routes/sessions.js';
 import { userRoutes } from './routes/users.js';
 import { workItemRoutes, workItemSchema } from './routes/work-items.js';
+import { RunAsAccountSchema } from './run-as-account-store.js';
 import { UserSchema } from './user-store.js';
 import { HistoryEntrySchema } from './work-item-history.js';
 
@@ -38,8 +40,8 @@ export const API_PREFIX = '/api/v1';
 
 const SHARED_SCHEMAS = [
   workItemSchema,
-  configItemSchema,
-  runAsAccountSchema,
+  ConfigItemSchema,
+  RunAsAccountSchema,
   UserSchema,
   CommentSchema,
   HistoryEntrySchema,
