@@ -17,6 +17,11 @@ export interface HttpLimits {
   maxConnectionsPerAddress: number;
   /** After answering on a connection that is closing, how long to keep reading what the client still sends. */
   lingerMs: number;
+  /**
+   * Addresses of proxies (the Self-Service Portal) whose X-Forwarded-For names the client: sign-in limits
+   * then count the end user's address, not the proxy's. None by default.
+   */
+  trustedProxies: string[];
 }
 
 export interface ApiLimits {
@@ -30,6 +35,7 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   timeoutCheckIntervalMs: 1_000,
   maxConnectionsPerAddress: 128,
   lingerMs: 2_000,
+  trustedProxies: [],
 };
 
 export interface ApiLimitOverrides {

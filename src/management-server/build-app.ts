@@ -55,6 +55,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: BODY_LIMIT,
+    trustProxy: limits.http.trustedProxies.length > 0 ? limits.http.trustedProxies : false,
     ...guardedServerOptions(limits.http),
     ajv: {
       customOptions: {
