@@ -17,6 +17,7 @@ import { registerServe } from './commands/serve.js';
 import { registerSetup } from './commands/setup.js';
 import { registerStart } from './commands/start.js';
 import { registerStatus } from './commands/status.js';
+import { registerUser } from './commands/user.js';
 import { reportError } from './output.js';
 
 export function buildProgram(): Command {
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   registerDoctor(program);
   registerKey(program);
   registerPromote(program);
+  registerUser(program);
   registerBackup(program);
   registerRestore(program);
   registerHome(program);

@@ -106,7 +106,7 @@ export async function setupNewDatabase(o: SetupNewOptions): Promise<SetupResult>
       await insertKeyRecord(tx, keyId, 'management-group', kek);
       await registerComputer(tx, o.computerName, 'management-server', 'workflow');
       await initLease(tx, o.computerName, `setup@${o.computerName}`, leaseMs);
-      await tx.query('INSERT INTO users (username, password_hash, is_admin) VALUES ($1, $2, true)', [
+      await tx.query("INSERT INTO users (username, password_hash, role) VALUES ($1, $2, 'administrator')", [
         o.adminUser,
         passwordHash,
       ]);

@@ -1,11 +1,13 @@
 /**
  * What the HTTP API needs from the running server: the database, the sealer
  * for the management group's data key (already verified against the key
- * record by serve), a logger, and who this server is (for /health).
+ * record by serve), a logger, who this server is (for /health), and any
+ * limits other than the defaults.
  */
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
 import type { SecretSealer } from '../keys/secret-sealer.js';
+import type { ApiLimitOverrides } from './api-limits.js';
 
 export interface ServerIdentity {
   managementGroup: { id: string; name: string };
@@ -18,4 +20,6 @@ export interface AppContext {
   sealer: SecretSealer;
   logger: Logger;
   identity: ServerIdentity;
+  /** Sign-in rate limits and HTTP timeouts, when not the defaults (api-limits.ts). */
+  limits?: ApiLimitOverrides;
 }

@@ -161,7 +161,8 @@ function cases(ids: { wi: number; ci: number; ra: string }): Case[] {
   patch('status of the wrong type', `${wi}/${ids.wi}`, { status: 1 });
   // --- ids
   get('unknown work item', `${wi}/987654`, 404, 'NOT_FOUND');
-  get('work item id not a number', `${wi}/IR1`, 404, 'NOT_FOUND');
+  get('work item id neither a number nor a display id', `${wi}/IR-1`, 404, 'NOT_FOUND');
+  get('unknown display id', `${wi}/IR987654`, 404, 'NOT_FOUND');
   get('work item id too large', `${wi}/${'9'.repeat(30)}`, 404, 'NOT_FOUND');
   patch('patch of an unknown work item', `${wi}/987654`, { title: 'x' }, 404, 'NOT_FOUND');
   patch('patch of a non-numeric id', `${wi}/abc`, { title: 'x' }, 404, 'NOT_FOUND');

@@ -3,39 +3,68 @@
  * Guarantees: JSON only (text/plain is not parsed: 415), bodies up to 1 MiB,
  * schemas on every route with unknown fields and wrong types refused (no
  * stripping, no coercion); every error is `{error, message, remedy}` from the
- * registry (http-errors.ts); everything under /api/v1 but sessions and
- * openapi.json needs a bearer token; the logger is ctx.logger with request
- * serializers that log method and path only. It does not listen: the caller
- * does (or uses inject()).
+ * registry (http-errors.ts), even those Node's parser and timeouts raise
+ * (http-guards.ts); everything under /api/v1 but sign-in and openapi.json
+ * needs a bearer token, and every route declares which roles may call it
+ * (access.ts: a route without is refused at build); the logger is ctx.logger
+ * with request serializers that log method and path only. It does not
+ * listen: the caller does (or uses inject()).
  */
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { authorize, installAccessDeclarations } from './access.js';
+import { apiLimits } from './api-limits.js';
 import type { AppContext } from './app-context.js';
+import { ApprovalSchema } from './approval-store.js';
 import { requireBearer } from './auth.js';
+import { CommentSchema } from './comment-store.js';
+import { ConfigItemSchema } from './config-item-store.js';
 import { BODY_LIMIT, installErrorHandling } from './http-errors.js';
+import { guardedServerOptions, installHttpGuards } from './http-guards.js';
 import { logSerializers } from './log-serializers.js';
 import { openapiOptions } from './openapi.js';
-import { configItemRoutes, configItemSchema } from './routes/config-items.js';
+import { approvalRoutes } from './routes/approvals.js';
+import { commentRoutes } from './routes/comments.js';
+import { configItemRoutes } from './routes/config-items.js';
 import { healthRoutes } from './routes/health.js';
 import { openapiRoutes } from './routes/openapi.js';
-import { runAsAccountRoutes, runAsAccountSchema } from './routes/run-as-accounts.js';
-import { sessionRoutes } from './routes/sessions.js';
+import { runAsAccountRoutes } from './routes/run-as-accounts.js';
+import { currentSessionRoutes, sessionRoutes } from './routes/sessions.js';
+import { userRoutes } from './routes/users.js';
 import { workItemRoutes, workItemSchema } from './routes/work-items.js';
+import { RunAsAccountSchema } from './run-as-account-store.js';
+import { UserSchema } from './user-store.js';
+import { HistoryEntrySchema } from './work-item-history.js';
 
 export const API_PREFIX = '/api/v1';
+
+const SHARED_SCHEMAS = [
+  workItemSchema,
+  ConfigItemSchema,
+  RunAsAccountSchema,
+  UserSchema,
+  CommentSchema,
+  HistoryEntrySchema,
+  ApprovalSchema,
+];
 
 export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   // A child of ctx.logger (same destination) whose serializers replace Fastify's request one.
   const logger: FastifyBaseLogger = ctx.logger.child({ component: 'http' }, { serializers: logSerializers });
+  const limits = apiLimits(ctx);
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: BODY_LIMIT,
+    trustProxy: limits.http.trustedProxies.length > 0 ? limits.http.trustedProxies : false,
+    ...guardedServerOptions(limits.http),
     ajv: {
       customOptions: {
         removeAdditional: false,
         coerceTypes: false,
         useDefaults: true,
         allowUnionTypes: true,
+        // Errors carry their schema, so validation-words.ts can name the allowed fields.
+        verbose: true,
       },
     },
   });
@@ -43,7 +72,9 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain');
   app.decorateRequest('user', null);
   installErrorHandling(app);
-  for (const schema of [workItemSchema, configItemSchema, runAsAccountSchema]) app.addSchema(schema);
+  installHttpGuards(app, limits.http);
+  installAccessDeclarations(app, API_PREFIX);
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   await app.register(swagger, openapiOptions);
 
   await app.register(healthRoutes, { ctx });
@@ -52,7 +83,12 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(
     async (api) => {
       api.addHook('onRequest', requireBearer(ctx.db));
+      api.addHook('onRequest', authorize);
+      await api.register(currentSessionRoutes, { ctx });
+      await api.register(userRoutes, { ctx });
       await api.register(workItemRoutes, { ctx });
+      await api.register(commentRoutes, { ctx });
+      await api.register(approvalRoutes, { ctx });
       await api.register(configItemRoutes, { ctx });
       await api.register(runAsAccountRoutes, { ctx });
     },

@@ -5,33 +5,50 @@
  * reads the row FOR UPDATE, so call it inside a transaction. Lists are
  * keyset-paginated by id.
  */
+import { type Static, Type } from 'typebox';
 import type { Queryable } from '../db/database.js';
 import { SmgrError } from '../errors/smgr-error.js';
-import type { Properties } from './json-properties.js';
+import { type Properties, propertiesSchema } from './json-properties.js';
 import { isUniqueViolation } from './pg-errors.js';
 
 export const CONFIG_ITEM_CLASSES = ['computer', 'user', 'service'] as const;
 export type ConfigItemClass = (typeof CONFIG_ITEM_CLASSES)[number];
 
-export interface ConfigItem {
-  id: number;
-  class: ConfigItemClass;
-  name: string;
-  properties: Properties;
-  createdAt: string;
-  updatedAt: string;
-}
+const ConfigItemClassSchema = Type.Enum([...CONFIG_ITEM_CLASSES]);
+const NameSchema = Type.String({ minLength: 1, maxLength: 255 });
+const PropertiesSchema = Type.Unsafe<Properties>(propertiesSchema);
 
-export interface NewConfigItem {
-  class: ConfigItemClass;
-  name: string;
-  properties?: Properties;
-}
+/** Shared schema ConfigItem; build-app.ts adds it to the root instance. */
+export const ConfigItemSchema = Type.Object(
+  {
+    id: Type.Integer(),
+    class: ConfigItemClassSchema,
+    name: Type.String(),
+    properties: Type.Unsafe<Properties>({ type: 'object', additionalProperties: true }),
+    createdAt: Type.String({ format: 'date-time' }),
+    updatedAt: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'ConfigItem', additionalProperties: false },
+);
+export type ConfigItem = Static<typeof ConfigItemSchema>;
 
-export interface ConfigItemChanges {
-  name?: string;
-  properties?: Properties;
-}
+/** The body of a create. */
+export const NewConfigItemSchema = Type.Object(
+  { class: ConfigItemClassSchema, name: NameSchema, properties: Type.Optional(PropertiesSchema) },
+  { additionalProperties: false },
+);
+export type NewConfigItem = Static<typeof NewConfigItemSchema>;
+
+/** The body of a patch: name and/or properties; class cannot change. */
+export const ConfigItemChangesSchema = Type.Object(
+  { name: Type.Optional(NameSchema), properties: Type.Optional(PropertiesSchema) },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    description: 'name and/or properties; class cannot change. properties replaces the whole object.',
+  },
+);
+export type ConfigItemChanges = Static<typeof ConfigItemChangesSchema>;
 
 interface ConfigItemRow extends Record<string, unknown> {
   id: number;

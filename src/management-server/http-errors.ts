@@ -11,6 +11,8 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { isSmgrError, SmgrError } from '../errors/smgr-error.js';
 import { pathOf } from './log-serializers.js';
 import { isDataException, isUniqueViolation } from './pg-errors.js';
+import { RetryLaterError } from './retry-later-error.js';
+import { type AjvError, validationWords } from './validation-words.js';
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -60,20 +62,9 @@ function shortId(id: string): string {
   return id.length > 64 ? `${id.slice(0, 64)}…` : id;
 }
 
-interface AjvError {
-  instancePath?: string;
-  message?: string;
-  keyword?: string;
-  params?: Record<string, unknown>;
-}
-
 function validationDetail(error: FastifyError): string {
   const first = (error.validation?.[0] ?? {}) as AjvError;
-  const where = `${error.validationContext ?? 'request'}${first.instancePath ?? ''}`;
-  if (first.keyword === 'additionalProperties' && typeof first.params?.additionalProperty === 'string') {
-    return `${where} has an unknown field "${first.params.additionalProperty}"`;
-  }
-  return `${where} ${first.message ?? 'is not valid'}`;
+  return validationWords(error.validationContext ?? 'request', first);
 }
 
 /** Maps whatever a route, hook or Fastify itself threw to a registry error. */
@@ -82,8 +73,8 @@ export function toSmgrError(error: unknown, request: FastifyRequest): SmgrError 
   const fe = error as Partial<FastifyError> | null;
   if (fe?.validation) {
     if (fe.validationContext === 'params') {
-      const id = (request.params as Record<string, unknown> | undefined)?.id;
-      return notFound(request, typeof id === 'string' ? id : '');
+      const params = Object.values((request.params ?? {}) as Record<string, unknown>);
+      return notFound(request, typeof params[0] === 'string' ? params[0] : '');
     }
     return new SmgrError('VALIDATION', { detail: validationDetail(fe as FastifyError) });
   }
@@ -114,6 +105,7 @@ export function toSmgrError(error: unknown, request: FastifyRequest): SmgrError 
 
 function send(reply: FastifyReply, e: SmgrError): FastifyReply {
   if (e.code === 'UNAUTHORIZED') reply.header('www-authenticate', 'Bearer');
+  if (e instanceof RetryLaterError) reply.header('retry-after', String(e.retryAfterS));
   return reply.status(e.httpStatus).type('application/json; charset=utf-8').send(e.toJSON());
 }
 

@@ -4,6 +4,7 @@
  * an id that fails its pattern is answered like an unknown id, 404 NOT_FOUND
  * (http-errors.ts maps params validation to it), never 500.
  */
+import { WORK_ITEM_REF_PATTERN } from './work-item-store.js';
 
 export const numericIdParams = {
   type: 'object',
@@ -28,3 +29,17 @@ export const uuidParams = {
 export interface IdParams {
   id: string;
 }
+
+/** A work item's id (42) or display id (IR42, any case); see work-item-store.ts. */
+export const workItemIdParams = {
+  type: 'object',
+  required: ['id'],
+  additionalProperties: false,
+  properties: {
+    id: {
+      type: 'string',
+      pattern: WORK_ITEM_REF_PATTERN,
+      description: 'Numeric id (42) or display id (IR42, SR43).',
+    },
+  },
+} as const;

@@ -1,7 +1,8 @@
 /**
  * GET /api/v1/openapi.json on both engines: served without a token, OpenAPI
  * 3, lists every route with its request and response schemas, the shared
- * schemas, and the bearer security scheme on every authenticated route.
+ * schemas, and the bearer security scheme and the roles on every
+ * authenticated route.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -9,6 +10,7 @@ import { type ApiFixture, openApiFixture } from '../../test/support/api-fixture.
 import { ENGINES } from '../../test/support/engines.js';
 
 interface Operation {
+  description?: string;
   security?: Array<Record<string, string[]>>;
   requestBody?: { content: Record<string, { schema: unknown }> };
   parameters?: Array<{ in: string; name: string }>;
@@ -27,6 +29,21 @@ type Doc = {
 const ROUTES: Array<[path: string, method: string, body: boolean, success: string, secured: boolean]> = [
   ['/health', 'get', false, '200', false],
   ['/api/v1/sessions', 'post', true, '201', false],
+  ['/api/v1/sessions/current', 'get', false, '200', true],
+  ['/api/v1/sessions/current', 'delete', false, '204', true],
+  ['/api/v1/users', 'post', true, '201', true],
+  ['/api/v1/users', 'get', false, '200', true],
+  ['/api/v1/users/{name}', 'get', false, '200', true],
+  ['/api/v1/users/{name}', 'patch', true, '200', true],
+  ['/api/v1/users/{name}/password', 'put', true, '200', true],
+  ['/api/v1/work-items/{id}/comments', 'post', true, '201', true],
+  ['/api/v1/work-items/{id}/comments', 'get', false, '200', true],
+  ['/api/v1/work-items/{id}/history', 'get', false, '200', true],
+  ['/api/v1/work-items/{id}/approvals', 'post', true, '201', true],
+  ['/api/v1/work-items/{id}/approvals', 'get', false, '200', true],
+  ['/api/v1/approvals', 'get', false, '200', true],
+  ['/api/v1/approvals/{id}', 'get', false, '200', true],
+  ['/api/v1/approvals/{id}/decision', 'post', true, '200', true],
   ['/api/v1/work-items', 'post', true, '201', true],
   ['/api/v1/work-items', 'get', false, '200', true],
   ['/api/v1/work-items/{id}', 'get', false, '200', true],
@@ -67,14 +84,27 @@ for (const makeEngine of ENGINES) {
         const op = doc.paths[p]?.[m];
         assert.ok(op, `${m} ${p}`);
         if (body) assert.ok(op.requestBody?.content['application/json']?.schema, `${m} ${p} body schema`);
-        assert.ok(
-          op.responses[success]?.content?.['application/json']?.schema,
-          `${m} ${p} ${success} schema`,
-        );
+        if (success === '204') assert.ok(op.responses[success], `${m} ${p} ${success}`);
+        else
+          assert.ok(
+            op.responses[success]?.content?.['application/json']?.schema,
+            `${m} ${p} ${success} schema`,
+          );
         assert.ok(op.responses['4XX']?.content?.['application/json']?.schema, `${m} ${p} 4XX schema`);
-        if (p.includes('{id}')) assert.ok(op.parameters?.some((x) => x.in === 'path' && x.name === 'id'));
-        if (secured) assert.deepEqual(op.security, [{ bearerAuth: [] }], `${m} ${p} security`);
-        else assert.equal(op.security, undefined, `${m} ${p} is open`);
+        for (const name of p.match(/(?<=\{)\w+(?=\})/g) ?? []) {
+          assert.ok(
+            op.parameters?.some((x) => x.in === 'path' && x.name === name),
+            `${m} ${p} {${name}}`,
+          );
+        }
+        if (secured) {
+          assert.deepEqual(op.security, [{ bearerAuth: [] }], `${m} ${p} security`);
+          assert.match(
+            op.description ?? '',
+            /Roles: (administrator|every signed-in user)/,
+            `${m} ${p} roles`,
+          );
+        } else assert.equal(op.security, undefined, `${m} ${p} is open`);
       }
       const listQuery = doc.paths['/api/v1/work-items']?.get?.parameters?.map((x) => x.name).sort();
       assert.deepEqual(listQuery, ['class', 'cursor', 'limit', 'status']);
@@ -88,9 +118,20 @@ for (const makeEngine of ENGINES) {
         },
         { type: 'http', scheme: 'bearer' },
       );
-      for (const name of ['Error', 'WorkItem', 'ConfigItem', 'RunAsAccount']) {
+      for (const name of [
+        'Error',
+        'WorkItem',
+        'ConfigItem',
+        'RunAsAccount',
+        'User',
+        'Comment',
+        'HistoryEntry',
+        'Approval',
+      ]) {
         assert.ok(doc.components.schemas[name], name);
       }
+      const user = doc.components.schemas.User as { properties: Record<string, unknown> };
+      assert.ok(!Object.keys(user.properties).some((k) => /password(?!ChangedAt)|hash/i.test(k)));
       const runAs = doc.components.schemas.RunAsAccount as { properties: Record<string, unknown> };
       assert.deepEqual(Object.keys(runAs.properties).sort(), [
         'createdAt',

@@ -5,18 +5,24 @@
  * Parameterised SQL only; a duplicate name is CONFLICT. Lists are
  * keyset-paginated by name (unique).
  */
+import { type Static, Type } from 'typebox';
 import type { Queryable } from '../db/database.js';
 import { SmgrError } from '../errors/smgr-error.js';
 import { isUniqueViolation } from './pg-errors.js';
 
-export interface RunAsAccount {
-  id: string;
-  name: string;
-  username: string;
-  keyId: string;
-  createdAt: string;
-  updatedAt: string;
-}
+/** Shared schema RunAsAccount (metadata only); build-app.ts adds it to the root instance. */
+export const RunAsAccountSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    name: Type.String(),
+    username: Type.String(),
+    keyId: Type.String({ description: 'The key whose data key sealed the password.' }),
+    createdAt: Type.String({ format: 'date-time' }),
+    updatedAt: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'RunAsAccount', additionalProperties: false },
+);
+export type RunAsAccount = Static<typeof RunAsAccountSchema>;
 
 export interface NewRunAsAccount {
   id: string;

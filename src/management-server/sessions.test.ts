@@ -14,7 +14,34 @@ const SOME_ID = '1';
 const SOME_UUID = '0b0c6c2e-4a4e-4f51-9d3e-8c1a0f2f0d11';
 
 /** Every authenticated route, with a body where the route takes one. */
-const PROTECTED_ROUTES: Array<{ method: 'GET' | 'POST' | 'PATCH'; url: string; payload?: object }> = [
+const PROTECTED_ROUTES: Array<{
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  url: string;
+  payload?: object;
+}> = [
+  { method: 'GET', url: '/api/v1/sessions/current' },
+  { method: 'GET', url: '/api/v1/users' },
+  {
+    method: 'POST',
+    url: '/api/v1/users',
+    payload: { username: 'u', role: 'analyst', password: 'p'.repeat(8) },
+  },
+  { method: 'GET', url: '/api/v1/users/admin' },
+  { method: 'PATCH', url: '/api/v1/users/admin', payload: { displayName: 'x' } },
+  { method: 'PUT', url: '/api/v1/users/admin/password', payload: { password: 'p'.repeat(8) } },
+  { method: 'GET', url: `/api/v1/work-items/IR${SOME_ID}` },
+  { method: 'GET', url: `/api/v1/work-items/${SOME_ID}/comments` },
+  { method: 'POST', url: `/api/v1/work-items/${SOME_ID}/comments`, payload: { body: 'hi' } },
+  { method: 'GET', url: `/api/v1/work-items/${SOME_ID}/history` },
+  { method: 'GET', url: `/api/v1/work-items/${SOME_ID}/approvals` },
+  {
+    method: 'POST',
+    url: `/api/v1/work-items/${SOME_ID}/approvals`,
+    payload: { approver: 'admin', title: 'ok?' },
+  },
+  { method: 'GET', url: '/api/v1/approvals' },
+  { method: 'GET', url: `/api/v1/approvals/${SOME_ID}` },
+  { method: 'POST', url: `/api/v1/approvals/${SOME_ID}/decision`, payload: { decision: 'approved' } },
   { method: 'GET', url: '/api/v1/work-items' },
   { method: 'POST', url: '/api/v1/work-items', payload: { class: 'incident', title: 'x' } },
   { method: 'GET', url: `/api/v1/work-items/${SOME_ID}` },
@@ -27,6 +54,8 @@ const PROTECTED_ROUTES: Array<{ method: 'GET' | 'POST' | 'PATCH'; url: string; p
   { method: 'POST', url: '/api/v1/run-as-accounts', payload: { name: 'n', username: 'u', password: 'p' } },
   { method: 'GET', url: `/api/v1/run-as-accounts/${SOME_UUID}` },
   { method: 'POST', url: `/api/v1/run-as-accounts/${SOME_UUID}/verify`, payload: { password: 'p' } },
+  // Last: with a live token it signs out.
+  { method: 'DELETE', url: '/api/v1/sessions/current' },
 ];
 
 for (const makeEngine of ENGINES) {
@@ -69,7 +98,7 @@ for (const makeEngine of ENGINES) {
       assert.ok(stored.rows.every((r) => !r.token_hash.toString('latin1').includes(token)));
     });
 
-    it('a wrong password and an unknown user get the same 401', async () => {
+    it('a wrong password and an unknown user get the same 401; both are audited, nothing else changes', async () => {
       const counts = await countRows(fx.db);
       const wrong = await fx.app.inject({
         method: 'POST',
@@ -85,7 +114,26 @@ for (const makeEngine of ENGINES) {
       const m2 = expectError(unknown, 401, 'UNAUTHORIZED');
       assert.equal(m1, m2);
       assert.equal(wrong.body, unknown.body);
-      assert.deepEqual(await countRows(fx.db), counts);
+      assert.deepEqual(await countRows(fx.db), { ...counts, audit_log: counts.audit_log! + 2 });
+      const audited = await fx.db.query<{ actor: string; action: string; target: string; details: object }>(
+        `SELECT actor, action, target, details FROM audit_log ORDER BY id DESC LIMIT 2`,
+      );
+      assert.deepEqual(audited.rows.reverse(), [
+        {
+          actor: 'anonymous',
+          action: 'session.sign-in-failed',
+          target: fx.username,
+          details: { address: '127.0.0.1', reason: 'wrong-password' },
+        },
+        {
+          actor: 'anonymous',
+          action: 'session.sign-in-failed',
+          target: 'nobody',
+          details: { address: '127.0.0.1', reason: 'unknown-user' },
+        },
+      ]);
+      // The failures were counted (a successful sign-in of that user forgets them: a later test signs in).
+      await fx.login();
     });
 
     it('refuses sign-in bodies that do not fit the schema', async () => {

@@ -4,6 +4,11 @@
  * in the same INSERT from the id it takes from the identity sequence, so the
  * two never disagree. updateWorkItem reads the row FOR UPDATE, so call it
  * inside a transaction. Lists are keyset-paginated by id.
+ *
+ * A work item is named by its numeric id or its display id (WorkItemRef);
+ * reads and updates take a scope: with `affectedUser`, a work item of anyone
+ * else is answered exactly like a missing one (undefined), so the caller's
+ * 404 cannot tell them apart.
  */
 import type { Queryable } from '../db/database.js';
 import type { Properties } from './json-properties.js';
@@ -39,6 +44,34 @@ export interface WorkItemFields {
   assignedTo: string | null;
   affectedUser: string | null;
   properties: Properties;
+}
+
+/** A work item named by id (42) or display id (IR42). */
+export type WorkItemRef = { id: number } | { displayId: string };
+
+/** What a caller may see: every work item, or those of one affected user. */
+export interface WorkItemScope {
+  affectedUser?: string;
+}
+
+/** Numeric ids and display ids (a class prefix and the id, any case) as a path parameter accepts them. */
+export const WORK_ITEM_REF_PATTERN = '^(?:[1-9][0-9]{0,14}|[A-Za-z]{1,8}[1-9][0-9]{0,14})$';
+
+export function parseWorkItemRef(text: string): WorkItemRef {
+  return /^[0-9]+$/.test(text) ? { id: Number(text) } : { displayId: text.toUpperCase() };
+}
+
+/** `WHERE` for a ref and a scope, with its parameters numbered from $first. */
+function whereRef(ref: WorkItemRef, scope: WorkItemScope, first: number): { sql: string; params: unknown[] } {
+  const [a, b, c] = [first, first + 1, first + 2];
+  return {
+    sql: `(id = $${a}::bigint OR display_id = $${b}::text) AND ($${c}::text IS NULL OR affected_user = $${c}::text)`,
+    params: [
+      'id' in ref ? ref.id : null,
+      'displayId' in ref ? ref.displayId : null,
+      scope.affectedUser ?? null,
+    ],
+  };
 }
 
 export type NewWorkItem = { class: WorkItemClass; title: string } & Partial<Omit<WorkItemFields, 'title'>>;
@@ -101,23 +134,29 @@ export async function insertWorkItem(db: Queryable, item: NewWorkItem): Promise<
   return fromRow(r.rows[0]!);
 }
 
-export async function getWorkItem(db: Queryable, id: number): Promise<WorkItem | undefined> {
-  const r = await db.query<WorkItemRow>(`SELECT ${COLUMNS} FROM work_items WHERE id = $1`, [id]);
+export async function getWorkItem(
+  db: Queryable,
+  ref: WorkItemRef,
+  scope: WorkItemScope = {},
+  forUpdate = false,
+): Promise<WorkItem | undefined> {
+  const w = whereRef(ref, scope, 1);
+  const r = await db.query<WorkItemRow>(
+    `SELECT ${COLUMNS} FROM work_items WHERE ${w.sql}${forUpdate ? ' FOR UPDATE' : ''}`,
+    w.params,
+  );
   return r.rows[0] ? fromRow(r.rows[0]) : undefined;
 }
 
 /** Applies the given fields (the others keep their values) and bumps updatedAt. */
 export async function updateWorkItem(
   tx: Queryable,
-  id: number,
+  ref: WorkItemRef,
   changes: WorkItemChanges,
+  scope: WorkItemScope = {},
 ): Promise<WorkItem | undefined> {
-  const current = await tx.query<WorkItemRow>(`SELECT ${COLUMNS} FROM work_items WHERE id = $1 FOR UPDATE`, [
-    id,
-  ]);
-  const row = current.rows[0];
-  if (!row) return undefined;
-  const old = fromRow(row);
+  const old = await getWorkItem(tx, ref, scope, true);
+  if (!old) return undefined;
   const next: WorkItemFields = {
     title: changes.title ?? old.title,
     description: changes.description !== undefined ? changes.description : old.description,
@@ -134,7 +173,7 @@ export async function updateWorkItem(
       WHERE id = $1
       RETURNING ${COLUMNS}`,
     [
-      id,
+      old.id,
       next.title,
       next.description,
       next.priority,
@@ -147,9 +186,21 @@ export async function updateWorkItem(
   return fromRow(r.rows[0]!);
 }
 
+/** Bumps updatedAt (a comment or an approval step changed the work item's record); answers the item. */
+export async function touchWorkItem(tx: Queryable, id: number): Promise<WorkItem> {
+  const r = await tx.query<WorkItemRow>(
+    `UPDATE work_items SET updated_at = greatest(now(), updated_at + interval '1 millisecond')
+      WHERE id = $1 RETURNING ${COLUMNS}`,
+    [id],
+  );
+  return fromRow(r.rows[0]!);
+}
+
 export interface WorkItemFilter {
   class?: WorkItemClass;
   status?: WorkItemStatus;
+  /** Only the work items of this affected user. */
+  affectedUser?: string;
   /** Only ids above this one (keyset pagination); 0 for the first page. */
   afterId: number;
   /** Rows to read (the caller asks for one more than its page size). */
@@ -162,9 +213,10 @@ export async function listWorkItems(db: Queryable, f: WorkItemFilter): Promise<W
       WHERE ($1::text IS NULL OR class = $1::text)
         AND ($2::text IS NULL OR status = $2::text)
         AND id > $3::bigint
+        AND ($5::text IS NULL OR affected_user = $5::text)
       ORDER BY id
       LIMIT $4::int`,
-    [f.class ?? null, f.status ?? null, f.afterId, f.limit],
+    [f.class ?? null, f.status ?? null, f.afterId, f.limit, f.affectedUser ?? null],
   );
   return r.rows.map(fromRow);
 }

@@ -1,6 +1,6 @@
 /**
  * /api/v1/work-items on both engines: create (display ids IR<id>/SR<id>,
- * defaults), get, patch (class immutable, updatedAt bumps, nulls clear),
+ * defaults), get and patch by id or display id, patch (class immutable, updatedAt bumps, nulls clear),
  * keyset pagination across pages with every item seen exactly once, filters,
  * and an audit row per create and update.
  */
@@ -218,8 +218,47 @@ for (const makeEngine of ENGINES) {
       assert.ok(rest.every((w) => !first.items.some((f) => f.id === w.id)));
     });
 
+    it('a work item is named by its display id too (any case), wherever its id is taken', async () => {
+      const wi = await create({ class: 'incident', title: 'Named by IR' });
+      for (const ref of [wi.displayId, wi.displayId.toLowerCase()]) {
+        const res = await fx.app.inject({ method: 'GET', url: `/api/v1/work-items/${ref}`, headers });
+        assert.equal(res.statusCode, 200, res.body);
+        assert.deepEqual(res.json(), wi);
+      }
+      const patched = await fx.app.inject({
+        method: 'PATCH',
+        url: `/api/v1/work-items/${wi.displayId}`,
+        headers,
+        payload: { priority: 3 },
+      });
+      assert.equal(patched.json<WorkItem>().priority, 3);
+      const comment = await fx.app.inject({
+        method: 'POST',
+        url: `/api/v1/work-items/${wi.displayId}/comments`,
+        headers,
+        payload: { body: 'by display id' },
+      });
+      assert.equal(comment.statusCode, 201, comment.body);
+      // The prefix must be the item's own: SR<id> of an incident names nothing.
+      for (const ref of [`SR${wi.id}`, `XX${wi.id}`]) {
+        const res = await fx.app.inject({ method: 'GET', url: `/api/v1/work-items/${ref}`, headers });
+        expectError(res, 404, 'NOT_FOUND');
+      }
+    });
+
     it('unknown and malformed ids are 404 NOT_FOUND', async () => {
-      for (const id of ['999999', 'abc', '0', '-1', '1.5', '1e3', '99999999999999999999', '%20']) {
+      for (const id of [
+        '999999',
+        'IR999999',
+        'abc',
+        '0',
+        'IR0',
+        '-1',
+        '1.5',
+        '1e3',
+        '99999999999999999999',
+        '%20',
+      ]) {
         const get = await fx.app.inject({ method: 'GET', url: `/api/v1/work-items/${id}`, headers });
         expectError(get, 404, 'NOT_FOUND');
         const patch = await fx.app.inject({

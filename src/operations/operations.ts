@@ -9,6 +9,9 @@ import type { Operation } from './operation.js';
 import { promoteOperation } from './promote.js';
 import { recordKeyBackupOperation } from './record-key-backup.js';
 import { statusOperation } from './status.js';
+import { userAddOperation } from './user-add.js';
+import { userListOperation } from './user-list.js';
+import { userPasswordOperation } from './user-password.js';
 
 export const operations: readonly Operation[] = [
   statusOperation,
@@ -16,6 +19,9 @@ export const operations: readonly Operation[] = [
   backupCreateOperation,
   recordKeyBackupOperation,
   promoteOperation,
+  userAddOperation,
+  userPasswordOperation,
+  userListOperation,
 ] as unknown as readonly Operation[];
 
 export function findOperation(name: string): Operation | undefined {

@@ -82,7 +82,7 @@ export async function prepareServiceManager(
     await tx.query('INSERT INTO management_group (id, name) VALUES ($1, $2)', [group.id, group.name]);
     await insertKeyRecord(tx, keyId, 'management-group', kek);
     await registerComputer(tx, TEST_COMPUTER, 'management-server', 'workflow');
-    await tx.query('INSERT INTO users (username, password_hash, is_admin) VALUES ($1, $2, true)', [
+    await tx.query("INSERT INTO users (username, password_hash, role) VALUES ($1, $2, 'administrator')", [
       TEST_USERNAME,
       passwordHash,
     ]);
@@ -102,10 +102,20 @@ export interface ApiFixture extends PreparedServiceManager {
   login(username?: string, password?: string): Promise<string>;
   /** `{ authorization: 'Bearer <token>' }` for inject(). */
   auth(token: string): Record<string, string>;
+  /** Creates a user through POST /api/v1/users as the admin, signs them in, and returns their token. */
+  addUser(username: string, role: string, password?: string): Promise<string>;
   close(): Promise<void>;
 }
 
-export async function openApiFixture(makeEngine: () => EngineFixture): Promise<ApiFixture> {
+export interface ApiFixtureOptions {
+  /** Sign-in and HTTP limits other than the defaults. */
+  limits?: AppContext['limits'];
+}
+
+export async function openApiFixture(
+  makeEngine: () => EngineFixture,
+  options: ApiFixtureOptions = {},
+): Promise<ApiFixture> {
   const engine = makeEngine();
   const home = tempDir('smgr-api-');
   let db: Database | undefined;
@@ -119,9 +129,20 @@ export async function openApiFixture(makeEngine: () => EngineFixture): Promise<A
       sealer: prepared.sealer,
       logger,
       identity: { managementGroup: prepared.group, computerName: TEST_COMPUTER, role: 'workflow' },
+      limits: options.limits,
     };
     const app = await buildApp(ctx);
     const openDb = db;
+    const login = async (username = TEST_USERNAME, password = TEST_PASSWORD) => {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/v1/sessions',
+        payload: { username, password },
+      });
+      if (res.statusCode !== 201) throw new Error(`sign-in failed: ${res.statusCode} ${res.body}`);
+      return res.json<{ token: string }>().token;
+    };
+    let adminToken: string | undefined;
     return {
       ...prepared,
       engine: engine.name,
@@ -129,16 +150,19 @@ export async function openApiFixture(makeEngine: () => EngineFixture): Promise<A
       ctx,
       app,
       logs,
-      async login(username = TEST_USERNAME, password = TEST_PASSWORD) {
+      login,
+      auth: (token) => ({ authorization: `Bearer ${token}` }),
+      async addUser(username, role, password = `${username} password 1`) {
+        adminToken ??= await login();
         const res = await app.inject({
           method: 'POST',
-          url: '/api/v1/sessions',
-          payload: { username, password },
+          url: '/api/v1/users',
+          headers: { authorization: `Bearer ${adminToken}` },
+          payload: { username, role, password },
         });
-        if (res.statusCode !== 201) throw new Error(`sign-in failed: ${res.statusCode} ${res.body}`);
-        return res.json<{ token: string }>().token;
+        if (res.statusCode !== 201) throw new Error(`user not created: ${res.statusCode} ${res.body}`);
+        return login(username, password);
       },
-      auth: (token) => ({ authorization: `Bearer ${token}` }),
       async close() {
         await app.close();
         await openDb.close();
@@ -164,6 +188,9 @@ export async function countRows(
     'api_tokens',
     'audit_log',
     'users',
+    'work_item_comments',
+    'work_item_approvals',
+    'work_item_history',
   ],
 ): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};

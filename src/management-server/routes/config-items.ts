@@ -4,94 +4,59 @@
  * duplicate (class, name) is 409 CONFLICT; each create and update is audited
  * in the same transaction as the write.
  */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
+import { Type } from 'typebox';
 import { audit } from '../../management-group/audit.js';
+import { requires } from '../access.js';
 import type { AppContext } from '../app-context.js';
-import { bearerSecurity, currentUser } from '../auth.js';
+import { currentUser } from '../auth.js';
 import {
   CONFIG_ITEM_CLASSES,
-  type ConfigItemChanges,
-  type ConfigItemClass,
+  type ConfigItem,
+  ConfigItemChangesSchema,
   getConfigItem,
   insertConfigItem,
   listConfigItems,
-  type NewConfigItem,
+  NewConfigItemSchema,
   updateConfigItem,
 } from '../config-item-store.js';
 import { errorResponses, notFound } from '../http-errors.js';
 import { type IdParams, numericIdParams } from '../id-params.js';
-import { checkPropertiesDepth, propertiesSchema } from '../json-properties.js';
+import { checkPropertiesDepth } from '../json-properties.js';
 import { cursorSchema, decodeIdCursor, limitSchema, pageSchema, parseLimit, toPage } from '../pagination.js';
 
 const LIST = 'config-items';
 const PATH = '/api/v1/config-items';
 const resource = { kind: 'configuration item', path: PATH };
 
-const nameSchema = { type: 'string', minLength: 1, maxLength: 255 } as const;
-
-/** Shared schema ConfigItem; build-app.ts adds it to the root instance. */
-export const configItemSchema = {
-  $id: 'ConfigItem',
-  type: 'object',
-  additionalProperties: false,
-  required: ['id', 'class', 'name', 'properties', 'createdAt', 'updatedAt'],
-  properties: {
-    id: { type: 'integer' },
-    class: { type: 'string', enum: CONFIG_ITEM_CLASSES },
-    name: { type: 'string' },
-    properties: { type: 'object', additionalProperties: true },
-    createdAt: { type: 'string', format: 'date-time' },
-    updatedAt: { type: 'string', format: 'date-time' },
+const ListQuery = Type.Object(
+  {
+    class: Type.Optional(Type.Enum([...CONFIG_ITEM_CLASSES])),
+    limit: Type.Optional(Type.Unsafe<string>(limitSchema)),
+    cursor: Type.Optional(Type.Unsafe<string>(cursorSchema)),
   },
-} as const;
+  { additionalProperties: false },
+);
 
-const createBody = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['class', 'name'],
-  properties: {
-    class: { type: 'string', enum: CONFIG_ITEM_CLASSES },
-    name: nameSchema,
-    properties: propertiesSchema,
-  },
-} as const;
+const Params = Type.Unsafe<IdParams>(numericIdParams);
 
-const patchBody = {
-  type: 'object',
-  additionalProperties: false,
-  minProperties: 1,
-  description: 'name and/or properties; class cannot change. properties replaces the whole object.',
-  properties: { name: nameSchema, properties: propertiesSchema },
-} as const;
-
-const listQuery = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    class: { type: 'string', enum: CONFIG_ITEM_CLASSES },
-    limit: limitSchema,
-    cursor: cursorSchema,
-  },
-} as const;
-
-interface ListQuery {
-  class?: ConfigItemClass;
-  limit?: string;
-  cursor?: string;
-}
-
-const item = { $ref: 'ConfigItem#' } as const;
-const common = { tags: ['configuration items'], security: bearerSecurity };
+const item = Type.Unsafe<ConfigItem>({ $ref: 'ConfigItem#' });
+const common = { tags: ['configuration items'] };
+const read = requires(['config-items:read'], 'read configuration items');
+const write = requires(['config-items:write'], 'change configuration items');
 const target = (id: number) => `config-item:${id}`;
 
-export const configItemRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
-  app.post<{ Body: NewConfigItem }>(
+export const configItemRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (plain, { ctx }) => {
+  const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+  app.post(
     '/config-items',
     {
+      config: { access: write },
       schema: {
         ...common,
         summary: 'Create a configuration item',
-        body: createBody,
+        body: NewConfigItemSchema,
         response: { 201: item, ...errorResponses },
       },
     },
@@ -107,13 +72,14 @@ export const configItemRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (
     },
   );
 
-  app.get<{ Querystring: ListQuery }>(
+  app.get(
     '/config-items',
     {
+      config: { access: read },
       schema: {
         ...common,
         summary: 'List configuration items (keyset pagination by id)',
-        querystring: listQuery,
+        querystring: ListQuery,
         response: { 200: pageSchema('ConfigItem'), ...errorResponses },
       },
     },
@@ -126,14 +92,14 @@ export const configItemRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (
     },
   );
 
-  app.get<{ Params: IdParams }>(
+  app.get(
     '/config-items/:id',
     {
-      config: { resource },
+      config: { resource, access: read },
       schema: {
         ...common,
         summary: 'Get a configuration item',
-        params: numericIdParams,
+        params: Params,
         response: { 200: item, ...errorResponses },
       },
     },
@@ -144,15 +110,15 @@ export const configItemRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (
     },
   );
 
-  app.patch<{ Params: IdParams; Body: ConfigItemChanges }>(
+  app.patch(
     '/config-items/:id',
     {
-      config: { resource },
+      config: { resource, access: write },
       schema: {
         ...common,
         summary: 'Rename a configuration item or replace its properties',
-        params: numericIdParams,
-        body: patchBody,
+        params: Params,
+        body: ConfigItemChangesSchema,
         response: { 200: item, ...errorResponses },
       },
     },

@@ -8,10 +8,13 @@
  * are audited without the password.
  */
 import { randomUUID } from 'node:crypto';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
+import { Type } from 'typebox';
 import { audit } from '../../management-group/audit.js';
+import { requires } from '../access.js';
 import type { AppContext } from '../app-context.js';
-import { bearerSecurity, currentUser } from '../auth.js';
+import { currentUser } from '../auth.js';
 import { errorResponses, notFound } from '../http-errors.js';
 import { type IdParams, uuidParams } from '../id-params.js';
 import { cursorSchema, decodeCursor, limitSchema, pageSchema, parseLimit, toPage } from '../pagination.js';
@@ -20,6 +23,7 @@ import {
   getSealedPassword,
   insertRunAsAccount,
   listRunAsAccounts,
+  type RunAsAccount,
 } from '../run-as-account-store.js';
 import { runAsPasswordMatches, sealRunAsPassword } from '../run-as-secrets.js';
 
@@ -27,72 +31,45 @@ const LIST = 'run-as-accounts';
 const PATH = '/api/v1/run-as-accounts';
 const resource = { kind: 'Run As account', path: PATH };
 
-const passwordSchema = { type: 'string', minLength: 1, maxLength: 1024 } as const;
+const Password = Type.String({ minLength: 1, maxLength: 1024 });
 
-/** Shared schema RunAsAccount (metadata only); build-app.ts adds it to the root instance. */
-export const runAsAccountSchema = {
-  $id: 'RunAsAccount',
-  type: 'object',
-  additionalProperties: false,
-  required: ['id', 'name', 'username', 'keyId', 'createdAt', 'updatedAt'],
-  properties: {
-    id: { type: 'string', format: 'uuid' },
-    name: { type: 'string' },
-    username: { type: 'string' },
-    keyId: { type: 'string', description: 'The key whose data key sealed the password.' },
-    createdAt: { type: 'string', format: 'date-time' },
-    updatedAt: { type: 'string', format: 'date-time' },
+const CreateBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 255 }),
+    username: Type.String({ minLength: 1, maxLength: 255 }),
+    password: Password,
   },
-} as const;
+  { additionalProperties: false },
+);
 
-const createBody = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['name', 'username', 'password'],
-  properties: {
-    name: { type: 'string', minLength: 1, maxLength: 255 },
-    username: { type: 'string', minLength: 1, maxLength: 255 },
-    password: passwordSchema,
+const VerifyBody = Type.Object({ password: Password }, { additionalProperties: false });
+
+const VerifyAnswer = Type.Object({ matches: Type.Boolean() }, { additionalProperties: false });
+
+const ListQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Unsafe<string>(limitSchema)),
+    cursor: Type.Optional(Type.Unsafe<string>(cursorSchema)),
   },
-} as const;
+  { additionalProperties: false },
+);
 
-const verifyBody = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['password'],
-  properties: { password: passwordSchema },
-} as const;
+const Params = Type.Unsafe<IdParams>(uuidParams);
 
-const verifyAnswer = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['matches'],
-  properties: { matches: { type: 'boolean' } },
-} as const;
+const item = Type.Unsafe<RunAsAccount>({ $ref: 'RunAsAccount#' });
+const common = { tags: ['Run As accounts'] };
+const access = requires(['run-as-accounts'], 'use Run As accounts');
 
-const listQuery = {
-  type: 'object',
-  additionalProperties: false,
-  properties: { limit: limitSchema, cursor: cursorSchema },
-} as const;
-
-interface CreateBody {
-  name: string;
-  username: string;
-  password: string;
-}
-
-const item = { $ref: 'RunAsAccount#' } as const;
-const common = { tags: ['Run As accounts'], security: bearerSecurity };
-
-export const runAsAccountRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
-  app.post<{ Body: CreateBody }>(
+export const runAsAccountRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (plain, { ctx }) => {
+  const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+  app.post(
     '/run-as-accounts',
     {
+      config: { access },
       schema: {
         ...common,
         summary: 'Create a Run As account (the password is sealed and never returned)',
-        body: createBody,
+        body: CreateBody,
         response: { 201: item, ...errorResponses },
       },
     },
@@ -116,13 +93,14 @@ export const runAsAccountRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
     },
   );
 
-  app.get<{ Querystring: { limit?: string; cursor?: string } }>(
+  app.get(
     '/run-as-accounts',
     {
+      config: { access },
       schema: {
         ...common,
         summary: 'List Run As accounts, metadata only (keyset pagination by name)',
-        querystring: listQuery,
+        querystring: ListQuery,
         response: { 200: pageSchema('RunAsAccount'), ...errorResponses },
       },
     },
@@ -134,14 +112,14 @@ export const runAsAccountRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
     },
   );
 
-  app.get<{ Params: IdParams }>(
+  app.get(
     '/run-as-accounts/:id',
     {
-      config: { resource },
+      config: { resource, access },
       schema: {
         ...common,
         summary: 'Get a Run As account, metadata only',
-        params: uuidParams,
+        params: Params,
         response: { 200: item, ...errorResponses },
       },
     },
@@ -152,16 +130,16 @@ export const runAsAccountRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
     },
   );
 
-  app.post<{ Params: IdParams; Body: { password: string } }>(
+  app.post(
     '/run-as-accounts/:id/verify',
     {
-      config: { resource },
+      config: { resource, access },
       schema: {
         ...common,
         summary: 'Check a password against the sealed one, server-side',
-        params: uuidParams,
-        body: verifyBody,
-        response: { 200: verifyAnswer, ...errorResponses },
+        params: Params,
+        body: VerifyBody,
+        response: { 200: VerifyAnswer, ...errorResponses },
       },
     },
     async (request) => {

@@ -3,22 +3,28 @@
  * requests. Every body, param and query is schema-checked (unknown fields and
  * wrong types refused); class is immutable; each create and update is
  * audited (actor = the signed-in user) and queues a notification for the
- * outbox workflow, in the same transaction as the write.
+ * outbox workflow, in the same transaction as the write. A work item is named
+ * by its id or its display id (IR42). Analysts and administrators see and
+ * change every work item; an end user only their own (work-item-access.ts:
+ * anyone else's is the same 404 as a missing one).
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { audit } from '../../management-group/audit.js';
+import { requires } from '../access.js';
 import type { AppContext } from '../app-context.js';
-import { bearerSecurity, currentUser } from '../auth.js';
+import { currentUser } from '../auth.js';
 import { errorResponses, notFound } from '../http-errors.js';
-import { type IdParams, numericIdParams } from '../id-params.js';
+import { type IdParams, workItemIdParams } from '../id-params.js';
 import { checkPropertiesDepth, propertiesSchema } from '../json-properties.js';
 import { cursorSchema, decodeIdCursor, limitSchema, pageSchema, parseLimit, toPage } from '../pagination.js';
+import { checkEndUserFields, withOwnAffectedUser, workItemScope } from '../work-item-access.js';
 import { recordWorkItemHistory } from '../work-item-history.js';
 import {
   getWorkItem,
   insertWorkItem,
   listWorkItems,
   type NewWorkItem,
+  parseWorkItemRef,
   updateWorkItem,
   WORK_ITEM_CLASSES,
   WORK_ITEM_STATUSES,
@@ -118,12 +124,20 @@ interface ListQuery {
 }
 
 const item = { $ref: 'WorkItem#' } as const;
-const common = { tags: ['work items'], security: bearerSecurity };
+const common = { tags: ['work items'] };
+const OWN_ONLY = 'End users: only the work items they are the affected user of (any other is 404).';
+const read = requires(['work-items:own', 'work-items:all'], 'read work items', OWN_ONLY);
+const write = requires(
+  ['work-items:own', 'work-items:all'],
+  'change work items',
+  `${OWN_ONLY} They set title, description and properties only; a work item they create is theirs.`,
+);
 
 export const workItemRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.post<{ Body: NewWorkItem }>(
     '/work-items',
     {
+      config: { access: write },
       schema: {
         ...common,
         summary: 'Create a work item',
@@ -134,10 +148,12 @@ export const workItemRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
     async (request, reply) => {
       const actor = currentUser(request).username;
       checkPropertiesDepth(request.body.properties);
+      checkEndUserFields(request, request.body, true);
+      const body = withOwnAffectedUser(request, request.body);
       const created = await ctx.db.transaction(async (tx) => {
-        const wi = await insertWorkItem(tx, request.body);
+        const wi = await insertWorkItem(tx, body);
         await audit(tx, actor, 'work-item.created', wi.displayId, { id: wi.id, class: wi.class });
-        await recordWorkItemHistory(tx, wi.id, actor, { created: request.body });
+        await recordWorkItemHistory(tx, wi.id, actor, { created: body });
         await enqueueNotification(tx, 'work-item.created', wi);
         return wi;
       });
@@ -148,6 +164,7 @@ export const workItemRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
   app.get<{ Querystring: ListQuery }>(
     '/work-items',
     {
+      config: { access: read },
       schema: {
         ...common,
         summary: 'List work items (keyset pagination by id)',
@@ -162,6 +179,7 @@ export const workItemRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
       const rows = await listWorkItems(ctx.db, {
         class: q.class,
         status: q.status,
+        affectedUser: workItemScope(request).affectedUser,
         afterId,
         limit: limit + 1,
       });
@@ -172,16 +190,16 @@ export const workItemRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
   app.get<{ Params: IdParams }>(
     '/work-items/:id',
     {
-      config: { resource },
+      config: { resource, access: read },
       schema: {
         ...common,
-        summary: 'Get a work item',
-        params: numericIdParams,
+        summary: 'Get a work item by id or display id',
+        params: workItemIdParams,
         response: { 200: item, ...errorResponses },
       },
     },
     async (request) => {
-      const wi = await getWorkItem(ctx.db, Number(request.params.id));
+      const wi = await getWorkItem(ctx.db, parseWorkItemRef(request.params.id), workItemScope(request));
       if (!wi) throw notFound(request, request.params.id);
       return wi;
     },
@@ -190,11 +208,11 @@ export const workItemRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
   app.patch<{ Params: IdParams; Body: WorkItemChanges }>(
     '/work-items/:id',
     {
-      config: { resource },
+      config: { resource, access: write },
       schema: {
         ...common,
         summary: 'Change a work item',
-        params: numericIdParams,
+        params: workItemIdParams,
         body: patchBody,
         response: { 200: item, ...errorResponses },
       },
@@ -202,8 +220,13 @@ export const workItemRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
     async (request) => {
       const actor = currentUser(request).username;
       checkPropertiesDepth(request.body.properties);
+      const ref = parseWorkItemRef(request.params.id);
+      const scope = workItemScope(request);
       const updated = await ctx.db.transaction(async (tx) => {
-        const wi = await updateWorkItem(tx, Number(request.params.id), request.body);
+        // An end user's refused field is 403 only on their own work item; on anyone else's it is 404.
+        if (scope.affectedUser && !(await getWorkItem(tx, ref, scope))) return undefined;
+        checkEndUserFields(request, request.body);
+        const wi = await updateWorkItem(tx, ref, request.body, scope);
         if (wi) {
           await recordWorkItemHistory(tx, wi.id, actor, { changed: request.body });
           await audit(tx, actor, 'work-item.updated', wi.displayId, {

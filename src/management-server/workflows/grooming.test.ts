@@ -1,4 +1,8 @@
-/** Grooming on both engines: what it deletes, in batches, idempotently, and where a lost lease stops it. */
+/**
+ * Grooming on both engines: what it deletes (closed work items, delivered
+ * notifications, expired tokens, day-old sign-in counts that block nothing),
+ * in batches, idempotently, and where a lost lease stops it.
+ */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { ENGINES } from '../../../test/support/engines.js';
@@ -34,20 +38,51 @@ for (const makeFixture of ENGINES) {
           `INSERT INTO notifications (work_item_id, event, payload, delivered_at)
            VALUES (1, 'e', '{}', now() - interval '31 days'), (1, 'e', '{}', NULL), (1, 'e', '{}', now())`,
         );
+        await db.query(`INSERT INTO users (username, password_hash, role) VALUES ('u', 'x', 'end-user')`);
+        await db.query(
+          `INSERT INTO api_tokens (token_hash, user_id, expires_at)
+             SELECT decode(md5(n::text), 'hex'), (SELECT id FROM users WHERE username = 'u'),
+                    now() + make_interval(hours => n) - interval '150 minutes'
+               FROM generate_series(1, 5) n`,
+        );
+        await db.query(
+          `INSERT INTO sign_in_throttle (scope, key, failures, last_failure_at, blocked_until) VALUES
+             ('user', 'old', 3, now() - interval '2 days', NULL),
+             ('user', 'old-blocked', 9, now() - interval '2 days', now() + interval '1 hour'),
+             ('address', 'recent', 1, now() - interval '1 hour', NULL)`,
+        );
         await schedulerFor(db, () => tenure, [groomingWorkflow(settings)]).runDue();
         assert.deepEqual(await ids(db, 'SELECT id FROM work_items ORDER BY id'), keep);
+        assert.equal((await db.query('SELECT 1 FROM api_tokens WHERE expires_at > now()')).rowCount, 3);
+        assert.equal((await db.query('SELECT 1 FROM api_tokens')).rowCount, 3);
+        assert.deepEqual(
+          (await db.query<{ key: string }>('SELECT key FROM sign_in_throttle ORDER BY key')).rows.map(
+            (r) => r.key,
+          ),
+          ['old-blocked', 'recent'],
+        );
         assert.equal((await db.query('SELECT 1 FROM work_item_history')).rowCount, 0);
         assert.equal((await db.query('SELECT 1 FROM notifications')).rowCount, 2);
         const [run] = await summarizeRuns(db);
         assert.equal(run!.last!.outcome, 'ok');
-        assert.deepEqual(run!.last!.counts, { workItems: 5, notifications: 1 });
+        assert.deepEqual(run!.last!.counts, {
+          workItems: 5,
+          notifications: 1,
+          expiredTokens: 2,
+          signInThrottles: 1,
+        });
         assert.equal(run!.last!.token, tenure.token);
 
         // Idempotent: run again (due at once with a 0 interval): nothing more to delete.
         await schedulerFor(db, () => tenure, [groomingWorkflow({ ...settings, intervalMs: 1 })]).runDue();
         const again = await summarizeRuns(db);
         assert.equal(again[0]!.runs, 2);
-        assert.deepEqual(again[0]!.last!.counts, { workItems: 0, notifications: 0 });
+        assert.deepEqual(again[0]!.last!.counts, {
+          workItems: 0,
+          notifications: 0,
+          expiredTokens: 0,
+          signInThrottles: 0,
+        });
       } finally {
         await db.close();
       }

@@ -8,7 +8,12 @@
 import type { Queryable } from '../../db/database.js';
 import type { WorkItem } from '../work-item-store.js';
 
-export type NotificationEvent = 'work-item.created' | 'work-item.updated';
+export type NotificationEvent =
+  | 'work-item.created'
+  | 'work-item.updated'
+  | 'work-item.commented'
+  | 'work-item.approval-requested'
+  | 'work-item.approval-answered';
 
 export async function enqueueNotification(
   tx: Queryable,
