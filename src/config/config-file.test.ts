@@ -124,6 +124,18 @@ describe('config.json format 2', () => {
       ],
       [{ ...good, backup: { extraRecipients: ['nope'] } }, /\/backup\/extraRecipients\/0/],
       [
+        {
+          ...good,
+          parts: {
+            'management-server': {
+              ...good.parts['management-server'],
+              limits: { http: { trustedProxy: ['x'] } },
+            },
+          },
+        },
+        /\/parts\/management-server\/limits\/http\/trustedProxy: unknown key/,
+      ],
+      [
         { ...good, parts: { 'management-server': { database: 'x' } } },
         /\/parts\/management-server\/managementGroup: missing/,
       ],

@@ -52,6 +52,38 @@ export const WorkflowSettingsConfig = Type.Object(
   strict,
 );
 
+const ThrottleRule = Type.Object(
+  {
+    limit: Type.Optional(Count),
+    windowS: Type.Optional(Seconds),
+    blockS: Type.Optional(Seconds),
+    maxBlockS: Type.Optional(Seconds),
+  },
+  strict,
+);
+
+/** Overrides of the HTTP API's limits (src/management-server/api-limits.ts gives the defaults). */
+export const LimitsConfig = Type.Object(
+  {
+    signIn: Type.Optional(
+      Type.Object({ user: Type.Optional(ThrottleRule), address: Type.Optional(ThrottleRule) }, strict),
+    ),
+    http: Type.Optional(
+      Type.Object(
+        {
+          headersTimeoutMs: Type.Optional(Count),
+          requestTimeoutMs: Type.Optional(Count),
+          maxConnectionsPerAddress: Type.Optional(Count),
+          /** Proxies (the Self-Service Portal's addresses) whose X-Forwarded-For names the client. */
+          trustedProxies: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+        },
+        strict,
+      ),
+    ),
+  },
+  strict,
+);
+
 export const ManagementServerConfig = Type.Object(
   {
     managementGroup: GroupRef,
@@ -63,6 +95,7 @@ export const ManagementServerConfig = Type.Object(
     workflowFailover: Type.Optional(Type.Union([Type.Literal('manual'), Type.Literal('automatic')])),
     workflowFailoverGraceSeconds: Type.Optional(Seconds),
     workflows: Type.Optional(WorkflowSettingsConfig),
+    limits: Type.Optional(LimitsConfig),
   },
   strict,
 );

@@ -38,11 +38,13 @@ import {
   recordCleanStop,
 } from '../management-group/registration.js';
 import type { OpenedPart, PartContext, PartDefinition, PreparedPart, ServerHooks } from '../parts/part.js';
+import type { ApiLimitOverrides } from './api-limits.js';
 import { buildApp } from './build-app.js';
 import { managementServerChecks } from './doctor-checks.js';
 import { listenOn } from './listen.js';
 import { managementServerSetup } from './management-server-setup.js';
 import { collectStatus } from './management-server-status.js';
+import { DEFAULT_SIGN_IN_LIMITS, type SignInLimits } from './sign-in-throttle.js';
 import { createWorkflowRuntime, type WorkflowRuntime } from './workflow-runtime.js';
 
 export interface OpenedManagementServer extends OpenedPart {
@@ -115,6 +117,7 @@ export const managementServerPart: PartDefinition = {
       db,
       sealer,
       logger: serve.logger,
+      limits: limitsOf(config),
       identity: {
         managementGroup: { id: group.id, name: group.name },
         computerName: ctx.computerName,
@@ -150,6 +153,14 @@ export const managementServerPart: PartDefinition = {
     };
   },
 };
+
+/** config.json's limits over the defaults (rules merged field by field). */
+function limitsOf(config: ManagementServerConfig): ApiLimitOverrides | undefined {
+  const l = config.limits;
+  if (!l) return undefined;
+  const rule = (r: keyof SignInLimits) => ({ ...DEFAULT_SIGN_IN_LIMITS[r], ...l.signIn?.[r] });
+  return { signIn: { user: rule('user'), address: rule('address') }, http: l.http };
+}
 
 async function startHeartbeat(db: Database, computerName: string, logger: Logger): Promise<NodeJS.Timeout> {
   await heartbeat(db, computerName, 'management-server');
