@@ -19,6 +19,7 @@ import tar from 'tar-stream';
 import { ADVISORY_LOCKS } from '../db/advisory-locks.js';
 import type { Database, Transaction } from '../db/database.js';
 import { schemaVersion } from '../db/migrate.js';
+import { SmgrError } from '../errors/smgr-error.js';
 import { fsyncDir } from '../files/atomic-write.js';
 import { listKeyRecords } from '../keys/key-records.js';
 import { requireManagementGroup } from '../management-group/management-group.js';
@@ -79,9 +80,9 @@ export async function createBackup(o: CreateBackupOptions): Promise<BackupResult
 
   return o.db.transaction(
     async (tx) => {
-      await lockGroupBackup(tx, o.db.engine, group.name);
+      await lockGroupBackup(tx, group.name);
       const header = await buildHeader(tx, o.db, group, createdAt);
-      const written = await writeArchive(tx, o.db.engine, header, recipients, partial, o.progress);
+      const written = await writeArchive(tx, header, recipients, partial, o.progress);
       const manifest = written.manifest;
       const summary = {
         format: SUMMARY_FORMAT,
@@ -117,14 +118,9 @@ export async function createBackup(o: CreateBackupOptions): Promise<BackupResult
   );
 }
 
-/** Other computers of a server group: an advisory lock held for the snapshot's life. */
-async function lockGroupBackup(tx: Transaction, engine: string, group: string): Promise<void> {
-  if (engine !== 'server') return; // an embedded database has one process; the home lock covers it
-  const r = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [
-    ADVISORY_LOCKS.groupBackup,
-  ]);
-  if (!r.rows[0]?.ok) {
-    const { SmgrError } = await import('../errors/smgr-error.js');
+/** Other computers of the group: an advisory lock held for the snapshot's life (the home's lock file covers this one). */
+async function lockGroupBackup(tx: Transaction, group: string): Promise<void> {
+  if (!(await tx.tryLock('backup'))) {
     throw new SmgrError('BACKUP_IN_PROGRESS', { group, where: 'on another computer of the group' });
   }
 }
@@ -158,7 +154,6 @@ async function buildHeader(
 
 async function writeArchive(
   tx: Transaction,
-  engine: 'embedded' | 'server',
   header: ArchiveHeader,
   recipients: string[],
   partial: string,
@@ -175,7 +170,7 @@ async function writeArchive(
     const tables: Array<TablePlan & TableStats> = [];
     for (const [i, table] of db.tables.entries()) {
       const estimatedRows = await estimateRows(tx, table.name);
-      const stats = await writeTable(tx, engine, db.name, table, pack, (rows, bytes) =>
+      const stats = await writeTable(tx, db.name, table, pack, (rows, bytes) =>
         progress.report({
           phase: 'table',
           database: db.name,
@@ -234,7 +229,6 @@ async function writeArchive(
 
 async function writeTable(
   tx: Transaction,
-  engine: 'embedded' | 'server',
   database: string,
   table: TablePlan,
   pack: tar.Pack,
@@ -244,7 +238,7 @@ async function writeTable(
   let slices = 0;
   let compressedBytes = 0;
   const compressed = orderedMap(
-    sliceRows(readTable(tx, engine, table), digest),
+    sliceRows(readTable(tx, table), digest),
     (slice) =>
       brotli(slice, {
         chunkSize: 1 << 20, // fewer round trips to the main thread per 8 MiB slice

@@ -11,10 +11,7 @@
  * failure rolls everything back; an embedded directory this restore created
  * is removed again.
  */
-import fs from 'node:fs';
-import { firstMissingAncestor } from '../computer/first-missing-ancestor.js';
 import type { Database } from '../db/database.js';
-import { parseDatabaseUrl } from '../db/database-url.js';
 import { isEmptyDatabase, latestVersion, migrateInTransaction, schemaVersion } from '../db/migrate.js';
 import { serviceManagerMigrations } from '../db/migrations/service-manager.js';
 import { openDatabase } from '../db/open-database.js';
@@ -46,8 +43,6 @@ export interface RestoreResult {
 
 export async function restoreDatabase(o: RestoreDatabaseOptions): Promise<RestoreResult> {
   const started = Date.now();
-  const parsed = parseDatabaseUrl(o.targetUrl);
-  const created = parsed.dataDir ? firstMissingAncestor(parsed.dataDir) : undefined;
   let db: Database | undefined;
   try {
     db = await openDatabase(o.targetUrl);
@@ -72,7 +67,7 @@ export async function restoreDatabase(o: RestoreDatabaseOptions): Promise<Restor
             });
           }
           await migrateInTransaction(tx, serviceManagerMigrations, sm.schemaVersion);
-          if (target.engine === 'server') await tx.query("SET LOCAL maintenance_work_mem = '256MB'");
+          await tx.tuneForBulkLoad();
           restoreConstraints = await deferConstraints(tx);
         },
         onSlice: async (database, table, data) => {
@@ -106,9 +101,8 @@ export async function restoreDatabase(o: RestoreDatabaseOptions): Promise<Restor
     });
     return { ...result, durationMs: Date.now() - started };
   } catch (e) {
-    await db?.close().catch(() => {});
+    await db?.close({ removeIfCreated: true }).catch(() => {});
     db = undefined;
-    if (created) fs.rmSync(created, { recursive: true, force: true });
     throw e;
   } finally {
     await db?.close();

@@ -1,35 +1,17 @@
 /**
- * Every PostgreSQL advisory lock smgr takes, one id each. Advisory lock ids
- * share one bigint key space per database (with any other application using
- * that database), so they are kept here, where a new one cannot reuse an old
- * one by accident: smgr's are 8420 followed by three digits. Never renumber
- * one: servers of different versions running against one database during an
- * upgrade must still exclude each other.
- *
- * All are transaction-scoped (pg_advisory_xact_lock and its try- form): the
- * database releases them at commit or rollback, or when the session dies, so
- * a crash leaves none behind.
+ * Every advisory lock smgr takes, by name, in one table: a lock id is a
+ * contract between processes (and between smgr versions running against one
+ * server), so an id is never reused for another purpose nor changed. Taken
+ * through Transaction.lock()/tryLock(), transaction-scoped: the server
+ * releases them at COMMIT or ROLLBACK, and when the connection dies.
  */
 export const ADVISORY_LOCKS = {
-  /**
-   * Applying a migration (src/db/migrate.ts): a second process migrating the
-   * same database waits, then finds the migration applied and skips it.
-   */
+  /** Migrations of one database: the second migrator waits, then finds them applied. */
   migrate: 8420001,
-  /**
-   * A backup snapshot of the group (src/backup/create-backup.ts): tried, not
-   * waited for, so a backup started on another computer of a server group is
-   * refused with BACKUP_IN_PROGRESS. On one computer `<home>/backup.lock`
-   * (src/files/file-lock.ts) already excludes a second backup.
-   */
-  groupBackup: 8420002,
-  /**
-   * Setting up a new group in an empty database
-   * (src/management-group/setup-new-database.ts): two setups racing into one
-   * database take turns; the second then finds the first's group and is
-   * refused with DATABASE_NOT_EMPTY.
-   */
-  setup: 8420003,
+  /** One backup of a group at a time (docs/FORMAT.md §2.6 rule 4). */
+  backup: 8420002,
+  /** One restore into a database at a time; the emptiness of the target is decided under it. */
+  restore: 8420003,
 } as const;
 
-export type AdvisoryLock = keyof typeof ADVISORY_LOCKS;
+export type AdvisoryLockName = keyof typeof ADVISORY_LOCKS;

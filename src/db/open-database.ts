@@ -6,9 +6,13 @@ import { openPostgres } from './postgres-engine.js';
 
 export async function openDatabase(
   url: string,
-  options: { allowPassword?: boolean } = {},
+  options: {
+    allowPassword?: boolean;
+    /** Connections a server database may use at once (its `parallelism`); PGlite has one. */
+    connections?: number;
+  } = {},
 ): Promise<Database> {
   const parsed = parseDatabaseUrl(url, options);
   if (parsed.engine === 'embedded') return openPGlite(parsed.dataDir!);
-  return openPostgres(parsed.url, parsed.displayUrl);
+  return openPostgres(parsed.url, parsed.displayUrl, { max: options.connections });
 }
