@@ -13,9 +13,11 @@ export const ARCHIVE_VERSION = 1;
 export const SUMMARY_FORMAT = 'smgr-backup-summary';
 export const HEADER_ENTRY = 'smbak/header.json';
 export const MANIFEST_ENTRY = 'smbak/manifest.json';
-/** §2.6 rule 3: a slice is cut after the first LF past this many bytes. */
+/** §2.6 rule 3: a slice is cut at the first row end at or past this many bytes; a longer row is a slice alone. */
 export const SLICE_BYTES = 8 * 1024 * 1024;
-/** §2.5 rule 4. */
+/** §2.5 rule 4: the most COPY text a slice may decompress to (writers refuse a row that would exceed it). */
+export const MAX_SLICE_PLAIN = 64 * 1024 * 1024;
+/** §2.5 rule 4: the largest compressed slice entry. */
 export const MAX_SLICE_COMPRESSED = 16 * 1024 * 1024;
 export const MAX_JSON_ENTRY = 1024 * 1024;
 

@@ -8,14 +8,18 @@
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { SmgrError } from '../errors/smgr-error.js';
-import type { ArchiveHeader, ArchiveManifest, TablePlan } from './archive-format.js';
+import {
+  type ArchiveHeader,
+  type ArchiveManifest,
+  MAX_SLICE_PLAIN,
+  type TablePlan,
+} from './archive-format.js';
 import { TableDigest } from './copy-slicer.js';
 import { orderedMap } from './ordered-map.js';
 import type { Progress } from './progress.js';
 import { type ArchiveEvent, type ReadArchiveOptions, readArchive } from './read-archive.js';
 
 const brotliDecompress = promisify(zlib.brotliDecompress);
-const MAX_SLICE_PLAIN = 64 * 1024 * 1024;
 
 export interface CheckArchiveHooks {
   onHeader?(header: ArchiveHeader): Promise<void>;

@@ -34,6 +34,7 @@ import {
   archiveFileStem,
   HEADER_ENTRY,
   MANIFEST_ENTRY,
+  MAX_SLICE_COMPRESSED,
   SUMMARY_FORMAT,
   sliceEntryName,
   type TablePlan,
@@ -41,7 +42,7 @@ import {
 } from './archive-format.js';
 import { removeLeftovers } from './backup-catalog.js';
 import { type ArchiveSettings, archiveRecipients } from './backup-recipient.js';
-import { sliceRows, TableDigest } from './copy-slicer.js';
+import { SliceTooLarge, sliceRows, TableDigest } from './copy-slicer.js';
 import { orderedMap } from './ordered-map.js';
 import type { Progress } from './progress.js';
 import { planTables } from './table-plan.js';
@@ -250,11 +251,22 @@ async function writeTable(
       }),
     COMPRESS_IN_FLIGHT,
   );
-  for await (const data of compressed) {
-    await addEntry(pack, sliceEntryName(database, table.name, slices), data);
-    slices++;
-    compressedBytes += data.length;
-    onProgress(digest.rows, digest.bytes);
+  try {
+    for await (const data of compressed) {
+      if (data.length > MAX_SLICE_COMPRESSED) {
+        throw new SmgrError('BACKUP_ROW_TOO_LARGE', {
+          table: `${database}.${table.name}`,
+          detail: `a slice compresses to ${data.length} bytes`,
+        });
+      }
+      await addEntry(pack, sliceEntryName(database, table.name, slices), data);
+      slices++;
+      compressedBytes += data.length;
+      onProgress(digest.rows, digest.bytes);
+    }
+  } catch (e) {
+    if (!(e instanceof SliceTooLarge)) throw e;
+    throw new SmgrError('BACKUP_ROW_TOO_LARGE', { table: `${database}.${table.name}`, detail: e.message });
   }
   return { rows: digest.rows, bytes: digest.bytes, sha256: digest.hex(), slices, compressedBytes };
 }

@@ -132,6 +132,21 @@ for (const makeFixture of ENGINES) {
       await db.query('DROP TABLE big');
     });
 
+    test('a COPY out abandoned half-way ends its transaction at once, and the database stays usable', async () => {
+      await db.query(
+        'CREATE TABLE big2 AS SELECT g AS id, repeat(md5(g::text), 20) AS pad FROM generate_series(1, 50000) g',
+      );
+      await assert.rejects(
+        db.transaction(async (tx) => {
+          for await (const _ of tx.copyTableOut('big2', ['id', 'pad'])) throw new Error('reader stopped');
+        }),
+        /reader stopped/,
+      );
+      for (let i = 0; i < 12; i++)
+        assert.equal((await db.query<{ n: number }>('SELECT 1 AS n')).rows[0]?.n, 1);
+      await db.query('DROP TABLE big2');
+    });
+
     test('capabilities: one process at a time on PGlite, parallel transactions on a server', async () => {
       assert.equal(db.singleProcess, fx.name === 'embedded');
       if (fx.name === 'embedded') assert.equal(db.parallelism, 1);

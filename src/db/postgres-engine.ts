@@ -96,9 +96,15 @@ class PostgresDatabase implements Database {
       broken = true;
     };
     client.on('error', onError);
+    // A COPY abandoned half-way (its reader stopped) cannot be drained: the connection is closed instead,
+    // so the server rolls the transaction back and the ROLLBACK below fails fast rather than waiting.
+    const abandon = () => {
+      broken = true;
+      client.end().catch(() => {});
+    };
     try {
       await client.query(beginStatement(options));
-      const result = await fn(new PostgresTransaction(client));
+      const result = await fn(new PostgresTransaction(client, abandon));
       await client.query('COMMIT');
       return result;
     } catch (e) {
@@ -138,7 +144,10 @@ class PostgresDatabase implements Database {
 }
 
 class PostgresTransaction implements Transaction {
-  constructor(private readonly client: pg.PoolClient) {}
+  constructor(
+    private readonly client: pg.PoolClient,
+    private readonly abandon: () => void,
+  ) {}
 
   async query<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
     const r = await this.client.query<R>(sql, params as unknown[]);
@@ -151,7 +160,13 @@ class PostgresTransaction implements Transaction {
 
   async *copyOut(source: string): AsyncIterable<Uint8Array> {
     const stream = this.client.query(copyTo(`COPY ${source} TO STDOUT`));
-    for await (const chunk of stream) yield chunk as Buffer;
+    let ended = false;
+    try {
+      for await (const chunk of stream) yield chunk as Buffer;
+      ended = true;
+    } finally {
+      if (!ended) this.abandon();
+    }
   }
 
   copyTableOut(table: string, columns: readonly string[]): AsyncIterable<Uint8Array> {

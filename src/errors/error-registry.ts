@@ -458,6 +458,12 @@ export const errorRegistry = {
     'Another backup of management group "{group}" is running ({where}).',
     'Wait for it to finish; smgr backup list shows the archives.',
   ),
+  BACKUP_ROW_TOO_LARGE: entry(
+    1,
+    409,
+    'Table {table} holds a row too large for an archive ({detail}); no archive was written.',
+    'An archive slice holds at most 64 MiB of COPY text and 16 MiB compressed (docs/FORMAT.md §2.5): make that row smaller.',
+  ),
   RESTORE_TARGET_NOT_EMPTY: entry(
     1,
     409,

@@ -11,9 +11,9 @@ import { tempDir } from '../../test/support/engines.js';
 import { sampleContent, sampleGroup, snapshot, storedKey } from '../../test/support/key-backup.js';
 import { isSmgrError } from '../errors/smgr-error.js';
 import { SecureStorage, type StoredKey } from '../secure-storage/secure-storage.js';
-import { writeKeyBackup } from './backup-keys.js';
 import { type KeyBackupContent, readKeyBackup } from './key-backup-file.js';
 import { restoreKeys } from './restore-keys.js';
+import { writeKeyBackup } from './write-key-backup.js';
 
 describe('restoreKeys', () => {
   const root = tempDir('smgr-key-restore-');

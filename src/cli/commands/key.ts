@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { requireConfig } from '../../config/config-file.js';
-import { writeKeyBackup } from '../../keys/backup-keys.js';
+import { writeKeyBackup } from '../../keys/write-key-backup.js';
 import { readKeyBackup } from '../../keys/key-backup-file.js';
 import { restoreKeys } from '../../keys/restore-keys.js';
 import { recordKeyBackupOperation } from '../../operations/record-key-backup.js';

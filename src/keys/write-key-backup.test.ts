@@ -6,8 +6,8 @@ import { after, describe, it } from 'node:test';
 import { tempDir } from '../../test/support/engines.js';
 import { sampleGroup, snapshot, storedKey } from '../../test/support/key-backup.js';
 import { SecureStorage } from '../secure-storage/secure-storage.js';
-import { writeKeyBackup } from './backup-keys.js';
 import { readKeyBackup } from './key-backup-file.js';
+import { writeKeyBackup } from './write-key-backup.js';
 
 const PASS = 'a long enough passphrase';
 
