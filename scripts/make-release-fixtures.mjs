@@ -6,10 +6,9 @@
 // through the server's admin channel. Run from the repository root after
 // `npm run build`:
 //
-//   node scripts/make-release-fixtures.mjs            # writes test/fixtures/release-<version>/
+//   node scripts/make-release-fixtures.mjs     # writes test/fixtures/release-<major.minor>/backup/
 //
-// It writes, into test/fixtures/release-<version>/ (and the config also to
-// test/fixtures/config/format-<n>.json):
+// It writes, into test/fixtures/release-<major.minor>/backup/:
 //   the archive (<group>-<time>.smbak) and its summary, the key backup file
 //   (key-backup.smkey), the passphrase (passphrase.txt: also the admin's
 //   password), the home's config.json and secure-storage/, and expected.json:
@@ -20,10 +19,10 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { api, runCli, startServe } from '../dist/test/support/cli.js';
+import { api, jsonOut, runCli, startServe } from '../dist/test/support/cli.js';
 
 const version = JSON.parse(fs.readFileSync('package.json', 'utf8')).version;
-const out = path.join('test', 'fixtures', `release-${version}`);
+const out = path.join('test', 'fixtures', `release-${version.split('.').slice(0, 2).join('.')}`, 'backup');
 if (fs.existsSync(out)) {
   console.error(
     `${out} exists: fixtures of a release are never remade (remove it by hand if this release is unreleased)`,
@@ -101,7 +100,7 @@ try {
     );
     expected.runAsAccounts.push({ id: ra.id, name: 'sql-service', password: secret });
     await cli(['key', 'backup', '--file', path.join(work, 'key-backup.smkey'), '--password-file', pass]);
-    const backup = JSON.parse(await cli(['--json', 'backup', 'create', '--to', path.join(work, 'backups')]));
+    const backup = jsonOut(await cli(['--json', 'backup', 'create', '--to', path.join(work, 'backups')]));
     expected.archive = path.basename(backup.file);
     expected.managementGroup = backup.managementGroup;
     expected.tables = Object.fromEntries(backup.databases[0].tables.map((t) => [t.name, t.rows]));

@@ -8,8 +8,8 @@
  */
 import { type Static, Type } from 'typebox';
 import { normalizeComputerName } from '../computer/computer-name.js';
-import { validateGroupName } from '../schema/validate-names.js';
 import { type SchemaError, schemaErrors } from '../schema/check-schema.js';
+import { validateGroupName } from '../schema/validate-names.js';
 
 export const KEY_BACKUP_FORMAT = 'smgr-key-backup';
 export const KEY_BACKUP_VERSION = 1;

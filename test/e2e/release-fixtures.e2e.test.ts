@@ -1,6 +1,6 @@
 /**
  * A full-loss recovery from the files an earlier release wrote
- * (test/fixtures/release-<version>/), through the built CLI of this one:
+ * (test/fixtures/release-<version>/backup/), through the built CLI of this one:
  * key restore from the old key backup file into a fresh home, backup verify,
  * restore database from the old archive, setup --existing-database under
  * the old computer name, serve, and the old data and sealed secret answer
@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { api, runCli, startServe } from '../support/cli.js';
+import { api, jsonOut, runCli, startServe } from '../support/cli.js';
 import { tempDir } from '../support/engines.js';
 import { releaseFixtures } from '../support/release-fixtures.js';
 
@@ -29,7 +29,7 @@ for (const release of releaseFixtures()) {
       };
       await run(['key', 'restore', '--file', release.keyFile, '--password-file', release.passphraseFile]);
       const verified = await run(['--json', 'backup', 'verify', release.archive]);
-      assert.equal(JSON.parse(verified.stdout).ok, true);
+      assert.equal(jsonOut(verified.stdout).ok, true);
       await run(['restore', 'database', '--from', release.archive, '--database', url]);
       await run(['setup', 'management-server', '--existing-database', '--database', url]);
       const server = await startServe(env);

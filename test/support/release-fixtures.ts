@@ -1,7 +1,7 @@
 /**
- * The fixtures of earlier releases (test/fixtures/release-<version>/, made by
- * scripts/make-release-fixtures.mjs): where they are, what they hold, and a
- * usable copy of a fixture home's secure storage.
+ * The backup fixtures of earlier releases (test/fixtures/release-<version>/backup/,
+ * made by scripts/make-release-fixtures.mjs): where they are, what they hold,
+ * and a usable copy of a fixture home's secure storage.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -29,10 +29,12 @@ export interface ReleaseFixture {
 export function releaseFixtures(): ReleaseFixture[] {
   return fs
     .readdirSync(FIXTURES)
-    .filter((n) => n.startsWith('release-'))
+    .filter(
+      (n) => n.startsWith('release-') && fs.existsSync(path.join(FIXTURES, n, 'backup', 'expected.json')),
+    )
     .sort()
     .map((name) => {
-      const dir = path.join(FIXTURES, name);
+      const dir = path.join(FIXTURES, name, 'backup');
       const expected = JSON.parse(fs.readFileSync(path.join(dir, 'expected.json'), 'utf8'));
       const passphraseFile = path.join(dir, 'passphrase.txt');
       return {
