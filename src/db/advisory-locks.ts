@@ -10,8 +10,11 @@ export const ADVISORY_LOCKS = {
   migrate: 8420001,
   /** One backup of a group at a time (docs/FORMAT.md §2.6 rule 4). */
   backup: 8420002,
-  /** One restore into a database at a time; the emptiness of the target is decided under it. */
-  restore: 8420003,
+  /**
+   * One process fills an empty database at a time (setup --new-database, restore database):
+   * whoever comes second decides, under this lock, that the database is no longer empty.
+   */
+  fill: 8420003,
 } as const;
 
 export type AdvisoryLockName = keyof typeof ADVISORY_LOCKS;

@@ -30,18 +30,31 @@ import {
   type Transaction,
   type TransactionOptions,
 } from './database.js';
+import { isNewDataDir, readPgliteTemplate } from './pglite-template.js';
 
 const parsers = { [types.INT8]: (v: string) => Number(v) };
 /** 8 MiB of heap per COPY in copyTableOut. */
 const PAGES_PER_RANGE = 1024;
 
-export async function openPGlite(dataDir: string): Promise<Database> {
+export async function openPGlite(
+  dataDir: string,
+  options: { onStep?: (message: string) => void } = {},
+): Promise<Database> {
   const created = firstMissingAncestor(dataDir);
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const lock = await lockDirectory(dataDir);
   let pg: PGlite;
   try {
-    pg = await PGlite.create(dataDir, { parsers });
+    // A new data directory: from the build's template when there is one (pglite-template.ts), else initdb.
+    const template = isNewDataDir(dataDir) ? readPgliteTemplate() : undefined;
+    if (isNewDataDir(dataDir)) {
+      options.onStep?.(
+        template
+          ? `creating the embedded database ${dataDir} from the template`
+          : `creating the embedded database ${dataDir}: PGlite's initdb takes up to a minute and ~900 MB of memory (no template for this PGlite version: npm run build makes one)`,
+      );
+    }
+    pg = await PGlite.create(dataDir, { parsers, ...(template ? { loadDataDir: template } : {}) });
   } catch (e) {
     lock.release();
     if (created) fs.rmSync(created, { recursive: true, force: true });

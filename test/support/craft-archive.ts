@@ -6,7 +6,9 @@
  */
 import { Readable } from 'node:stream';
 import tar from 'tar-stream';
-import { createAgeDecryptStream, createAgeEncryptStream } from '../../src/backup/age-stream.js';
+import { createAgeDecryptStream, createAgeEncryptStream, recipientOf } from '../../src/backup/age-stream.js';
+import type { ReadArchiveOptions } from '../../src/backup/read-archive.js';
+import type { SecureStorage } from '../../src/secure-storage/secure-storage.js';
 import { runThrough } from './age-streams.js';
 
 export interface TarEntry {
@@ -65,4 +67,30 @@ export function tarOf(entries: TarEntry[]): Buffer {
 
 export async function sealTar(tarBytes: Buffer, recipient: string): Promise<Buffer> {
   return (await runThrough(createAgeEncryptStream([recipient]), tarBytes)).output;
+}
+
+/** A real archive opened for crafting: its entries, and how to seal changed entries for the same group. */
+export interface ArchiveCrafter {
+  entries: TarEntry[];
+  recipient: string;
+  /** Packs entries into a sealed archive, as the writer would. */
+  seal(entries: TarEntry[]): Promise<Buffer>;
+  /** What a reader of this group's archives is given. */
+  readOptions(group: { id: string; name: string }): ReadArchiveOptions;
+}
+
+export async function openCrafter(
+  archive: Buffer,
+  identity: string,
+  _storage: SecureStorage,
+  _group: { id: string; name: string },
+): Promise<ArchiveCrafter> {
+  const entries = await openEntries(archive, identity);
+  const recipient = await recipientOf(identity);
+  return {
+    entries,
+    recipient,
+    seal: (changed) => sealTar(tarOf(changed), recipient),
+    readOptions: (group) => ({ identities: [identity], expectedGroup: group }),
+  };
 }
