@@ -86,19 +86,20 @@ function open(key: Buffer, counter: number, last: boolean, sealed: Buffer): Buff
  * (`age1…`). Throws at once, naming the recipient by position, if one is not
  * a valid X25519 recipient.
  */
-export function createAgeEncryptStream(recipients: string[]): Transform {
+export function createAgeEncryptStream(recipients: string[]): Transform & { readonly ageHeader: Buffer } {
   const keys = parseRecipients(recipients);
   const fileKey = randomBytes(16);
   const stanzas = keys.map((key, i) => wrapFileKey(fileKey, key, i + 1));
   const nonce = randomBytes(NONCE);
   const payloadKey = hkdf(fileKey, nonce, 'payload');
-  let head: Buffer | null = Buffer.concat([encodeHeader(stanzas, fileKey), nonce]);
+  const ageHeader = encodeHeader(stanzas, fileKey);
+  let head: Buffer | null = Buffer.concat([ageHeader, nonce]);
   fileKey.fill(0);
   const pending = Buffer.allocUnsafe(CHUNK);
   let pendingLength = 0;
   let counter = 0;
 
-  return new Transform({
+  const stream = new Transform({
     transform(piece: Buffer, _encoding, callback) {
       try {
         if (head) this.push(head);
@@ -143,6 +144,8 @@ export function createAgeEncryptStream(recipients: string[]): Transform {
       callback(error);
     },
   });
+  // The header's bytes (public: recipients' stanzas and a MAC), for an archive to bind itself to its age file.
+  return Object.assign(stream, { ageHeader });
 }
 
 /**
@@ -150,7 +153,10 @@ export function createAgeEncryptStream(recipients: string[]): Transform {
  * (`AGE-SECRET-KEY-1…`). Throws at once if an identity is malformed (by
  * position, never echoing it). Fails the stream with an AgeFormatError.
  */
-export function createAgeDecryptStream(identities: string[]): Transform {
+export function createAgeDecryptStream(
+  identities: string[],
+  options: { onHeader?: (ageHeader: Buffer) => void } = {},
+): Transform {
   const keys = parseIdentities(identities);
   let header: HeaderReader | null = new HeaderReader();
   let fileKey: Buffer | null = null;
@@ -248,6 +254,7 @@ export function createAgeDecryptStream(identities: string[]): Transform {
           if (!timingSafeEqual(headerMac(fileKey, done.header.macInput), done.header.mac)) {
             throw new AgeFormatError('header', 'the age header MAC does not verify: the header was altered');
           }
+          options.onHeader?.(done.header.bytes);
           piece = done.rest;
         }
         payload(this, piece);

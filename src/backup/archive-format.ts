@@ -9,10 +9,16 @@ import { SmgrError } from '../errors/smgr-error.js';
 import { checkSchema } from '../schema/check-schema.js';
 
 export const ARCHIVE_FORMAT = 'smgr-backup';
-export const ARCHIVE_VERSION = 1;
+/** The version writers write (§2.10): 2, authenticated. */
+export const ARCHIVE_VERSION = 2;
+/** The versions readers read: 1 (unauthenticated; restored only when asked) and 2. */
+export const ARCHIVE_VERSIONS_READ: readonly number[] = [1, 2];
 export const SUMMARY_FORMAT = 'smgr-backup-summary';
 export const HEADER_ENTRY = 'smbak/header.json';
 export const MANIFEST_ENTRY = 'smbak/manifest.json';
+/** Version 2: the MACs of the header and the manifest, each the entry after the one it authenticates. */
+export const HEADER_MAC_ENTRY = 'smbak/header.mac';
+export const MANIFEST_MAC_ENTRY = 'smbak/manifest.mac';
 /** §2.6 rule 3: a slice is cut at the first row end at or past this many bytes; a longer row is a slice alone. */
 export const SLICE_BYTES = 8 * 1024 * 1024;
 /** §2.5 rule 4: the most COPY text a slice may decompress to (writers refuse a row that would exceed it). */
@@ -20,6 +26,10 @@ export const MAX_SLICE_PLAIN = 64 * 1024 * 1024;
 /** §2.5 rule 4: the largest compressed slice entry. */
 export const MAX_SLICE_COMPRESSED = 16 * 1024 * 1024;
 export const MAX_JSON_ENTRY = 1024 * 1024;
+/** §2.5 rule 4: a MAC entry (64 hex digits). */
+export const MAX_MAC_ENTRY = 64;
+/** §2.2: the largest named entry of version 2 (other than slices). */
+export const MAX_NAMED_ENTRY = 16 * 1024 * 1024;
 
 const TableName = Type.String({ pattern: '^[a-z_][a-z0-9_]*$' });
 const Group = Type.Object({
@@ -40,10 +50,18 @@ const databasePlan = <T extends TSchema>(table: T) =>
     tables: Type.Refine(Type.Array(table), distinctNames, () => 'names a table twice'),
   });
 
-/** §2.3: the header, first entry. Unknown members are ignored. */
-export const ArchiveHeaderSchema = Type.Object({
+const Hex64 = Type.String({ pattern: '^[0-9a-f]{64}$' });
+
+/** §2.3, version 2: which key authenticates the archive, and the age header it travels in. */
+const AuthenticationSchema = Type.Object({
+  algorithm: Type.Literal('HMAC-SHA256'),
+  keyId: Type.String({ pattern: '^mg-[0-9a-f]{16}$' }),
+  ageHeader: Hex64,
+});
+
+const headerMembers = {
   format: Type.Literal(ARCHIVE_FORMAT),
-  version: Type.Literal(ARCHIVE_VERSION),
+  version: Type.Union([Type.Literal(1), Type.Literal(2)]),
   smgrVersion: Type.String({ minLength: 1 }),
   createdAt: Time,
   managementGroup: Group,
@@ -52,7 +70,18 @@ export const ArchiveHeaderSchema = Type.Object({
     distinctNames,
     () => 'names a database twice',
   ),
-});
+  authentication: Type.Optional(AuthenticationSchema),
+};
+
+/** §2.3: the header, first entry. Unknown members are ignored. `authentication` is there exactly in version 2. */
+export const ArchiveHeaderSchema = Type.Refine(
+  Type.Object(headerMembers),
+  (h) => (h.version === 2) === (h.authentication !== undefined),
+  (h) =>
+    (h as { version: number }).version === 2
+      ? 'has no authentication'
+      : 'has authentication, which version 1 has not',
+);
 
 const TableStatsSchema = Type.Object({
   rows: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
@@ -62,10 +91,21 @@ const TableStatsSchema = Type.Object({
   compressedBytes: Type.Integer({ minimum: 0 }),
 });
 
+/** §2.2, version 2: a named entry other than a slice, as the manifest lists it. */
+const NamedEntrySchema = Type.Object({
+  name: Type.String({ maxLength: 255 }),
+  bytes: Type.Integer({ minimum: 0, maximum: MAX_NAMED_ENTRY }),
+  sha256: Hex64,
+});
+
 /** §2.4: the manifest, last entry: the header's members, the tables' statistics, keys, computers, packs. */
 export const ArchiveManifestSchema = Type.Object({
-  ...ArchiveHeaderSchema.properties,
+  ...headerMembers,
   finishedAt: Time,
+  /** Version 2: the header's MAC, so the manifest's MAC covers the header too. */
+  headerMac: Type.Optional(Hex64),
+  /** Version 2: every named entry (§2.2), in archive order. */
+  entries: Type.Optional(Type.Array(NamedEntrySchema)),
   databases: Type.Array(databasePlan(Type.Intersect([TablePlanSchema, TableStatsSchema])), { minItems: 1 }),
   keys: Type.Array(
     Type.Object({
@@ -87,8 +127,21 @@ export type TableStats = Static<typeof TableStatsSchema>;
 export type ArchiveHeader = Static<typeof ArchiveHeaderSchema>;
 export type DatabasePlan = ArchiveHeader['databases'][number];
 export type ArchiveManifest = Static<typeof ArchiveManifestSchema>;
+export type NamedEntry = Static<typeof NamedEntrySchema>;
 
 const SLICE = /^db\/([A-Za-z][A-Za-z0-9]*)\/([a-z_][a-z0-9_]*)\/(\d{6})\.copy\.br$/;
+
+/**
+ * §2.2, version 2: a named entry is `<area>/<name>`, the area a lower-case
+ * word other than `db` and `smbak` (e.g. `packs`, defined by the writer of
+ * that area), the rest path segments of letters, digits, dots, hyphens and
+ * underscores, none of them `.` or `..`.
+ */
+export function isNamedEntry(name: string): boolean {
+  if (name.length > 255 || !/^[a-z][a-z0-9-]*(\/[A-Za-z0-9._-]+)+$/.test(name)) return false;
+  const [area, ...rest] = name.split('/');
+  return area !== 'db' && area !== 'smbak' && rest.every((s) => s !== '.' && s !== '..');
+}
 
 export function sliceEntryName(database: string, table: string, seq: number): string {
   return `db/${database}/${table}/${String(seq).padStart(6, '0')}.copy.br`;
@@ -115,8 +168,12 @@ export function checkHeader(value: unknown, file: string): ArchiveHeader {
   if (!h || typeof h !== 'object' || h.format !== ARCHIVE_FORMAT) {
     throw new SmgrError('ARCHIVE_NOT_AN_ARCHIVE', { path: file });
   }
-  if (h.version !== ARCHIVE_VERSION) {
-    throw new SmgrError('ARCHIVE_VERSION', { path: file, found: String(h.version), known: ARCHIVE_VERSION });
+  if (typeof h.version !== 'number' || !ARCHIVE_VERSIONS_READ.includes(h.version)) {
+    throw new SmgrError('ARCHIVE_VERSION', {
+      path: file,
+      found: String(h.version),
+      known: ARCHIVE_VERSIONS_READ.join(' or '),
+    });
   }
   return checkSchema(ArchiveHeaderSchema, value, (problems) =>
     malformed(file, `${HEADER_ENTRY}: ${problems}`),

@@ -12,18 +12,17 @@ import { after, before, describe, test } from 'node:test';
 import { seededRandom } from '../../test/support/age-streams.js';
 import { prepareServiceManager } from '../../test/support/api-fixture.js';
 import {
-  openEntries,
+  type ArchiveCrafter,
+  openCrafter,
   rawTarHeader,
-  sealTar,
   type TarEntry,
-  tarOf,
 } from '../../test/support/craft-archive.js';
 import { ENGINES, tempDir } from '../../test/support/engines.js';
 import type { Database } from '../db/database.js';
 import { isEmptyDatabase } from '../db/migrate.js';
 import { isSmgrError } from '../errors/smgr-error.js';
 import { newBackupIdentity } from './age-stream.js';
-import { ensureBackupRecipient, getBackupRecipient } from './backup-recipient.js';
+import { ensureBackupRecipient } from './backup-recipient.js';
 import { checkArchive } from './check-archive.js';
 import { createBackup } from './create-backup.js';
 import { restoreDatabase } from './restore-database.js';
@@ -37,6 +36,7 @@ const ARCHIVE_CODES = new Set([
   'ARCHIVE_WRONG_IDENTITY',
   'ARCHIVE_OTHER_GROUP',
   'ARCHIVE_TABLE_MISMATCH',
+  'ARCHIVE_AUTHENTICATION_FAILED',
 ]);
 
 for (const makeEngine of ENGINES) {
@@ -46,7 +46,7 @@ for (const makeEngine of ENGINES) {
     let db: Database;
     let group: { id: string; name: string };
     let identity: string;
-    let recipient: string;
+    let crafter: ArchiveCrafter;
     let good: Buffer;
     let entries: TarEntry[];
 
@@ -72,7 +72,8 @@ for (const makeEngine of ENGINES) {
     ): Promise<string> {
       const codes = typeof code === 'string' ? new Set([code]) : code;
       let seen = '';
-      await assert.rejects(checkArchive(file, { identities: ids, expectedGroup: group }), (e) => {
+      const options = { ...crafter.readOptions(group), identities: ids };
+      await assert.rejects(checkArchive(file, options), (e) => {
         assert.ok(isSmgrError(e), `not an SmgrError: ${(e as Error)?.stack}`);
         assert.ok(codes.has(e.code), `${e.code}: ${e.message}`);
         if (message) assert.match(e.message, message);
@@ -80,13 +81,10 @@ for (const makeEngine of ENGINES) {
         return true;
       });
       const url = await engine.newDatabaseUrl();
-      await assert.rejects(
-        restoreDatabase({ file, targetUrl: url, identities: ids, expectedGroup: group }),
-        (e) => {
-          assert.ok(isSmgrError(e) && codes.has(e.code), String(e));
-          return true;
-        },
-      );
+      await assert.rejects(restoreDatabase({ file, targetUrl: url, ...options }), (e) => {
+        assert.ok(isSmgrError(e) && codes.has(e.code), String(e));
+        return true;
+      });
       if (engine.name === 'embedded') {
         assert.equal(
           fs.existsSync(url.slice('pglite:'.length)),
@@ -114,17 +112,20 @@ for (const makeEngine of ENGINES) {
       );
       await ensureBackupRecipient(db, prepared.storage, group.id);
       identity = prepared.storage.getBackupIdentity(group.id)!;
-      recipient = (await getBackupRecipient(db))!;
       const result = await createBackup({
         db,
         config: { managementGroup: group },
+        storage: prepared.storage,
         directory: dir,
         progress: { report: () => {} },
       });
       good = fs.readFileSync(result.file);
-      entries = await openEntries(good, identity);
-      assert.equal(entries[0]!.name, 'smbak/header.json');
-      assert.equal(entries.at(-1)!.name, 'smbak/manifest.json');
+      crafter = await openCrafter(good, identity, prepared.storage, group);
+      entries = crafter.entries;
+      assert.deepEqual(
+        [entries[0]!.name, entries[1]!.name, entries.at(-2)!.name, entries.at(-1)!.name],
+        ['smbak/header.json', 'smbak/header.mac', 'smbak/manifest.json', 'smbak/manifest.mac'],
+      );
     });
     after(async () => {
       await db.close();
@@ -133,10 +134,9 @@ for (const makeEngine of ENGINES) {
     });
 
     test('the untouched archive verifies and re-sealed entries still do (the crafting is faithful)', async () => {
-      await checkArchive(write('good.smbak', good), { identities: [identity], expectedGroup: group });
-      await checkArchive(write('resealed.smbak', await sealTar(tarOf(entries), recipient)), {
-        identities: [identity],
-      });
+      const checked = await checkArchive(write('good.smbak', good), crafter.readOptions(group));
+      assert.equal(checked.authenticated, true);
+      await checkArchive(write('resealed.smbak', await crafter.seal(entries)), crafter.readOptions(group));
     });
 
     test('a flipped byte anywhere is refused', async () => {
@@ -173,7 +173,7 @@ for (const makeEngine of ENGINES) {
           : e,
       );
       await refused(
-        write('hash.smbak', await sealTar(tarOf(forged), recipient)),
+        write('hash.smbak', await crafter.seal(forged)),
         'ARCHIVE_TABLE_MISMATCH',
         /ServiceManager\.work_items/,
       );
@@ -188,7 +188,7 @@ for (const makeEngine of ENGINES) {
           : e,
       );
       await refused(
-        write('rows.smbak', await sealTar(tarOf(forged), recipient)),
+        write('rows.smbak', await crafter.seal(forged)),
         'ARCHIVE_TABLE_MISMATCH',
         /3000 rows, the manifest says 2999/,
       );
@@ -197,14 +197,14 @@ for (const makeEngine of ENGINES) {
     test('an archive of another management group', async () => {
       const other = { id: '00000000-0000-4000-8000-00000000beef', name: 'Fabrikam' };
       const forged = entries.map((e) =>
-        e.name.startsWith('smbak/')
+        e.name.startsWith('smbak/') && e.name.endsWith('.json')
           ? withJson(e, (v) => {
               v.managementGroup = other;
             })
           : e,
       );
       await refused(
-        write('other.smbak', await sealTar(tarOf(forged), recipient)),
+        write('other.smbak', await crafter.seal(forged)),
         'ARCHIVE_OTHER_GROUP',
         /"Fabrikam", not "Test Group"/,
       );
@@ -217,25 +217,24 @@ for (const makeEngine of ENGINES) {
 
     test('a tar entry whose path climbs out is refused, naming it', async () => {
       const forged = [
-        entries[0]!,
+        ...entries.slice(0, 2),
         { name: '../../etc/passwd', data: Buffer.from('root:x:0:0') },
-        ...entries.slice(1),
+        ...entries.slice(2),
       ];
       await refused(
-        write('climb.smbak', await sealTar(tarOf(forged), recipient)),
+        write('climb.smbak', await crafter.seal(forged)),
         'ARCHIVE_MALFORMED',
         /\.\.\/\.\.\/etc\/passwd/,
       );
     });
 
     test('a huge declared size is refused before the entry is read', async () => {
-      const tarBytes = Buffer.concat([
-        tarOf([entries[0]!]).subarray(0, -1024),
+      const tail = Buffer.concat([
         rawTarHeader('db/ServiceManager/work_items/000000.copy.br', 7 * 1024 ** 3),
         Buffer.alloc(2 * 1024 * 1024),
       ]);
       await refused(
-        write('huge.smbak', await sealTar(tarBytes, recipient)),
+        write('huge.smbak', await crafter.seal(entries.slice(0, 2), tail)),
         'ARCHIVE_MALFORMED',
         /declares 7516192768 bytes/,
       );
@@ -245,20 +244,20 @@ for (const makeEngine of ENGINES) {
       const forged = entries.map((e) =>
         e.name === 'smbak/header.json'
           ? withJson(e, (h) => {
-              h.version = 2;
+              h.version = 3;
             })
           : e,
       );
       await refused(
-        write('v2.smbak', await sealTar(tarOf(forged), recipient)),
+        write('v3.smbak', await crafter.seal(forged)),
         'ARCHIVE_VERSION',
-        /format version 2/,
+        /format version 3; this smgr reads version 1 or 2/,
       );
     });
 
     test('an archive without its manifest is truncated; a file that is not age is not an archive', async () => {
       await refused(
-        write('nomanifest.smbak', await sealTar(tarOf(entries.slice(0, -1)), recipient)),
+        write('nomanifest.smbak', await crafter.seal(entries.slice(0, -2))),
         'ARCHIVE_TRUNCATED',
         /manifest is missing/,
       );
@@ -268,9 +267,9 @@ for (const makeEngine of ENGINES) {
     test('slices out of order are refused', async () => {
       const slices = entries.filter((e) => e.name.startsWith('db/'));
       assert.ok(slices.length >= 2);
-      const swapped = [entries[0]!, ...slices.reverse(), entries.at(-1)!];
+      const swapped = [...entries.slice(0, 2), ...slices.reverse(), ...entries.slice(-2)];
       await refused(
-        write('order.smbak', await sealTar(tarOf(swapped), recipient)),
+        write('order.smbak', await crafter.seal(swapped)),
         'ARCHIVE_MALFORMED',
         /out of order|out of sequence/,
       );
@@ -295,7 +294,7 @@ for (const makeEngine of ENGINES) {
             bad.subarray(at),
           ]);
         fs.writeFileSync(file, mutated);
-        await assert.rejects(checkArchive(file, { identities: [identity], expectedGroup: group }), (e) => {
+        await assert.rejects(checkArchive(file, crafter.readOptions(group)), (e) => {
           assert.ok(
             isSmgrError(e) && ARCHIVE_CODES.has(e.code),
             `mutation ${i} (${kind} at ${at}): ${String(e)}`,

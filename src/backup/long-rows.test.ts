@@ -13,6 +13,8 @@ import { openEntries } from '../../test/support/craft-archive.js';
 import { ENGINES, tempDir } from '../../test/support/engines.js';
 import type { Database } from '../db/database.js';
 import { isSmgrError } from '../errors/smgr-error.js';
+import type { SecureStorage } from '../secure-storage/secure-storage.js';
+import { keksOfStorage } from './archive-keys.js';
 import { ensureBackupRecipient } from './backup-recipient.js';
 import { createBackup } from './create-backup.js';
 import { restoreDatabase } from './restore-database.js';
@@ -26,6 +28,7 @@ for (const makeEngine of ENGINES) {
     let db: Database;
     let group: { id: string; name: string };
     let identity: string;
+    let storage: SecureStorage;
     const config = () => ({ format: 1 as const, computerName: 'x', managementGroup: group });
     const insert = (id: number, bytes: number) =>
       db.query(
@@ -38,6 +41,7 @@ for (const makeEngine of ENGINES) {
       db = await engine.open(await engine.newDatabaseUrl());
       const prepared = await prepareServiceManager(db, path.join(dir, 'secure-storage'));
       group = prepared.group;
+      storage = prepared.storage;
       await ensureBackupRecipient(db, prepared.storage, group.id);
       identity = prepared.storage.getBackupIdentity(group.id)!;
     });
@@ -54,6 +58,7 @@ for (const makeEngine of ENGINES) {
       const backup = await createBackup({
         db,
         config: config(),
+        storage,
         directory: dir,
         progress: { report: () => {} },
       });
@@ -61,7 +66,12 @@ for (const makeEngine of ENGINES) {
       const slices = entries.filter((e) => e.name.startsWith('db/ServiceManager/work_items/'));
       assert.equal(slices.length, 3, slices.map((s) => `${s.name} ${s.data.length}`).join(', '));
       const url = await engine.newDatabaseUrl();
-      const restored = await restoreDatabase({ file: backup.file, targetUrl: url, identities: [identity] });
+      const restored = await restoreDatabase({
+        file: backup.file,
+        targetUrl: url,
+        identities: [identity],
+        keks: keksOfStorage(storage),
+      });
       assert.equal(restored.tables.find((t) => t.name === 'work_items')!.rows, 600);
       const target = await engine.open(url);
       try {
@@ -78,7 +88,7 @@ for (const makeEngine of ENGINES) {
       await insert(999, 65 * MiB);
       const out = path.join(dir, 'refused');
       await assert.rejects(
-        createBackup({ db, config: config(), directory: out, progress: { report: () => {} } }),
+        createBackup({ db, config: config(), storage, directory: out, progress: { report: () => {} } }),
         (e) => {
           assert.ok(isSmgrError(e), String(e));
           assert.equal(e.code, 'BACKUP_ROW_TOO_LARGE');

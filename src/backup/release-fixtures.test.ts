@@ -81,6 +81,7 @@ for (const release of releaseFixtures()) {
 
         const url = await fx.newDatabaseUrl();
         const result = await restoreDatabase({
+          allowUnauthenticated: true,
           file: archive,
           targetUrl: url,
           identities,

@@ -14,9 +14,11 @@ import { prepareServiceManager } from '../../test/support/api-fixture.js';
 import { serverFixture, tempDir } from '../../test/support/engines.js';
 import type { Database } from '../db/database.js';
 import { isSmgrError } from '../errors/smgr-error.js';
+import { keksOfStorage } from './archive-keys.js';
 import { ensureBackupRecipient } from './backup-recipient.js';
 import { createBackup } from './create-backup.js';
 import type { ProgressEvent } from './progress.js';
+import type { ReadArchiveOptions } from './read-archive.js';
 import { restoreDatabase } from './restore-database.js';
 
 const ROWS = 30_000;
@@ -26,7 +28,7 @@ describe('restores meeting other writers (server)', () => {
   const dir = tempDir('smgr-rc-');
   let source: Database;
   let file: string;
-  let options: { identities: string[]; expectedGroup: { id: string; name: string } };
+  let options: ReadArchiveOptions;
 
   const counts = async (db: Database) =>
     (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM work_items')).rows[0]!.n;
@@ -43,11 +45,16 @@ describe('restores meeting other writers (server)', () => {
     );
     await ensureBackupRecipient(source, prepared.storage, prepared.group.id);
     const identity = prepared.storage.getBackupIdentity(prepared.group.id)!;
-    options = { identities: [identity], expectedGroup: prepared.group };
+    options = {
+      identities: [identity],
+      expectedGroup: prepared.group,
+      keks: keksOfStorage(prepared.storage),
+    };
     file = (
       await createBackup({
         db: source,
         config: { managementGroup: prepared.group },
+        storage: prepared.storage,
         directory: dir,
         progress: { report: () => {} },
       })

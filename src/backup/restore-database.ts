@@ -18,7 +18,8 @@
 import os from 'node:os';
 import type { Database } from '../db/database.js';
 import { openDatabase } from '../db/open-database.js';
-import type { ArchiveHeader, ArchiveManifest, DatabasePlan } from './archive-format.js';
+import type { DatabasePlan } from './archive-format.js';
+import type { CheckedArchive } from './check-archive.js';
 import { type Progress, reportStep } from './progress.js';
 import type { ReadArchiveOptions } from './read-archive.js';
 import { restoreInPlace } from './restore-in-place.js';
@@ -40,6 +41,8 @@ export interface RestoreResult {
   archiveSchemaVersion: number;
   schemaVersion: number;
   tables: Array<{ name: string; rows: number }>;
+  /** False for a version 1 archive, restored because allowUnauthenticated said so. */
+  authenticated: boolean;
   /** Connections used (1 on PGlite). */
   jobs: number;
   durationMs: number;
@@ -47,7 +50,7 @@ export interface RestoreResult {
 
 /** What either path hands back. */
 export interface RestoreOutcome {
-  checked: { header: ArchiveHeader; manifest: ArchiveManifest };
+  checked: CheckedArchive;
   plan: DatabasePlan;
   schemaVersion: number;
   jobs: number;
@@ -79,6 +82,7 @@ export async function restoreDatabase(o: RestoreDatabaseOptions): Promise<Restor
       archiveSchemaVersion: outcome.plan.schemaVersion,
       schemaVersion: outcome.schemaVersion,
       tables: sm.tables.map((t) => ({ name: t.name, rows: t.rows })),
+      authenticated: outcome.checked.authenticated,
       jobs: outcome.jobs,
       durationMs: 0,
     };

@@ -18,7 +18,7 @@ import { type DeferredConstraints, rebuildAll } from './deferred-constraints.js'
 import { type Progress, reportStep } from './progress.js';
 import type { RestoreDatabaseOptions, RestoreOutcome } from './restore-database.js';
 import { restoreError } from './restore-errors.js';
-import { finishSchema, prepareSchema, serviceManagerPlan } from './restore-schema.js';
+import { acceptHeader, finishSchema, prepareSchema } from './restore-schema.js';
 import { copySource } from './table-reader.js';
 
 export async function restoreInPlace(db: Database, o: RestoreDatabaseOptions): Promise<RestoreOutcome> {
@@ -32,8 +32,8 @@ export async function restoreInPlace(db: Database, o: RestoreDatabaseOptions): P
     let failure: unknown;
     const checked = await checkArchive(o.file, o, {
       progress: o.progress,
-      onHeader: async (h) => {
-        plan = serviceManagerPlan(h, o.file);
+      onHeader: async (h, authenticated) => {
+        plan = acceptHeader(h, authenticated, o);
         await tx.tuneForBulkLoad();
         deferred = await prepareSchema(tx, plan, o.file, 'public');
       },

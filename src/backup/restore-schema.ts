@@ -21,6 +21,22 @@ import type { ArchiveHeader, DatabasePlan } from './archive-format.js';
 import { type DeferredConstraints, deferConstraints } from './deferred-constraints.js';
 import { fixSequences, planTables } from './table-plan.js';
 
+/**
+ * What a restore accepts, before any row: an authenticated archive (version
+ * 2), or a version 1 archive when asked to (`allowUnauthenticated`); then
+ * its ServiceManager database, refused if this smgr does not know its
+ * schema version.
+ */
+export function acceptHeader(
+  h: ArchiveHeader,
+  authenticated: boolean,
+  o: { file: string; allowUnauthenticated?: boolean },
+): DatabasePlan {
+  if (!authenticated && !o.allowUnauthenticated)
+    throw new SmgrError('ARCHIVE_UNAUTHENTICATED', { path: o.file });
+  return serviceManagerPlan(h, o.file);
+}
+
 /** The header's ServiceManager database, refused if this smgr does not know its schema version. */
 export function serviceManagerPlan(h: ArchiveHeader, file: string): DatabasePlan {
   const sm = h.databases.find((d) => d.name === 'ServiceManager');

@@ -30,7 +30,7 @@ import { type Progress, reportStep } from './progress.js';
 import type { RestoreDatabaseOptions, RestoreOutcome } from './restore-database.js';
 import { restoreError } from './restore-errors.js';
 import { lockTarget, once } from './restore-in-place.js';
-import { finishSchema, prepareSchema, serviceManagerPlan, useSchema } from './restore-schema.js';
+import { acceptHeader, finishSchema, prepareSchema, useSchema } from './restore-schema.js';
 import { copySource } from './table-reader.js';
 
 const STAGING_PREFIX = 'smgr_restore_';
@@ -75,8 +75,8 @@ async function load(work: StagedWork, o: RestoreDatabaseOptions) {
   let deferred: DeferredConstraints | undefined;
   const checked = await checkArchive(o.file, o, {
     progress: o.progress,
-    onHeader: async (h) => {
-      plan = serviceManagerPlan(h, o.file);
+    onHeader: async (h, authenticated) => {
+      plan = acceptHeader(h, authenticated, o);
       deferred = await work.step(async (tx) => {
         await tx.exec(`CREATE SCHEMA "${work.staging}"`);
         await useSchema(tx, work.staging);

@@ -30,7 +30,30 @@ for (const release of releaseFixtures()) {
       await run(['key', 'restore', '--file', release.keyFile, '--password-file', release.passphraseFile]);
       const verified = await run(['--json', 'backup', 'verify', release.archive]);
       assert.equal(jsonOut(verified.stdout).ok, true);
-      await run(['restore', 'database', '--from', release.archive, '--database', url]);
+      assert.equal(
+        jsonOut(verified.stdout).authenticated,
+        false,
+        'a version 1 archive cannot be authenticated',
+      );
+      // A version 1 archive is restored only when asked to: it cannot be authenticated.
+      const refused = await runCli(
+        ['restore', 'database', '--from', release.archive, '--database', url],
+        env,
+      );
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /has format version 1, which cannot be authenticated/);
+      assert.match(refused.stderr, /remedy: .*--allow-unauthenticated/);
+      assert.equal(fs.existsSync(path.join(root, 'databases')), false, 'the refused restore created nothing');
+      const restored = await run([
+        'restore',
+        'database',
+        '--from',
+        release.archive,
+        '--database',
+        url,
+        '--allow-unauthenticated',
+      ]);
+      assert.match(restored.stderr, /warning: .*format version 1: it cannot be authenticated/);
       await run(['setup', 'management-server', '--existing-database', '--database', url]);
       const server = await startServe(env);
       try {

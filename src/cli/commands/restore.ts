@@ -14,6 +14,7 @@ interface RestoreFlags {
   passwordFile?: string;
   replace?: boolean;
   jobs?: string;
+  allowUnauthenticated?: boolean;
 }
 
 export function registerRestore(program: Command): void {
@@ -31,6 +32,10 @@ export function registerRestore(program: Command): void {
     .option('--key-file <file>', 'key backup file holding the backup identity (default: secure storage)')
     .option('--password-file <file>', 'file holding the key backup passphrase')
     .option('--replace', 'replace what the target database holds (only once the restore has checked out)')
+    .option(
+      '--allow-unauthenticated',
+      'restore an archive of format version 1, which cannot be authenticated (only one you know the origin of)',
+    )
     .option(
       '--jobs <n>',
       `connections to load and build indexes over, on a PostgreSQL server (default: ${defaultRestoreJobs()}, the cores here; PGlite uses one)`,
@@ -51,6 +56,7 @@ export function registerRestore(program: Command): void {
           targetUrl: flags.database,
           replace: flags.replace,
           jobs,
+          allowUnauthenticated: flags.allowUnauthenticated,
           progress: bar,
         });
       } finally {
