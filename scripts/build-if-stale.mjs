@@ -57,7 +57,11 @@ function makePgliteTemplate() {
     cwd: root,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  process.stderr.write(r.status === 0 ? `done in ${((Date.now() - started) / 1000).toFixed(1)} s\n` : 'failed (new embedded databases run initdb instead)\n');
+  process.stderr.write(
+    r.status === 0
+      ? `done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`
+      : 'failed (new embedded databases run initdb instead)\n',
+  );
 }
 
 const built = mtimeOf(stamp);
