@@ -116,7 +116,7 @@ export async function createBackup(o: CreateBackupOptions): Promise<BackupResult
 
 /** Other computers of the group: an advisory lock held for the snapshot's life (the home's lock file covers this one). */
 async function lockGroupBackup(tx: Transaction, group: string): Promise<void> {
-  if (!(await tx.tryLock('backup'))) {
+  if (!(await tx.tryLock('groupBackup'))) {
     throw new SmgrError('BACKUP_IN_PROGRESS', { group, where: 'on another computer of the group' });
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Restore on one connection (PGlite, or --jobs 1), in ONE transaction into
- * the public schema: under the `fill` lock, the target found empty (or, with
+ * the public schema: under the `setup` lock (advisory-locks.ts: one filler of an empty database at a time), the target found empty (or, with
  * replace, its public schema dropped), the schema at the archive's version
  * with its keys and indexes deferred, every slice loaded with COPY FREEZE
  * (the tables were made in this transaction), each table's count and hash
@@ -65,9 +65,9 @@ export async function restoreInPlace(db: Database, o: RestoreDatabaseOptions): P
 
 /** The `fill` lock, saying so when another restore or setup holds it. */
 export async function lockTarget(tx: Transaction, progress?: Progress): Promise<void> {
-  if (await tx.tryLock('fill')) return;
+  if (await tx.tryLock('setup')) return;
   reportStep(progress, 'waiting for another restore or setup of this database to finish');
-  await tx.lock('fill');
+  await tx.lock('setup');
 }
 
 export async function* once(data: Buffer): AsyncIterable<Uint8Array> {

@@ -7,7 +7,7 @@
  * every object of the staging schema into `public` and drops the staging
  * schema. Nothing is visible in `public` before that commit.
  *
- * A control transaction holds the `fill` lock from the start to that final
+ * A control transaction holds the `setup` lock (advisory-locks.ts: one filler of an empty database at a time) from the start to that final
  * commit: two restores (or a restore and a setup) into one database
  * serialize, and the second finds the target not empty. The target's
  * emptiness is checked at the start and again inside the final transaction,
@@ -227,7 +227,7 @@ async function moveIntoPlace(tx: Transaction, staging: string, url: string, repl
   await tx.exec(`DROP SCHEMA ${q}`);
 }
 
-/** Drops what interrupted restores left: only called under the `fill` lock, so no live restore's. */
+/** Drops what interrupted restores left: only called under the `setup` lock (advisory-locks.ts: one filler of an empty database at a time), so no live restore's. */
 async function dropStaleStaging(db: Database, progress?: Progress): Promise<void> {
   const stale = await db.query<{ name: string }>(
     `SELECT nspname AS name FROM pg_catalog.pg_namespace WHERE starts_with(nspname, $1) ORDER BY 1`,

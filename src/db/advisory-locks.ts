@@ -1,20 +1,38 @@
 /**
- * Every advisory lock smgr takes, by name, in one table: a lock id is a
- * contract between processes (and between smgr versions running against one
- * server), so an id is never reused for another purpose nor changed. Taken
- * through Transaction.lock()/tryLock(), transaction-scoped: the server
- * releases them at COMMIT or ROLLBACK, and when the connection dies.
+ * Every PostgreSQL advisory lock smgr takes, one id each. Advisory lock ids
+ * share one bigint key space per database (with any other application using
+ * that database), so they are kept here, where a new one cannot reuse an old
+ * one by accident: smgr's are 8420 followed by three digits. Never renumber
+ * one: servers of different versions running against one database during an
+ * upgrade must still exclude each other.
+ *
+ * All are transaction-scoped, taken through Transaction.lock()/tryLock()
+ * (src/db/database.ts): the database releases them at commit or rollback, or
+ * when the session dies, so a crash leaves none behind.
  */
 export const ADVISORY_LOCKS = {
-  /** Migrations of one database: the second migrator waits, then finds them applied. */
-  migrate: 8420001,
-  /** One backup of a group at a time (docs/FORMAT.md §2.6 rule 4). */
-  backup: 8420002,
   /**
-   * One process fills an empty database at a time (setup --new-database, restore database):
-   * whoever comes second decides, under this lock, that the database is no longer empty.
+   * Applying a migration (src/db/migrate.ts): a second process migrating the
+   * same database waits, then finds the migration applied and skips it.
    */
-  fill: 8420003,
+  migrate: 8420001,
+  /**
+   * A backup snapshot of the group (src/backup/create-backup.ts): tried, not
+   * waited for, so a backup started on another computer of a server group is
+   * refused with BACKUP_IN_PROGRESS. On one computer `<home>/backup.lock`
+   * (src/files/file-lock.ts) already excludes a second backup.
+   */
+  groupBackup: 8420002,
+  /**
+   * Filling an empty database: setting up a new group in it
+   * (src/management-group/setup-new-database.ts) or restoring an archive into
+   * it (src/backup/restore-*.ts). Two setups, two restores, or one of each
+   * racing into one database take turns; the second then finds the database
+   * not empty (DATABASE_NOT_EMPTY, RESTORE_TARGET_NOT_EMPTY).
+   */
+  setup: 8420003,
 } as const;
 
-export type AdvisoryLockName = keyof typeof ADVISORY_LOCKS;
+export type AdvisoryLock = keyof typeof ADVISORY_LOCKS;
+/** The same, by the name the Database interface takes. */
+export type AdvisoryLockName = AdvisoryLock;

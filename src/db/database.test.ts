@@ -155,15 +155,15 @@ for (const makeFixture of ENGINES) {
 
     test('a named advisory lock is held until the transaction ends', async () => {
       await db.transaction(async (tx) => {
-        assert.equal(await tx.tryLock('fill'), true);
+        assert.equal(await tx.tryLock('setup'), true);
         if (db.parallelism > 1) {
           // Another connection cannot take it meanwhile.
-          assert.equal(await db.transaction((other) => other.tryLock('fill')), false);
+          assert.equal(await db.transaction((other) => other.tryLock('setup')), false);
         }
       });
-      assert.equal(await db.transaction((tx) => tx.tryLock('fill')), true);
+      assert.equal(await db.transaction((tx) => tx.tryLock('setup')), true);
       await db.transaction(async (tx) => {
-        await tx.lock('fill');
+        await tx.lock('setup');
         await tx.tuneForBulkLoad();
       });
     });

@@ -10,13 +10,13 @@
  * pages (a TID range scan in the transaction's snapshot), so memory is
  * bounded by a range, not by the table (docs/FORMAT.md §2.8).
  *
- * Crash: PGlite's own recovery on the next open (WAL); the directory lock
- * file is taken over when its owner is dead.
+ * Crash: PGlite's own recovery on the next open (WAL); the directory lock is
+ * held by the kernel and freed when the process dies (src/files/file-lock.ts).
  */
 import fs from 'node:fs';
 import { PGlite, type Transaction as PGliteTx, types } from '@electric-sql/pglite';
 import { firstMissingAncestor } from '../computer/first-missing-ancestor.js';
-import { type DirectoryLock, lockDirectory } from '../files/file-lock.js';
+import { type FileLock, lockDirectory } from '../files/file-lock.js';
 import type { AdvisoryLockName } from './advisory-locks.js';
 import {
   beginStatement,
@@ -73,7 +73,7 @@ class PGliteDatabase implements Database {
   constructor(
     private readonly pg: PGlite,
     dataDir: string,
-    private readonly lock: DirectoryLock,
+    private readonly lock: FileLock,
     /** The top-most directory this open created, if any. */
     private readonly created: string | undefined,
   ) {
