@@ -46,10 +46,31 @@ function newerInput(since) {
   return undefined;
 }
 
+/** The template of new embedded data directories (src/db/pglite-template.ts): made once, after a build. */
+function makePgliteTemplate() {
+  const dir = path.join(root, 'dist', 'src', 'db');
+  const made = fs.existsSync(dir) && fs.readdirSync(dir).some((n) => /^pglite-template-.*\.tar\.gz$/.test(n));
+  if (made || !fs.existsSync(path.join(dir, 'pglite-template.js'))) return;
+  process.stderr.write('Making the template of new embedded databases (PGlite initdb, once) ... ');
+  const started = Date.now();
+  const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'make-pglite-template.mjs')], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  process.stderr.write(
+    r.status === 0
+      ? `done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`
+      : 'failed (new embedded databases run initdb instead)\n',
+  );
+}
+
 const built = mtimeOf(stamp);
 const always = process.argv.includes('--always');
 const changed = always ? 'asked to' : built === undefined ? 'no build yet' : newerInput(built);
-if (!changed) process.exit(0);
+if (!changed) {
+  makePgliteTemplate();
+  process.exit(0);
+}
 
 const started = new Date();
 const why = always || built === undefined ? changed : `${path.relative(root, changed)} changed`;
@@ -73,3 +94,4 @@ fs.mkdirSync(path.dirname(stamp), { recursive: true });
 fs.writeFileSync(stamp, `${started.toISOString()}\n`);
 fs.utimesSync(stamp, started, started);
 process.stderr.write(`done in ${((Date.now() - started.getTime()) / 1000).toFixed(1)} s\n`);
+makePgliteTemplate();

@@ -1,25 +1,32 @@
 /**
- * `npm run bench:backup -- [--size 100k|1m] [--runs 3] [--keep] [--embedded 100k|off] [--cpu-prof DIR]
- *   [--results DIR]`
+ * `npm run bench:backup -- [--size 100k|1m] [--shape service-desk|wide] [--runs 3] [--keep]
+ *   [--embedded 100k|off] [--cpu-prof DIR] [--results DIR]`
  *
- * The backup benchmark of issue 4 (ARCHITECTURE §4, docs/FORMAT.md §2).
+ * The backup benchmark of issues 4 and 15 (ARCHITECTURE §4, docs/FORMAT.md §2).
  * Not a test. On the local PostgreSQL server (SMGR_BENCH_POSTGRES_URL,
  * default postgres://postgres@127.0.0.1:5432/postgres) it:
  *
  * 1. creates a ServiceManager database with the real CLI (`smgr setup
  *    management-server --new-database`: real keys, backup recipient and
- *    schema), makes a key backup file (`smgr key backup`), fills it with
- *    synthetic.ts (N work items, ~3 history rows each, N/10 configuration
- *    items) over two connections, then VACUUM ANALYZE and CHECKPOINT;
- * 2. measures, each run a fresh process on a warm cache, median of --runs:
- *    `smgr backup create` vs `pg_dump -Fc`, then `smgr restore database` vs
- *    `pg_restore -j 2`, each restore into a freshly created empty database
- *    that is dropped after (smgr restore with --key-file, as after a loss,
- *    and once more with the identity from secure storage); wall time, peak
- *    RSS and CPU time through GNU time (else VmHWM polled from /proc);
+ *    schema), makes a key backup file (`smgr key backup`), fills it over two
+ *    connections with valid domain data of one of two shapes — service-desk
+ *    (synthetic.ts: N work items, ~3 history rows each, N/10 configuration
+ *    items) or wide (synthetic-wide.ts: N/2 larger work items, 5 history
+ *    rows each, 2 small configuration items, audit rows and sealed Run As
+ *    accounts) — then VACUUM ANALYZE and CHECKPOINT;
+ * 2. measures, each run a fresh process on a warm cache, median of --runs,
+ *    interleaved (each run of smgr is followed by the PostgreSQL tools it is
+ *    compared with): `smgr backup create` vs `pg_dump -Fc` and the floor
+ *    `pg_dump -Fc -Z0 | zstd -1`, then `smgr restore database` (over as
+ *    many connections as cores) vs `pg_restore -j 2`, each restore into a
+ *    freshly created empty database that is dropped after (smgr restore
+ *    with --key-file, as after a loss; once more with the identity from
+ *    secure storage; once with --jobs 1); wall time, peak RSS and CPU time
+ *    through GNU time (else VmHWM polled from /proc);
  * 3. the same for the embedded engine (PGlite) at --embedded work items
- *    (default 100k): backup, and restore into a new pglite: directory;
- * 4. writes bench/results/backup-<size>-<date>.md (or into --results DIR: CI writes outside the
+ *    (default 100k): backup, restore into a new pglite: directory, and the
+ *    restore of a group just set up (issue 16: a tiny archive);
+ * 4. writes bench/results/backup-<size>[-wide]-<date>.md (or into --results DIR: CI writes outside the
  *    checkout) and prints it.
  *
  * MB/s is table data (pg_table_size of every table: heap and TOAST, no
@@ -38,10 +45,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import pg from 'pg';
+import { homePaths } from '../../src/computer/home.js';
 import { openDatabase } from '../../src/db/open-database.js';
+import { unlockKey } from '../../src/keys/unlock-key.js';
+import { SecureStorage } from '../../src/secure-storage/secure-storage.js';
 import { contended, hasGnuTime, type Measured, measure, median } from './measure.js';
 import { type Row, renderReport, type Sizes } from './report.js';
 import { fillRange, finishFill, type Run, ranges } from './synthetic.js';
+import { fillWideRange, finishWideFill } from './synthetic-wide.js';
 
 const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -59,6 +70,7 @@ const { values: flags } = parseArgs({
     keep: { type: 'boolean', default: false },
     embedded: { type: 'string', default: '100k' },
     'cpu-prof': { type: 'string' },
+    shape: { type: 'string', default: 'service-desk' },
     results: { type: 'string', default: path.join(REPO, 'bench', 'results') },
   },
 });
@@ -78,6 +90,35 @@ if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs: expected a pos
 const embeddedItems = flags.embedded === 'off' ? 0 : parseSize(flags.embedded!);
 const cpuProf = flags['cpu-prof'] ? path.resolve(flags['cpu-prof']) : undefined;
 const nodeFlags = cpuProf ? ['--cpu-prof', '--cpu-prof-dir', cpuProf] : [];
+if (flags.shape !== 'service-desk' && flags.shape !== 'wide') {
+  throw new Error('--shape: expected service-desk or wide');
+}
+const wide = flags.shape === 'wide';
+/** The label of the result file: the size, and the shape when it is not the default. */
+const runLabel = wide ? `${sizeLabel}-wide` : sizeLabel;
+
+/** The sealer of the group's real DEK, for data that holds sealed values (the wide shape's Run As accounts). */
+async function sealingOf(url: string, home: string) {
+  const db = await openDatabase(url);
+  try {
+    const r = await db.query<{ key_id: string; name: string }>(
+      `SELECT k.key_id, g.name FROM key_records k, management_group g WHERE k.part = 'management-group'`,
+    );
+    const { key_id: keyId, name } = r.rows[0]!;
+    const storage = SecureStorage.open(homePaths(home).secureStorage);
+    return { keyId, sealer: await unlockKey(db, storage, keyId, name) };
+  } finally {
+    await db.close();
+  }
+}
+
+/** How the chosen shape fills work items lo..hi (and what comes with them), and finishes. */
+type Sealing = Awaited<ReturnType<typeof sealingOf>>;
+const fillItems = (q: Run, lo: number, hi: number, sealing: Sealing) =>
+  wide ? fillWideRange(q, lo, hi, seedOf(lo), sealing) : fillRange(q, lo, hi, seedOf(lo));
+const finishItems = (q: Run, n: number) => (wide ? finishWideFill(q, n) : finishFill(q, n));
+/** Work items of the shape at --size N: N (service-desk) or N/2 larger ones (wide). */
+const itemsAt = (n: number) => (wide ? Math.max(10, Math.floor(n / 2)) : n);
 
 const benchStarted = Date.now();
 const commitAtStart = gitCommit();
@@ -129,6 +170,13 @@ async function dropDatabase(name: string): Promise<void> {
   databases.splice(databases.indexOf(name), 1);
 }
 
+/** The last line of a --json output: the result (progress events come before it). */
+// biome-ignore lint/suspicious/noExplicitAny: a JSON document of any shape
+function lastJson(stdout: string): any {
+  const lines = stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1] ?? '');
+}
+
 async function smgr(home: string, args: string[]): Promise<string> {
   const { stdout } = await run(process.execPath, [CLI, '--home', home, '--computer-name', 'bench', ...args], {
     maxBuffer: 64 * 1024 * 1024,
@@ -168,6 +216,8 @@ const SIZES_SQL = `
 SELECT (SELECT count(*) FROM work_items)::bigint AS work_items,
        (SELECT count(*) FROM work_item_history)::bigint AS history,
        (SELECT count(*) FROM config_items)::bigint AS config_items,
+       (SELECT count(*) FROM audit_log)::bigint AS audit,
+       (SELECT count(*) FROM run_as_accounts)::bigint AS run_as,
        (SELECT sum(pg_table_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE n.nspname = 'public' AND c.relkind = 'r')::bigint AS table_bytes,
        (SELECT sum(pg_indexes_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -179,14 +229,16 @@ function toSizes(r: Record<string, unknown>): Sizes {
     workItems: Number(r.work_items),
     history: Number(r.history),
     configItems: Number(r.config_items),
+    audit: Number(r.audit),
+    runAs: Number(r.run_as),
     tableBytes: Number(r.table_bytes),
     indexBytes: Number(r.index_bytes),
     databaseBytes: Number(r.database_bytes),
   };
 }
 
-async function fillServer(url: string, n: number): Promise<Sizes> {
-  const queue = ranges(n, FILL_CHUNK);
+async function fillServer(url: string, n: number, sealing: Sealing): Promise<Sizes> {
+  const queue = ranges(n, wide ? FILL_CHUNK / 5 : FILL_CHUNK);
   let done = 0;
   const worker = async () => {
     const c = new pg.Client(url);
@@ -194,9 +246,12 @@ async function fillServer(url: string, n: number): Promise<Sizes> {
     try {
       const q: Run = (sql, params) => c.query(sql, params);
       for (let r = queue.shift(); r; r = queue.shift()) {
-        await fillRange(q, r[0], r[1], seedOf(r[0]));
+        await fillItems(q, r[0], r[1], sealing);
+        const before = done;
         done += r[1] - r[0] + 1;
-        if (done % 100_000 < FILL_CHUNK) log(`  filled ${done.toLocaleString('en-US')} work items`);
+        if (Math.floor(done / 100_000) > Math.floor(before / 100_000)) {
+          log(`  filled ${done.toLocaleString('en-US')} work items`);
+        }
       }
     } finally {
       await c.end();
@@ -206,7 +261,7 @@ async function fillServer(url: string, n: number): Promise<Sizes> {
   const c = new pg.Client(url);
   await c.connect();
   try {
-    await finishFill((sql, params) => c.query(sql, params), n);
+    await finishItems((sql, params) => c.query(sql, params), n);
     log('  VACUUM ANALYZE, CHECKPOINT');
     await c.query('VACUUM (ANALYZE)');
     await c.query('CHECKPOINT');
@@ -217,15 +272,15 @@ async function fillServer(url: string, n: number): Promise<Sizes> {
 }
 
 /** PGlite runs one statement at a time: ranges one after the other, through the smgr engine. */
-async function fillEmbedded(url: string, n: number): Promise<Sizes> {
+async function fillEmbedded(url: string, n: number, sealing: Sealing): Promise<Sizes> {
   const db = await openDatabase(url);
   try {
     const q: Run = (sql, params) => db.query(sql, params);
     for (const [lo, hi] of ranges(n, 10_000)) {
-      await fillRange(q, lo, hi, seedOf(lo));
+      await fillItems(q, lo, hi, sealing);
       if (hi % 50_000 === 0 || hi === n) log(`  filled ${hi.toLocaleString('en-US')} work items (PGlite)`);
     }
-    await finishFill(q, n);
+    await finishItems(q, n);
     await db.exec('VACUUM (ANALYZE)');
     return toSizes((await db.query(SIZES_SQL)).rows[0]!);
   } finally {
@@ -265,8 +320,11 @@ async function benchServer(): Promise<{ sizes: Sizes; rows: Row[]; copyBytes: nu
   log(`setup: database ${name}, home ${home}`);
   await setupGroup(home, url, keyFile);
   const fillStarted = Date.now();
-  log(`fill: ${workItems.toLocaleString('en-US')} work items over ${FILL_CONNECTIONS} connections`);
-  const sizes = await fillServer(url, workItems);
+  const items = itemsAt(workItems);
+  log(
+    `fill (${flags.shape}): ${items.toLocaleString('en-US')} work items over ${FILL_CONNECTIONS} connections`,
+  );
+  const sizes = await fillServer(url, items, await sealingOf(url, home));
   const fillSeconds = (Date.now() - fillStarted) / 1000;
   log(
     `  ${(sizes.tableBytes / 1e6).toFixed(0)} MB table data, ${(sizes.databaseBytes / 1e6).toFixed(0)} MB database, in ${fillSeconds.toFixed(0)} s`,
@@ -274,9 +332,11 @@ async function benchServer(): Promise<{ sizes: Sizes; rows: Row[]; copyBytes: nu
 
   const backup: Runs = { label: 'smgr backup create', measured: [] };
   const dump: Runs = { label: 'pg_dump -Fc', measured: [] };
+  const floor: Runs = { label: 'pg_dump -Fc -Z0 | zstd -1 (floor)', measured: [] };
   let archive = '';
   let copyBytes = 0;
   const dumpFile = path.join(work, 'bench.pgdump');
+  const floorFile = path.join(work, 'bench.pgdump.zst');
   for (let i = 0; i < runs; i++) {
     const dir = path.join(work, `backups-${i}`);
     const m = await measure(
@@ -286,7 +346,7 @@ async function benchServer(): Promise<{ sizes: Sizes; rows: Row[]; copyBytes: nu
     );
     logRun('smgr backup create', i, m);
     backup.measured.push(m);
-    const result = JSON.parse(m.stdout) as {
+    const result = lastJson(m.stdout).archives[0] as {
       file: string;
       size: number;
       databases: Array<{ tables: Array<{ bytes: number }> }>;
@@ -301,7 +361,19 @@ async function benchServer(): Promise<{ sizes: Sizes; rows: Row[]; copyBytes: nu
     logRun('pg_dump -Fc', i, d);
     dump.measured.push(d);
     dump.outputBytes = fs.statSync(dumpFile).size;
+
+    // The floor of issue 15: PostgreSQL's own dump, uncompressed, through the fastest zstd.
+    fs.rmSync(floorFile, { force: true });
+    const f = await measure(
+      'bash',
+      ['-o', 'pipefail', '-c', `pg_dump -Fc -Z0 ${PG_ARGS.join(' ')} ${name} | zstd -1 -q -o ${floorFile}`],
+      'pg_dump | zstd',
+    );
+    logRun('pg_dump -Fc -Z0 | zstd -1', i, f);
+    floor.measured.push(f);
+    floor.outputBytes = fs.statSync(floorFile).size;
   }
+  fs.rmSync(floorFile, { force: true });
 
   const restore: Runs = { label: 'smgr restore database --key-file', measured: [] };
   const pgRestore: Runs = { label: 'pg_restore -j 2', measured: [] };
@@ -353,6 +425,23 @@ async function benchServer(): Promise<{ sizes: Sizes; rows: Row[]; copyBytes: nu
     fromStorage.measured.push(m);
     await dropDatabase(target);
   }
+  // And once in one transaction on one connection (--jobs 1), as before parallel restore.
+  const oneJob: Runs = {
+    label: 'smgr restore database --jobs 1, identity from secure storage (1 run)',
+    measured: [],
+  };
+  {
+    const target = `${name}_j`;
+    const targetUrl = await createDatabase(target);
+    const m = await measure(
+      process.execPath,
+      smgrArgs(home, ['restore', 'database', '--from', archive, '--database', targetUrl, '--jobs', '1']),
+      'smgr restore database --jobs 1',
+    );
+    logRun('smgr restore database --jobs 1', 0, m, 1);
+    oneJob.measured.push(m);
+    await dropDatabase(target);
+  }
   if (!flags.keep) await dropDatabase(name);
 
   const data = sizes.tableBytes;
@@ -363,9 +452,11 @@ async function benchServer(): Promise<{ sizes: Sizes; rows: Row[]; copyBytes: nu
     rows: [
       rowOf(backup, data, dump),
       rowOf(dump, data),
+      rowOf(floor, data),
       rowOf(restore, data, pgRestore),
       rowOf(pgRestore, data),
       rowOf(fromStorage, data, pgRestore),
+      rowOf(oneJob, data, pgRestore),
     ],
   };
 }
@@ -390,8 +481,12 @@ async function benchEmbedded(): Promise<{ sizes: Sizes; rows: Row[]; fillSeconds
   const url = `pglite:${path.join(work, 'embedded', 'db')}`;
   log(`embedded: setup in ${url}`);
   await setupGroup(home, url, keyFile);
+  // Issue 16: the archive of a group just set up (a few dozen rows), restored into a new pglite: directory.
+  const tinyArchive = lastJson(
+    await smgr(home, ['--json', 'backup', 'create', '--to', path.join(work, 'embedded-tiny')]),
+  ).archives[0].file as string;
   const fillStarted = Date.now();
-  const sizes = await fillEmbedded(url, embeddedItems);
+  const sizes = await fillEmbedded(url, itemsAt(embeddedItems), await sealingOf(url, home));
   const fillSeconds = (Date.now() - fillStarted) / 1000;
   log(`  ${(sizes.tableBytes / 1e6).toFixed(0)} MB table data in ${fillSeconds.toFixed(0)} s`);
   const backup: Runs = { label: 'embedded: smgr backup create', measured: [] };
@@ -402,10 +497,24 @@ async function benchEmbedded(): Promise<{ sizes: Sizes; rows: Row[]; fillSeconds
     const m = await measure(process.execPath, smgrArgs(home, ['backup', 'create', '--to', dir]), 'backup');
     logRun('embedded backup', i, m);
     backup.measured.push(m);
-    const result = JSON.parse(m.stdout) as { file: string; size: number };
+    const result = lastJson(m.stdout).archives[0] as { file: string; size: number };
     backup.outputBytes = result.size;
     if (i === 0) archive = result.file;
     else fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const tiny: Runs = { label: 'embedded: restore of a group just set up (tiny) into pglite:', measured: [] };
+  const restoreInto = (from: string, dir: string) =>
+    measure(
+      process.execPath,
+      smgrArgs(home, ['restore', 'database', '--from', from, '--database', `pglite:${path.join(dir, 'db')}`]),
+      'restore',
+    );
+  for (let i = 0; i < runs; i++) {
+    const dir = path.join(work, `embedded-tiny-restore-${i}`);
+    const m = await restoreInto(tinyArchive, dir);
+    logRun('embedded restore of a tiny archive', i, m);
+    tiny.measured.push(m);
+    fs.rmSync(dir, { recursive: true, force: true });
   }
   for (let i = 0; i < runs; i++) {
     const dir = path.join(work, `embedded-restore-${i}`);
@@ -429,7 +538,11 @@ async function benchEmbedded(): Promise<{ sizes: Sizes; rows: Row[]; fillSeconds
     restore.measured.push(m);
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  return { sizes, fillSeconds, rows: [rowOf(backup, sizes.tableBytes), rowOf(restore, sizes.tableBytes)] };
+  return {
+    sizes,
+    fillSeconds,
+    rows: [rowOf(backup, sizes.tableBytes), rowOf(restore, sizes.tableBytes), rowOf(tiny, sizes.tableBytes)],
+  };
 }
 
 async function gitCommit(): Promise<string> {
@@ -455,7 +568,8 @@ try {
   const embedded = embeddedItems > 0 ? await benchEmbedded() : undefined;
   const serverVersion = (await run('pg_dump', ['--version'])).stdout.trim().replace(/^pg_dump /, '');
   const report = renderReport({
-    sizeLabel,
+    sizeLabel: runLabel,
+    shape: flags.shape!,
     date: new Date(),
     runs,
     machine: `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.platform()} ${os.release()}`,
@@ -465,7 +579,7 @@ try {
     benchSeconds: (Date.now() - benchStarted) / 1000,
     profiled: Boolean(cpuProf),
   });
-  const out = path.resolve(flags.results!, `backup-${sizeLabel}-${new Date().toISOString().slice(0, 10)}.md`);
+  const out = path.resolve(flags.results!, `backup-${runLabel}-${new Date().toISOString().slice(0, 10)}.md`);
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, report);
   process.stdout.write(`${report}\n`);

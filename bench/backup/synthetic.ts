@@ -4,29 +4,35 @@
  * PostgreSQL server and an embedded PGlite database. Per work item: a title
  * of 4-9 words, a description of 45-130 words in sentences with host names,
  * error codes and numbers (~300-800 bytes), JSON properties (~200 bytes) and
- * 1-5 history rows (3 on average) whose jsonb change carries a comment; one
- * configuration item per 10 work items. Words are drawn Zipf-like from
- * vocabulary.ts, so compression ratios are those of text, not of one
- * repeated string.
+ * 1-5 history rows (3 on average); one configuration item per 10 work items.
+ * Words are drawn Zipf-like from vocabulary.ts, so compression ratios are
+ * those of text, not of one repeated string.
+ *
+ * Valid domain data, as the API would have written it: statuses among
+ * WORK_ITEM_STATUSES (src/management-server/work-item-store.ts), history rows
+ * shaped as recordWorkItemHistory writes them (`{created: body}` first, then
+ * `{changed: fields}`, field names as the API's), display ids IR<id>/SR<id>.
  */
 import { CONTENT_WORDS_FROM, FIRST_NAMES, LAST_NAMES, VOCABULARY } from './vocabulary.js';
 
 /** Runs one statement with parameters; both engines' query() fit. */
 export type Run = (sql: string, params: unknown[]) => Promise<unknown>;
 
-const N = VOCABULARY.length;
+/** SQL pieces shared with the other data shape (synthetic-wide.ts). */
+export const N = VOCABULARY.length;
 const C = CONTENT_WORDS_FROM;
 /** A word, index ~ 1/k (log-uniform over 1..N). `g` keeps the aggregate in the inner query. */
-const word = (g: string) => `v.w[floor(exp(random() * ln(${N + 1})))::int + 0 * ${g}]`;
+export const word = (g: string) => `v.w[floor(exp(random() * ln(${N + 1})))::int + 0 * ${g}]`;
 /** A service-desk word (no function words). */
-const contentWord = (g: string) => `v.w[${C} + floor(exp(random() * ln(${N - C + 1})))::int + 0 * ${g}]`;
+export const contentWord = (g: string) =>
+  `v.w[${C} + floor(exp(random() * ln(${N - C + 1})))::int + 0 * ${g}]`;
 const pick = (array: string, n: number) => `${array}[1 + floor(random() * ${n})::int]`;
 
-const PARAMS = `(SELECT $1::text[] AS w, $2::text[] AS fn, $3::text[] AS ln) v`;
-const PARAM_VALUES = [VOCABULARY, FIRST_NAMES, LAST_NAMES];
-const person = `lower(${pick('v.fn', FIRST_NAMES.length)} || '.' || ${pick('v.ln', LAST_NAMES.length)})`;
+export const PARAMS = `(SELECT $1::text[] AS w, $2::text[] AS fn, $3::text[] AS ln) v`;
+export const PARAM_VALUES = [VOCABULARY, FIRST_NAMES, LAST_NAMES];
+export const person = `lower(${pick('v.fn', FIRST_NAMES.length)} || '.' || ${pick('v.ln', LAST_NAMES.length)})`;
 
-const token = (g: string) => `CASE floor(random() * 30)::int
+export const token = (g: string) => `CASE floor(random() * 30)::int
     WHEN 0 THEN 'WS-' || (10000 + floor(random() * 40000)::int + 0 * ${g})
     WHEN 1 THEN '0x8' || lpad(to_hex(floor(random() * 16777216)::int), 7, '0')
     WHEN 2 THEN (1 + floor(random() * 500)::int)::text
@@ -47,7 +53,7 @@ SELECT i,
           FROM generate_series(1, 3 + floor(random() * 6)::int + 0 * i) g),
        ${description},
        1 + floor(random() * 4)::int,
-       (ARRAY['new', 'active', 'pending', 'resolved', 'closed', 'closed', 'closed'])[1 + floor(random() * 7)::int],
+       (ARRAY['active', 'active', 'pending', 'resolved', 'closed', 'closed', 'closed'])[1 + floor(random() * 7)::int],
        CASE WHEN random() < 0.9 THEN ${person} END,
        ${person},
        jsonb_build_object(
@@ -65,17 +71,21 @@ SELECT i,
   FROM ${PARAMS}, generate_series($4::int, $5::int) i,
        LATERAL (SELECT timestamptz '2023-01-01 00:00:00+00' + i * interval '30 seconds' AS t) ts`;
 
+/** As recordWorkItemHistory writes them: the create body first, then changes of the API's fields. */
 const HISTORY = `
 INSERT INTO work_item_history (work_item_id, at, actor, change)
 SELECT i,
        timestamptz '2023-01-01 00:00:00+00' + i * interval '30 seconds' + k * random() * interval '6 hours',
        ${person},
-       jsonb_build_object(
-         'field', (ARRAY['status', 'assigned_to', 'priority', 'status', 'description'])[1 + floor(random() * 5)::int],
-         'from', (ARRAY['new', 'active', 'pending', 'resolved'])[1 + floor(random() * 4)::int],
-         'to', (ARRAY['active', 'pending', 'resolved', 'closed'])[1 + floor(random() * 4)::int],
-         'comment', (SELECT string_agg(${token('g')}, ' ')
-                       FROM generate_series(1, 3 + floor(random() * 14)::int + 0 * i + 0 * k) g))
+       CASE WHEN k = 1 THEN jsonb_build_object('created', jsonb_build_object(
+              'class', CASE WHEN i % 3 = 0 THEN 'service-request' ELSE 'incident' END,
+              'title', 'Reported on WS-' || (10000 + i % 40000), 'priority', 1 + i % 4))
+            ELSE jsonb_build_object('changed', CASE floor(random() * 4)::int
+              WHEN 0 THEN jsonb_build_object('status', (ARRAY['active', 'pending', 'resolved', 'closed'])[1 + floor(random() * 4)::int])
+              WHEN 1 THEN jsonb_build_object('assignedTo', ${person})
+              WHEN 2 THEN jsonb_build_object('priority', 1 + floor(random() * 4)::int)
+              ELSE jsonb_build_object('description', (SELECT string_agg(${token('g')}, ' ')
+                       FROM generate_series(1, 3 + floor(random() * 14)::int + 0 * i + 0 * k) g)) END) END
   FROM ${PARAMS}, generate_series($4::int, $5::int) i,
        generate_series(1, 1 + ((i::bigint * 2654435761) % 5)::int) k`;
 

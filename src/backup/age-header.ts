@@ -33,6 +33,8 @@ export interface ParsedHeader {
   /** The header bytes the MAC covers: everything up to and including `---`. */
   macInput: Buffer;
   mac: Buffer;
+  /** The whole header, from the version line to the end of the MAC line. */
+  bytes: Buffer;
 }
 
 /** A reader refuses a header longer than this, so garbage cannot make it buffer without bound. */
@@ -174,7 +176,12 @@ export class HeaderReader {
           if (this.stanzas.length === 0) throw headerError('it has no recipient stanza');
           const mac = decodeBase64NoPad(text.slice(4));
           if (mac?.length !== 32) throw headerError('the MAC is not 32 bytes of unpadded base64');
-          return { stanzas: this.stanzas, macInput: Buffer.from(this.buf.subarray(0, start + 3)), mac };
+          return {
+            stanzas: this.stanzas,
+            macInput: Buffer.from(this.buf.subarray(0, start + 3)),
+            mac,
+            bytes: Buffer.from(this.buf.subarray(0, this.len)),
+          };
         }
         throw headerError('a line is neither a stanza (->) nor the MAC line (---)');
     }

@@ -1,62 +1,147 @@
 /**
- * The archive format of docs/FORMAT.md §2: entry names, the header and the
- * manifest, and their validation. Writer and reader both take their
- * constants from here, so they cannot disagree.
+ * The archive format of docs/FORMAT.md §2: entry names, size limits, the
+ * header and the manifest as TypeBox schemas (their types derived from
+ * them), and their validation through src/schema/check-schema.ts. Writer
+ * and reader both take their constants from here, so they cannot disagree.
  */
+import { type Static, type TSchema, Type } from 'typebox';
 import { SmgrError } from '../errors/smgr-error.js';
+import { checkSchema } from '../schema/check-schema.js';
 
 export const ARCHIVE_FORMAT = 'smgr-backup';
-export const ARCHIVE_VERSION = 1;
+/** The version writers write (§2.10): 2, authenticated. */
+export const ARCHIVE_VERSION = 2;
+/** The versions readers read: 1 (unauthenticated; restored only when asked) and 2. */
+export const ARCHIVE_VERSIONS_READ: readonly number[] = [1, 2];
 export const SUMMARY_FORMAT = 'smgr-backup-summary';
 export const HEADER_ENTRY = 'smbak/header.json';
 export const MANIFEST_ENTRY = 'smbak/manifest.json';
-/** §2.6 rule 3: a slice is cut after the first LF past this many bytes. */
+/** Version 2: the MACs of the header and the manifest, each the entry after the one it authenticates. */
+export const HEADER_MAC_ENTRY = 'smbak/header.mac';
+export const MANIFEST_MAC_ENTRY = 'smbak/manifest.mac';
+/** §2.6 rule 3: a slice is cut at the first row end at or past this many bytes; a longer row is a slice alone. */
 export const SLICE_BYTES = 8 * 1024 * 1024;
-/** §2.5 rule 4. */
+/** §2.5 rule 4: the most COPY text a slice may decompress to (writers refuse a row that would exceed it). */
+export const MAX_SLICE_PLAIN = 64 * 1024 * 1024;
+/** §2.5 rule 4: the largest compressed slice entry. */
 export const MAX_SLICE_COMPRESSED = 16 * 1024 * 1024;
 export const MAX_JSON_ENTRY = 1024 * 1024;
+/** §2.5 rule 4: a MAC entry (64 hex digits). */
+export const MAX_MAC_ENTRY = 64;
+/** §2.2: the largest named entry of version 2 (other than slices). */
+export const MAX_NAMED_ENTRY = 16 * 1024 * 1024;
 
-export interface TablePlan {
-  name: string;
-  columns: string[];
-}
+const TableName = Type.String({ pattern: '^[a-z_][a-z0-9_]*$' });
+const Group = Type.Object({
+  id: Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' }),
+  name: Type.String({ minLength: 1, maxLength: 64 }),
+});
+const Time = Type.String({ minLength: 1 });
+const distinctNames = <T extends { name: string }>(items: readonly T[]) =>
+  new Set(items.map((t) => t.name)).size === items.length;
 
-export interface DatabasePlan {
-  name: string;
-  engine: 'embedded' | 'server';
-  serverVersion: string;
-  schemaVersion: number;
-  tables: TablePlan[];
-}
+const TablePlanSchema = Type.Object({ name: TableName, columns: Type.Array(TableName, { minItems: 1 }) });
+const databasePlan = <T extends TSchema>(table: T) =>
+  Type.Object({
+    name: Type.String({ pattern: '^[A-Za-z][A-Za-z0-9]*$' }),
+    engine: Type.Union([Type.Literal('embedded'), Type.Literal('server')]),
+    serverVersion: Type.String(),
+    schemaVersion: Type.Integer({ minimum: 1 }),
+    tables: Type.Refine(Type.Array(table), distinctNames, () => 'names a table twice'),
+  });
 
-export interface ArchiveHeader {
-  format: typeof ARCHIVE_FORMAT;
-  version: typeof ARCHIVE_VERSION;
-  smgrVersion: string;
-  createdAt: string;
-  managementGroup: { id: string; name: string };
-  databases: DatabasePlan[];
-}
+const Hex64 = Type.String({ pattern: '^[0-9a-f]{64}$' });
 
-export interface TableStats {
-  rows: number;
-  bytes: number;
-  sha256: string;
-  slices: number;
-  compressedBytes: number;
-}
+/** §2.3, version 2: which key authenticates the archive, and the age header it travels in. */
+const AuthenticationSchema = Type.Object({
+  algorithm: Type.Literal('HMAC-SHA256'),
+  keyId: Type.String({ pattern: '^mg-[0-9a-f]{16}$' }),
+  ageHeader: Hex64,
+});
 
-export interface ArchiveManifest extends Omit<ArchiveHeader, 'databases'> {
-  finishedAt: string;
-  databases: Array<Omit<DatabasePlan, 'tables'> & { tables: Array<TablePlan & TableStats> }>;
-  keys: Array<{ keyId: string; part: string; verifier: string }>;
-  computers: Array<{ computerName: string; part: string; role: string }>;
-  managementPacks: Array<{ name: string; version: string; sealed: boolean }>;
-}
+const headerMembers = {
+  format: Type.Literal(ARCHIVE_FORMAT),
+  version: Type.Union([Type.Literal(1), Type.Literal(2)]),
+  smgrVersion: Type.String({ minLength: 1 }),
+  createdAt: Time,
+  managementGroup: Group,
+  databases: Type.Refine(
+    Type.Array(databasePlan(TablePlanSchema), { minItems: 1 }),
+    distinctNames,
+    () => 'names a database twice',
+  ),
+  authentication: Type.Optional(AuthenticationSchema),
+};
 
-const NAME = /^[a-z_][a-z0-9_]*$/;
-const DB_NAME = /^[A-Za-z][A-Za-z0-9]*$/;
+/** §2.3: the header, first entry. Unknown members are ignored. `authentication` is there exactly in version 2. */
+export const ArchiveHeaderSchema = Type.Refine(
+  Type.Object(headerMembers),
+  (h) => (h.version === 2) === (h.authentication !== undefined),
+  (h) =>
+    (h as { version: number }).version === 2
+      ? 'has no authentication'
+      : 'has authentication, which version 1 has not',
+);
+
+const TableStatsSchema = Type.Object({
+  rows: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+  bytes: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+  sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+  slices: Type.Integer({ minimum: 0 }),
+  compressedBytes: Type.Integer({ minimum: 0 }),
+});
+
+/** §2.2, version 2: a named entry other than a slice, as the manifest lists it. */
+const NamedEntrySchema = Type.Object({
+  name: Type.String({ maxLength: 255 }),
+  bytes: Type.Integer({ minimum: 0, maximum: MAX_NAMED_ENTRY }),
+  sha256: Hex64,
+});
+
+/** §2.4: the manifest, last entry: the header's members, the tables' statistics, keys, computers, packs. */
+export const ArchiveManifestSchema = Type.Object({
+  ...headerMembers,
+  finishedAt: Time,
+  /** Version 2: the header's MAC, so the manifest's MAC covers the header too. */
+  headerMac: Type.Optional(Hex64),
+  /** Version 2: every named entry (§2.2), in archive order. */
+  entries: Type.Optional(Type.Array(NamedEntrySchema)),
+  databases: Type.Array(databasePlan(Type.Intersect([TablePlanSchema, TableStatsSchema])), { minItems: 1 }),
+  keys: Type.Array(
+    Type.Object({
+      keyId: Type.String(),
+      part: Type.String(),
+      verifier: Type.String({ pattern: '^[0-9a-f]*$' }),
+    }),
+  ),
+  computers: Type.Array(
+    Type.Object({ computerName: Type.String(), part: Type.String(), role: Type.String() }),
+  ),
+  managementPacks: Type.Array(
+    Type.Object({ name: Type.String(), version: Type.String(), sealed: Type.Boolean() }),
+  ),
+});
+
+export type TablePlan = Static<typeof TablePlanSchema>;
+export type TableStats = Static<typeof TableStatsSchema>;
+export type ArchiveHeader = Static<typeof ArchiveHeaderSchema>;
+export type DatabasePlan = ArchiveHeader['databases'][number];
+export type ArchiveManifest = Static<typeof ArchiveManifestSchema>;
+export type NamedEntry = Static<typeof NamedEntrySchema>;
+
 const SLICE = /^db\/([A-Za-z][A-Za-z0-9]*)\/([a-z_][a-z0-9_]*)\/(\d{6})\.copy\.br$/;
+
+/**
+ * §2.2, version 2: a named entry is `<area>/<name>`, the area a lower-case
+ * word other than `db` and `smbak` (e.g. `packs`, defined by the writer of
+ * that area), the rest path segments of letters, digits, dots, hyphens and
+ * underscores, none of them `.` or `..`.
+ */
+export function isNamedEntry(name: string): boolean {
+  if (name.length > 255 || !/^[a-z][a-z0-9-]*(\/[A-Za-z0-9._-]+)+$/.test(name)) return false;
+  const [area, ...rest] = name.split('/');
+  return area !== 'db' && area !== 'smbak' && rest.every((s) => s !== '.' && s !== '..');
+}
 
 export function sliceEntryName(database: string, table: string, seq: number): string {
   return `db/${database}/${table}/${String(seq).padStart(6, '0')}.copy.br`;
@@ -77,57 +162,33 @@ export function archiveFileStem(groupName: string, at: Date): string {
   return `${groupName.replace(/[^A-Za-z0-9-]/g, '-')}-${time}`;
 }
 
-/** Validates a parsed header (§2.3, §2.5 rule 2): format and version first. */
+/** Validates a parsed header (§2.3, §2.5 rule 2): format and version first, then its schema. */
 export function checkHeader(value: unknown, file: string): ArchiveHeader {
-  const h = value as Partial<ArchiveHeader> | null;
+  const h = value as { format?: unknown; version?: unknown } | null;
   if (!h || typeof h !== 'object' || h.format !== ARCHIVE_FORMAT) {
     throw new SmgrError('ARCHIVE_NOT_AN_ARCHIVE', { path: file });
   }
-  if (h.version !== ARCHIVE_VERSION) {
-    throw new SmgrError('ARCHIVE_VERSION', { path: file, found: String(h.version), known: ARCHIVE_VERSION });
+  if (typeof h.version !== 'number' || !ARCHIVE_VERSIONS_READ.includes(h.version)) {
+    throw new SmgrError('ARCHIVE_VERSION', {
+      path: file,
+      found: String(h.version),
+      known: ARCHIVE_VERSIONS_READ.join(' or '),
+    });
   }
-  const bad = (reason: string) => new SmgrError('ARCHIVE_MALFORMED', { path: file, reason });
-  if (typeof h.managementGroup?.id !== 'string' || typeof h.managementGroup?.name !== 'string') {
-    throw bad('the header names no management group');
-  }
-  if (typeof h.createdAt !== 'string' || typeof h.smgrVersion !== 'string')
-    throw bad('the header has no time or version');
-  if (!Array.isArray(h.databases) || h.databases.length === 0) throw bad('the header lists no database');
-  for (const db of h.databases) checkPlan(db, bad);
-  return h as ArchiveHeader;
+  return checkSchema(ArchiveHeaderSchema, value, (problems) =>
+    malformed(file, `${HEADER_ENTRY}: ${problems}`),
+  );
 }
 
-function checkPlan(db: DatabasePlan, bad: (r: string) => SmgrError): void {
-  if (!db || typeof db.name !== 'string' || !DB_NAME.test(db.name))
-    throw bad('a database has an invalid name');
-  if (!Number.isInteger(db.schemaVersion) || db.schemaVersion < 1)
-    throw bad(`database ${db.name} has no schema version`);
-  if (!Array.isArray(db.tables)) throw bad(`database ${db.name} lists no tables`);
-  const seen = new Set<string>();
-  for (const t of db.tables) {
-    if (!t || typeof t.name !== 'string' || !NAME.test(t.name) || seen.has(t.name)) {
-      throw bad(`database ${db.name} has an invalid table entry`);
-    }
-    seen.add(t.name);
-    if (
-      !Array.isArray(t.columns) ||
-      t.columns.length === 0 ||
-      !t.columns.every((c) => typeof c === 'string' && NAME.test(c))
-    ) {
-      throw bad(`table ${db.name}.${t.name} has invalid columns`);
-    }
-  }
-}
-
-/** Validates the manifest against the header it must repeat (§2.4). */
+/** Validates the manifest (§2.4): its schema, then that it repeats the header. */
 export function checkManifest(value: unknown, header: ArchiveHeader, file: string): ArchiveManifest {
-  const m = value as Partial<ArchiveManifest> | null;
-  const bad = (reason: string) => new SmgrError('ARCHIVE_MALFORMED', { path: file, reason });
-  if (!m || m.format !== ARCHIVE_FORMAT || m.version !== ARCHIVE_VERSION)
-    throw bad('the manifest has another format');
-  if (m.managementGroup?.id !== header.managementGroup.id)
+  const m = checkSchema(ArchiveManifestSchema, value, (problems) =>
+    malformed(file, `${MANIFEST_ENTRY}: ${problems}`),
+  );
+  const bad = (reason: string) => malformed(file, reason);
+  if (m.managementGroup.id !== header.managementGroup.id)
     throw bad('the manifest names another management group');
-  if (!Array.isArray(m.databases) || m.databases.length !== header.databases.length) {
+  if (m.databases.length !== header.databases.length) {
     throw bad('the manifest lists other databases than the header');
   }
   m.databases.forEach((db, i) => {
@@ -144,16 +205,11 @@ export function checkManifest(value: unknown, header: ArchiveHeader, file: strin
       if (t.name !== p.name || JSON.stringify(t.columns) !== JSON.stringify(p.columns)) {
         throw bad(`the manifest's table ${db.name}.${t.name} differs from the header`);
       }
-      if (
-        !Number.isSafeInteger(t.rows) ||
-        !Number.isSafeInteger(t.bytes) ||
-        !/^[0-9a-f]{64}$/.test(t.sha256)
-      ) {
-        throw bad(`the manifest's table ${db.name}.${t.name} has no valid counts and hash`);
-      }
     });
   });
-  if (!Array.isArray(m.keys) || !Array.isArray(m.computers))
-    throw bad('the manifest has no keys or computers');
-  return m as ArchiveManifest;
+  return m;
+}
+
+function malformed(file: string, reason: string): SmgrError {
+  return new SmgrError('ARCHIVE_MALFORMED', { path: file, reason });
 }

@@ -1,10 +1,11 @@
 /**
- * Which identities may open an archive, and which group it must belong to:
- * the backup identity of a key backup file (when one is given), then every
- * backup identity in this computer's secure storage. The expected group is
- * the key file's, else the group of the part installed in this home (when
- * there is exactly one); an archive opened by another identity is then told
- * to be another group's (ARCHIVE_OTHER_GROUP).
+ * Which identities may open an archive, which keys may authenticate it, and
+ * which group it must belong to: the backup identity and management group
+ * KEK of a key backup file (when one is given), then every backup identity
+ * and management group KEK in this computer's secure storage. The expected
+ * group is the key file's, else the group of the part installed in this
+ * home (when there is exactly one); an archive opened by another identity is
+ * then told to be another group's (ARCHIVE_OTHER_GROUP).
  */
 
 import type { HomePaths } from '../computer/home.js';
@@ -12,23 +13,44 @@ import { readConfig } from '../config/config-file.js';
 import { SmgrError } from '../errors/smgr-error.js';
 import type { KeyBackupContent } from '../keys/key-backup-file.js';
 import { SecureStorage } from '../secure-storage/secure-storage.js';
+import type { ArchiveKek } from './archive-auth.js';
 
 export interface ArchiveKeys {
   identities: string[];
   expectedGroup?: { id: string; name: string };
+  keks: ArchiveKek[];
+}
+
+/** The management group KEKs of a secure storage, as archive authentication keys (FORMAT §2.9). */
+export function keksOfStorage(storage: SecureStorage): ArchiveKek[] {
+  return storage
+    .listKeys()
+    .filter((k) => k.part === 'management-group')
+    .map((k) => ({ keyId: k.keyId, managementGroupId: k.managementGroupId, kek: k.kek }));
+}
+
+/** The management group KEK of a key backup file. */
+export function keksOfKeyBackup(content: KeyBackupContent): ArchiveKek[] {
+  return content.keys
+    .filter((k) => k.part === 'management-group')
+    .map((k) => ({ keyId: k.keyId, managementGroupId: content.managementGroup.id, kek: k.kek }));
 }
 
 export function archiveKeys(home: HomePaths, keyBackup?: KeyBackupContent): ArchiveKeys {
   const config = readConfig(home);
   const groups = Object.values(config?.parts ?? {}).map((p) => p.managementGroup);
   const identities: string[] = [];
+  const keks: ArchiveKek[] = [];
   let expectedGroup = groups.length === 1 ? groups[0] : undefined;
   if (keyBackup) {
     if (keyBackup.backupIdentity) identities.push(keyBackup.backupIdentity);
+    keks.push(...keksOfKeyBackup(keyBackup));
     expectedGroup = keyBackup.managementGroup;
   }
   if (SecureStorage.exists(home.secureStorage)) {
-    const held = SecureStorage.open(home.secureStorage).listBackupIdentities();
+    const storage = SecureStorage.open(home.secureStorage);
+    keks.push(...keksOfStorage(storage));
+    const held = storage.listBackupIdentities();
     // The expected group's identity first; others can still open an archive (and then be told it is another group's).
     held.sort(
       (a, b) =>
@@ -39,5 +61,5 @@ export function archiveKeys(home: HomePaths, keyBackup?: KeyBackupContent): Arch
   if (identities.length === 0) {
     throw new SmgrError('BACKUP_IDENTITY_MISSING', { group: expectedGroup?.name ?? 'unknown' });
   }
-  return { identities, expectedGroup };
+  return { identities, expectedGroup, keks };
 }

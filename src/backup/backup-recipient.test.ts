@@ -6,6 +6,7 @@ import { after, test } from 'node:test';
 import { prepareServiceManager } from '../../test/support/api-fixture.js';
 import { embeddedFixture, tempDir } from '../../test/support/engines.js';
 import { newBackupIdentity } from './age-stream.js';
+import { keksOfStorage } from './archive-keys.js';
 import { ensureBackupRecipient, getBackupRecipient } from './backup-recipient.js';
 import { checkArchive } from './check-archive.js';
 import { createBackup } from './create-backup.js';
@@ -34,11 +35,12 @@ test('an installation without a recipient gets one (identity in secure storage f
     const result = await createBackup({
       db,
       config: { managementGroup: p.group, backup: { extraRecipients: [offline.recipient] } },
+      storage: p.storage,
       directory: path.join(dir, 'b'),
       progress: { report: () => {} },
     });
-    await checkArchive(result.file, { identities: [offline.identity] });
-    await checkArchive(result.file, { identities: [identity!] });
+    await checkArchive(result.file, { identities: [offline.identity], keks: keksOfStorage(p.storage) });
+    await checkArchive(result.file, { identities: [identity!], keks: keksOfStorage(p.storage) });
   } finally {
     await db.close();
   }

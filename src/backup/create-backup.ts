@@ -1,59 +1,47 @@
 /**
  * smgr backup create, the engine (docs/FORMAT.md §2.6): one repeatable-read
- * snapshot of the ServiceManager database; every table streamed out as COPY
- * text, cut into slices, hashed, Brotli-compressed on the thread pool, packed
- * into tar and age-encrypted on the way to `<stem>.smbak.partial`; fsync;
- * summary; rename to `<stem>.smbak`; fsync the directory. Memory is bounded
- * by a few slices whatever the database size.
+ * snapshot of the ServiceManager database, under the group's backup lock;
+ * the archive written to `<stem>.smbak.partial` (write-archive.ts: every
+ * table streamed out as COPY text, cut into slices, hashed, compressed,
+ * packed into tar, age-encrypted, authenticated with the group's KEK);
+ * fsync; summary; rename to `<stem>.smbak`; fsync the directory. Memory is
+ * bounded by a few slices whatever the database size.
  *
  * Crash: leaves at most a `.partial` file (and perhaps a summary without its
  * archive), never a `.smbak` that is not whole; the next backup removes them.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { promisify } from 'node:util';
-import zlib from 'node:zlib';
-import tar from 'tar-stream';
-import { ADVISORY_LOCKS } from '../db/advisory-locks.js';
 import type { Database, Transaction } from '../db/database.js';
 import { schemaVersion } from '../db/migrate.js';
+import { SmgrError } from '../errors/smgr-error.js';
 import { fsyncDir } from '../files/atomic-write.js';
-import { listKeyRecords } from '../keys/key-records.js';
 import { requireManagementGroup } from '../management-group/management-group.js';
-import { listRegistrations } from '../management-group/registration.js';
+import type { SecureStorage } from '../secure-storage/secure-storage.js';
 import { SMGR_VERSION } from '../version.js';
-import { createAgeEncryptStream } from './age-stream.js';
+import { writerAuthKey } from './archive-auth.js';
 import {
   ARCHIVE_FORMAT,
   ARCHIVE_VERSION,
   type ArchiveHeader,
-  type ArchiveManifest,
   archiveFileStem,
-  HEADER_ENTRY,
-  MANIFEST_ENTRY,
   SUMMARY_FORMAT,
-  sliceEntryName,
-  type TablePlan,
-  type TableStats,
 } from './archive-format.js';
 import { removeLeftovers } from './backup-catalog.js';
 import { type ArchiveSettings, archiveRecipients } from './backup-recipient.js';
-import { sliceRows, TableDigest } from './copy-slicer.js';
-import { orderedMap } from './ordered-map.js';
 import type { Progress } from './progress.js';
 import { planTables } from './table-plan.js';
-import { estimateRows, readTable } from './table-reader.js';
-
-const brotli = promisify(zlib.brotliCompress);
-const COMPRESS_IN_FLIGHT = 3;
+import { type ArchiveEntry, fsyncFile, writeArchive } from './write-archive.js';
 
 export interface CreateBackupOptions {
   db: Database;
   config: ArchiveSettings;
+  /** This computer's secure storage: the group's KEK authenticates the archive (FORMAT §2.9). */
+  storage: SecureStorage;
   directory: string;
   progress: Progress;
+  /** Entries besides the tables (FORMAT §2.2 named entries), read in the backup's snapshot. */
+  namedEntries?: (tx: Transaction) => AsyncIterable<ArchiveEntry>;
 }
 
 export interface BackupResult {
@@ -79,9 +67,18 @@ export async function createBackup(o: CreateBackupOptions): Promise<BackupResult
 
   return o.db.transaction(
     async (tx) => {
-      await lockGroupBackup(tx, o.db.engine, group.name);
+      await lockGroupBackup(tx, group.name);
+      const auth = await writerAuthKey(tx, o.storage, group);
       const header = await buildHeader(tx, o.db, group, createdAt);
-      const written = await writeArchive(tx, o.db.engine, header, recipients, partial, o.progress);
+      const written = await writeArchive({
+        tx,
+        header,
+        recipients,
+        auth,
+        file: partial,
+        progress: o.progress,
+        namedEntries: o.namedEntries,
+      });
       const manifest = written.manifest;
       const summary = {
         format: SUMMARY_FORMAT,
@@ -117,14 +114,9 @@ export async function createBackup(o: CreateBackupOptions): Promise<BackupResult
   );
 }
 
-/** Other computers of a server group: an advisory lock held for the snapshot's life. */
-async function lockGroupBackup(tx: Transaction, engine: string, group: string): Promise<void> {
-  if (engine !== 'server') return; // an embedded database has one process; the home lock covers it
-  const r = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [
-    ADVISORY_LOCKS.groupBackup,
-  ]);
-  if (!r.rows[0]?.ok) {
-    const { SmgrError } = await import('../errors/smgr-error.js');
+/** Other computers of the group: an advisory lock held for the snapshot's life (the home's lock file covers this one). */
+async function lockGroupBackup(tx: Transaction, group: string): Promise<void> {
+  if (!(await tx.tryLock('groupBackup'))) {
     throw new SmgrError('BACKUP_IN_PROGRESS', { group, where: 'on another computer of the group' });
   }
 }
@@ -154,131 +146,4 @@ async function buildHeader(
       },
     ],
   };
-}
-
-async function writeArchive(
-  tx: Transaction,
-  engine: 'embedded' | 'server',
-  header: ArchiveHeader,
-  recipients: string[],
-  partial: string,
-  progress: Progress,
-): Promise<{ manifest: ArchiveManifest; size: number }> {
-  const pack = tar.pack();
-  const out = fs.createWriteStream(partial, { mode: 0o600, flags: 'wx' });
-  const written = pipeline(Readable.from(pack), createAgeEncryptStream(recipients), out);
-  written.catch(() => {}); // awaited below; a failure also surfaces through pack writes
-  try {
-    await addEntry(pack, HEADER_ENTRY, Buffer.from(JSON.stringify(header)));
-    const db = header.databases[0]!;
-    const tablesTotal = db.tables.length;
-    const tables: Array<TablePlan & TableStats> = [];
-    for (const [i, table] of db.tables.entries()) {
-      const estimatedRows = await estimateRows(tx, table.name);
-      const stats = await writeTable(tx, engine, db.name, table, pack, (rows, bytes) =>
-        progress.report({
-          phase: 'table',
-          database: db.name,
-          table: table.name,
-          rows,
-          bytes,
-          estimatedRows,
-          tablesDone: i,
-          tablesTotal,
-          archiveBytes: out.bytesWritten,
-        }),
-      );
-      tables.push({ ...table, ...stats });
-      progress.report({
-        phase: 'table',
-        tableDone: true,
-        database: db.name,
-        table: table.name,
-        rows: stats.rows,
-        bytes: stats.bytes,
-        estimatedRows,
-        tablesDone: i + 1,
-        tablesTotal,
-        archiveBytes: out.bytesWritten,
-      });
-    }
-    const manifest: ArchiveManifest = {
-      ...header,
-      finishedAt: new Date().toISOString(),
-      databases: [{ ...db, tables }],
-      keys: (await listKeyRecords(tx)).map((k) => ({
-        keyId: k.keyId,
-        part: k.part,
-        verifier: k.verifier.toString('hex'),
-      })),
-      computers: (await listRegistrations(tx)).map((r) => ({
-        computerName: r.computerName,
-        part: r.part,
-        role: r.role,
-      })),
-      managementPacks: [],
-    };
-    await addEntry(pack, MANIFEST_ENTRY, Buffer.from(JSON.stringify(manifest)));
-    pack.finalize();
-    await written;
-    fsyncFile(partial);
-    return { manifest, size: fs.statSync(partial).size };
-  } catch (e) {
-    pack.destroy();
-    out.destroy();
-    await written.catch(() => {});
-    fs.rmSync(partial, { force: true });
-    throw e;
-  }
-}
-
-async function writeTable(
-  tx: Transaction,
-  engine: 'embedded' | 'server',
-  database: string,
-  table: TablePlan,
-  pack: tar.Pack,
-  onProgress: (rows: number, bytes: number) => void,
-): Promise<TableStats> {
-  const digest = new TableDigest();
-  let slices = 0;
-  let compressedBytes = 0;
-  const compressed = orderedMap(
-    sliceRows(readTable(tx, engine, table), digest),
-    (slice) =>
-      brotli(slice, {
-        chunkSize: 1 << 20, // fewer round trips to the main thread per 8 MiB slice
-        params: {
-          [zlib.constants.BROTLI_PARAM_QUALITY]: 1,
-          [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_TEXT,
-          [zlib.constants.BROTLI_PARAM_SIZE_HINT]: slice.length,
-        },
-      }),
-    COMPRESS_IN_FLIGHT,
-  );
-  for await (const data of compressed) {
-    await addEntry(pack, sliceEntryName(database, table.name, slices), data);
-    slices++;
-    compressedBytes += data.length;
-    onProgress(digest.rows, digest.bytes);
-  }
-  return { rows: digest.rows, bytes: digest.bytes, sha256: digest.hex(), slices, compressedBytes };
-}
-
-/** Resolves once tar has taken the entry (and the reader drained it): backpressure. */
-function addEntry(pack: tar.Pack, name: string, data: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    pack.entry({ name, size: data.length, mode: 0o600, mtime: new Date(0) }, data, (err) =>
-      err ? reject(err) : resolve(),
-    );
-  });
-}
-
-function fsyncFile(file: string): void {
-  const fd = fs.openSync(file, 'r+');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
 }

@@ -2,55 +2,113 @@
  * Restore speed, as pg_restore does it: load rows into bare tables, then
  * build the indexes and check the foreign keys once, in bulk, instead of row
  * by row. deferConstraints() drops the foreign keys, primary/unique
- * constraints and plain indexes of the public schema, remembering their
- * definitions; the returned function puts them all back. Both run inside the
- * restore's transaction, so a failure (a duplicate key, a dangling reference)
- * rolls the whole restore back, and the database never exists without them.
+ * constraints and plain indexes of a schema, and answers how to put them
+ * back: every index build (those of the keys too, as plain unique indexes
+ * first), then the keys adopting their indexes, then the foreign keys added
+ * NOT VALID and validated. The builds and validations of different tables
+ * can run on several connections at once (restore-staged.ts); rebuildAll()
+ * runs them one after the other in one transaction (restore-in-place.ts).
+ * Definitions are captured with `search_path` set to the schema alone, so
+ * they name no schema and run where they were captured.
+ *
+ * Crash: these run inside the restore's transactions, on tables nobody else
+ * sees yet; a failure (a duplicate key, a dangling reference) fails the
+ * restore, which then commits nothing.
  */
 import { type Queryable, quoteIdent } from '../db/database.js';
 
-interface Definition {
+/** One statement of the rebuild, and the table it works on (for errors and scheduling). */
+export interface RebuildStep {
   table: string;
-  name: string;
-  def: string;
+  sql: string;
 }
 
-export async function deferConstraints(tx: Queryable): Promise<() => Promise<void>> {
-  const constraints = async (types: string) =>
-    (
-      await tx.query<{ table: string; name: string; def: string }>(
-        `SELECT c.relname AS table, k.conname AS name, pg_get_constraintdef(k.oid) AS def
-           FROM pg_catalog.pg_constraint k
-           JOIN pg_catalog.pg_class c ON c.oid = k.conrelid
-          WHERE c.relnamespace = 'public'::regnamespace AND k.contype = ANY($1::"char"[])
-          ORDER BY c.relname, k.conname`,
-        [types.split('')],
-      )
-    ).rows;
-  const foreignKeys: Definition[] = await constraints('f');
-  const keys: Definition[] = await constraints('pu');
-  const indexes = (
-    await tx.query<{ name: string; def: string }>(
-      `SELECT ci.relname AS name, pg_get_indexdef(i.indexrelid) AS def
-         FROM pg_catalog.pg_index i
-         JOIN pg_catalog.pg_class ci ON ci.oid = i.indexrelid
-        WHERE ci.relnamespace = 'public'::regnamespace
-          AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid = i.indexrelid)
-        ORDER BY ci.relname`,
+export interface DeferredConstraints {
+  /** CREATE [UNIQUE] INDEX of every index, those that back keys included. */
+  indexes: RebuildStep[];
+  /** ALTER TABLE … ADD CONSTRAINT … PRIMARY KEY / UNIQUE USING INDEX: fast, after the indexes. */
+  keys: RebuildStep[];
+  /** ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY … NOT VALID: fast, after the keys. */
+  foreignKeys: RebuildStep[];
+  /** ALTER TABLE … VALIDATE CONSTRAINT: reads the rows, after the foreign keys are added. */
+  validations: RebuildStep[];
+}
+
+/** Drops the constraints and indexes of `schema` (the transaction's search_path must be that schema alone). */
+export async function deferConstraints(tx: Queryable, schema: string): Promise<DeferredConstraints> {
+  const constraints = (
+    await tx.query<{
+      table: string;
+      name: string;
+      type: string;
+      def: string;
+      index: string | null;
+      indexName: string | null;
+      deferrable: string;
+    }>(
+      `SELECT c.relname AS table, k.conname AS name, k.contype AS type, pg_get_constraintdef(k.oid) AS def,
+              CASE WHEN k.contype IN ('p', 'u') THEN pg_get_indexdef(k.conindid) END AS index,
+              ci.relname AS "indexName",
+              CASE WHEN k.condeferred THEN ' DEFERRABLE INITIALLY DEFERRED'
+                   WHEN k.condeferrable THEN ' DEFERRABLE' ELSE '' END AS deferrable
+         FROM pg_catalog.pg_constraint k
+         JOIN pg_catalog.pg_class c ON c.oid = k.conrelid
+         LEFT JOIN pg_catalog.pg_class ci ON ci.oid = k.conindid AND k.contype IN ('p', 'u')
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = $1 AND k.contype IN ('p', 'u', 'f')
+        ORDER BY c.relname, k.conname`,
+      [schema],
     )
   ).rows;
+  const indexes = (
+    await tx.query<{ table: string; name: string; def: string }>(
+      `SELECT ct.relname AS table, ci.relname AS name, pg_get_indexdef(i.indexrelid) AS def
+         FROM pg_catalog.pg_index i
+         JOIN pg_catalog.pg_class ci ON ci.oid = i.indexrelid
+         JOIN pg_catalog.pg_class ct ON ct.oid = i.indrelid
+         JOIN pg_catalog.pg_namespace n ON n.oid = ci.relnamespace
+        WHERE n.nspname = $1
+          AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid = i.indexrelid)
+        ORDER BY ci.relname`,
+      [schema],
+    )
+  ).rows;
+  const foreign = constraints.filter((k) => k.type === 'f');
+  const keys = constraints.filter((k) => k.type !== 'f');
+  const alter = (k: { table: string; name: string }, rest: string) =>
+    `ALTER TABLE ${quoteIdent(k.table)} ${rest} CONSTRAINT ${quoteIdent(k.name)}`;
 
-  for (const f of foreignKeys)
-    await tx.query(`ALTER TABLE ${quoteIdent(f.table)} DROP CONSTRAINT ${quoteIdent(f.name)}`);
-  for (const k of keys)
-    await tx.query(`ALTER TABLE ${quoteIdent(k.table)} DROP CONSTRAINT ${quoteIdent(k.name)}`);
+  for (const f of foreign) await tx.query(alter(f, 'DROP'));
+  for (const k of keys) await tx.query(alter(k, 'DROP'));
   for (const i of indexes) await tx.query(`DROP INDEX ${quoteIdent(i.name)}`);
 
-  return async () => {
-    for (const k of keys)
-      await tx.query(`ALTER TABLE ${quoteIdent(k.table)} ADD CONSTRAINT ${quoteIdent(k.name)} ${k.def}`);
-    for (const i of indexes) await tx.query(i.def);
-    for (const f of foreignKeys)
-      await tx.query(`ALTER TABLE ${quoteIdent(f.table)} ADD CONSTRAINT ${quoteIdent(f.name)} ${f.def}`);
+  return {
+    indexes: [
+      ...keys.map((k) => ({ table: k.table, sql: k.index! })),
+      ...indexes.map((i) => ({ table: i.table, sql: i.def })),
+    ],
+    keys: keys.map((k) => ({
+      table: k.table,
+      sql: `${alter(k, 'ADD')} ${k.type === 'p' ? 'PRIMARY KEY' : 'UNIQUE'} USING INDEX ${quoteIdent(k.indexName!)}${k.deferrable}`,
+    })),
+    foreignKeys: foreign.map((f) => ({ table: f.table, sql: `${alter(f, 'ADD')} ${f.def} NOT VALID` })),
+    validations: foreign.map((f) => ({
+      table: f.table,
+      sql: `ALTER TABLE ${quoteIdent(f.table)} VALIDATE CONSTRAINT ${quoteIdent(f.name)}`,
+    })),
   };
+}
+
+/** Puts everything back, in order, in the caller's transaction. `run` may map errors to the step's table. */
+export async function rebuildAll(
+  deferred: DeferredConstraints,
+  run: (step: RebuildStep) => Promise<void>,
+): Promise<void> {
+  for (const step of [
+    ...deferred.indexes,
+    ...deferred.keys,
+    ...deferred.foreignKeys,
+    ...deferred.validations,
+  ])
+    await run(step);
 }

@@ -4,7 +4,10 @@
  * nothing. Events carry names and counts only.
  */
 export interface ProgressEvent {
-  phase: 'start' | 'table' | 'done';
+  /** `step`: a stage of the work, said in `message` (e.g. building indexes); `warning`: something the user must know. */
+  phase: 'start' | 'table' | 'step' | 'warning' | 'done';
+  /** The words of a `step` or `warning` event (names and counts only, never data or keys). */
+  message?: string;
   database?: string;
   table?: string;
   /** Rows and uncompressed bytes of the current table so far. */
@@ -25,3 +28,8 @@ export interface Progress {
 }
 
 export const silentProgress: Progress = { report: () => {} };
+
+/** Reports a stage of the work in words. */
+export function reportStep(progress: Progress | undefined, message: string, tablesTotal = 0): void {
+  progress?.report({ phase: 'step', message, tablesDone: 0, tablesTotal });
+}

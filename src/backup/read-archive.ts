@@ -13,26 +13,45 @@ import tar from 'tar-stream';
 import { isSmgrError, SmgrError } from '../errors/smgr-error.js';
 import { AgeFormatError, createAgeDecryptStream } from './age-stream.js';
 import {
+  type ArchiveAuthKey,
+  type ArchiveKek,
+  ageHeaderDigest,
+  archiveAuthKey,
+  headerMac,
+  macMatches,
+  manifestMac,
+} from './archive-auth.js';
+import {
   type ArchiveHeader,
   type ArchiveManifest,
   checkHeader,
   checkManifest,
   HEADER_ENTRY,
+  HEADER_MAC_ENTRY,
+  isNamedEntry,
   MANIFEST_ENTRY,
+  MANIFEST_MAC_ENTRY,
   MAX_JSON_ENTRY,
+  MAX_MAC_ENTRY,
+  MAX_NAMED_ENTRY,
   MAX_SLICE_COMPRESSED,
   parseSliceEntryName,
 } from './archive-format.js';
 
 export type ArchiveEvent =
-  | { kind: 'header'; header: ArchiveHeader }
+  | { kind: 'header'; header: ArchiveHeader; authenticated: boolean }
   | { kind: 'slice'; database: string; table: string; seq: number; compressed: Buffer }
+  | { kind: 'entry'; name: string; data: Buffer }
   | { kind: 'manifest'; manifest: ArchiveManifest };
 
 export interface ReadArchiveOptions {
   identities: string[];
   /** Refuse an archive of another group (ARCHIVE_OTHER_GROUP). */
   expectedGroup?: { id: string; name: string };
+  /** The management group KEKs that may authenticate a version 2 archive (secure storage, a key backup file). */
+  keks?: ArchiveKek[];
+  /** Restore a version 1 archive, which cannot be authenticated (verify reads one regardless, with a warning). */
+  allowUnauthenticated?: boolean;
 }
 
 export async function* readArchive(file: string, o: ReadArchiveOptions): AsyncIterable<ArchiveEvent> {
@@ -47,22 +66,28 @@ export async function* readArchive(file: string, o: ReadArchiveOptions): AsyncIt
     });
   }
   const extract = tar.extract();
-  const done = pipeline(source, createAgeDecryptStream(o.identities), extract);
+  let ageHeader = '';
+  const decrypt = createAgeDecryptStream(o.identities, {
+    onHeader: (bytes) => {
+      ageHeader = ageHeaderDigest(bytes);
+    },
+  });
+  const done = pipeline(source, decrypt, extract);
   let failure: unknown;
   done.catch((e) => {
     failure = e;
   });
   const order = new PlanCursor(file);
+  const auth = new Authenticator(file, o);
   try {
     for await (const entry of extract) {
       const { name, size, type } = entry.header;
       if (type !== 'file' || size === undefined) throw malformed(file, `entry ${name} is not a regular file`);
+      if (order.finished) throw malformed(file, `entry ${name} follows the manifest`);
       if (!order.header) {
         if (name !== HEADER_ENTRY) throw new SmgrError('ARCHIVE_NOT_AN_ARCHIVE', { path: file });
-        const header = checkHeader(
-          parseJson(await body(entry, size, MAX_JSON_ENTRY, file, name), file, name),
-          file,
-        );
+        const bytes = await body(entry, size, MAX_JSON_ENTRY, file, name);
+        const header = checkHeader(parseJson(bytes, file, name), file);
         if (o.expectedGroup && header.managementGroup.id !== o.expectedGroup.id) {
           throw new SmgrError('ARCHIVE_OTHER_GROUP', {
             path: file,
@@ -71,20 +96,33 @@ export async function* readArchive(file: string, o: ReadArchiveOptions): AsyncIt
           });
         }
         order.header = header;
-        yield { kind: 'header', header };
+        auth.header(header, bytes, ageHeader);
+        if (header.version === 1) yield { kind: 'header', header, authenticated: false };
+      } else if (auth.awaitingHeaderMac) {
+        if (name !== HEADER_MAC_ENTRY)
+          throw auth.failed(`its header is not followed by its MAC (${HEADER_MAC_ENTRY})`);
+        auth.headerMac(await body(entry, size, MAX_MAC_ENTRY, file, name));
+        yield { kind: 'header', header: order.header, authenticated: true };
       } else if (order.manifest) {
-        throw malformed(file, `entry ${name} follows the manifest`);
+        if (name !== MANIFEST_MAC_ENTRY)
+          throw auth.failed(`its manifest is not followed by its MAC (${MANIFEST_MAC_ENTRY})`);
+        auth.manifestMac(await body(entry, size, MAX_MAC_ENTRY, file, name), order.manifest);
+        order.finished = true;
+        yield { kind: 'manifest', manifest: order.manifest.manifest };
       } else if (name === MANIFEST_ENTRY) {
-        const manifest = checkManifest(
-          parseJson(await body(entry, size, MAX_JSON_ENTRY, file, name), file, name),
-          order.header,
-          file,
-        );
-        order.manifest = true;
-        yield { kind: 'manifest', manifest };
+        const bytes = await body(entry, size, MAX_JSON_ENTRY, file, name);
+        const manifest = checkManifest(parseJson(bytes, file, name), order.header, file);
+        if (order.header.version === 1) {
+          order.finished = true;
+          yield { kind: 'manifest', manifest };
+        } else order.manifest = { manifest, bytes };
+      } else if (order.header.version === 2 && isNamedEntry(name)) {
+        order.namedEntries = true;
+        yield { kind: 'entry', name, data: await body(entry, size, MAX_NAMED_ENTRY, file, name) };
       } else {
         const slice = parseSliceEntryName(name);
         if (!slice) throw malformed(file, `unexpected entry ${JSON.stringify(name.slice(0, 200))}`);
+        if (order.namedEntries) throw malformed(file, `slice ${name} follows the named entries`);
         order.advance(slice.database, slice.table, slice.seq, name);
         yield {
           kind: 'slice',
@@ -104,14 +142,75 @@ export async function* readArchive(file: string, o: ReadArchiveOptions): AsyncIt
   }
   if (failure) throw translate(failure, file);
   if (!order.header) throw new SmgrError('ARCHIVE_NOT_AN_ARCHIVE', { path: file });
-  if (!order.manifest)
-    throw new SmgrError('ARCHIVE_TRUNCATED', { path: file, reason: 'the manifest is missing' });
+  if (!order.finished) {
+    const what = order.manifest ? "the manifest's MAC is missing" : 'the manifest is missing';
+    throw new SmgrError('ARCHIVE_TRUNCATED', { path: file, reason: what });
+  }
+}
+
+/**
+ * Version 2's checks (§2.5 rule 2a): the key the header names is at hand,
+ * the header names the age header it came in, and each MAC verifies.
+ */
+class Authenticator {
+  awaitingHeaderMac = false;
+  private key?: ArchiveAuthKey;
+  private headerBytes?: Buffer;
+  private headerMacHex = '';
+
+  constructor(
+    private readonly file: string,
+    private readonly o: ReadArchiveOptions,
+  ) {}
+
+  failed(reason: string): SmgrError {
+    return new SmgrError('ARCHIVE_AUTHENTICATION_FAILED', { path: this.file, reason });
+  }
+
+  header(h: ArchiveHeader, bytes: Buffer, ageHeader: string): void {
+    if (!h.authentication) return;
+    const { keyId } = h.authentication;
+    const kek = this.o.keks?.find((k) => k.keyId === keyId);
+    if (!kek)
+      throw new SmgrError('ARCHIVE_KEY_MISSING', { path: this.file, keyId, group: h.managementGroup.name });
+    this.key = archiveAuthKey(kek);
+    if (h.authentication.ageHeader !== ageHeader)
+      throw this.failed('its header names another age header than its own');
+    this.headerBytes = bytes;
+    this.awaitingHeaderMac = true;
+  }
+
+  headerMac(found: Buffer): void {
+    this.headerMacHex = headerMac(this.key!, this.headerBytes!);
+    if (!macMatches(this.headerMacHex, found.toString('latin1'))) {
+      throw this.failed(
+        "its header's MAC does not verify: it was not written by a server of the group, or was altered",
+      );
+    }
+    this.awaitingHeaderMac = false;
+  }
+
+  manifestMac(found: Buffer, m: { manifest: ArchiveManifest; bytes: Buffer }): void {
+    if (!macMatches(manifestMac(this.key!, m.bytes), found.toString('latin1'))) {
+      throw this.failed(
+        "its manifest's MAC does not verify: it was not written by a server of the group, or was altered",
+      );
+    }
+    if (!macMatches(this.headerMacHex, m.manifest.headerMac ?? '')) {
+      throw this.failed('its manifest belongs to another header');
+    }
+  }
 }
 
 /** Where in the header's plan the reader is: slices must come in plan order, seq 0, 1, 2… */
 class PlanCursor {
   header?: ArchiveHeader;
-  manifest = false;
+  /** Version 2: the manifest read, waiting for its MAC. */
+  manifest?: { manifest: ArchiveManifest; bytes: Buffer };
+  /** Nothing but the end may follow. */
+  finished = false;
+  /** A named entry was read: no slice may follow. */
+  namedEntries = false;
   private db = 0;
   private table = 0;
   private nextSeq = 0;

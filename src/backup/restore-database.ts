@@ -1,37 +1,37 @@
 /**
  * smgr restore database, the engine (docs/FORMAT.md §2.5, ARCHITECTURE §4):
- * into an empty database of either engine (or, with replace, one whose public
- * schema is dropped first), in ONE transaction: the schema at the archive's
- * version with its keys and indexes deferred (deferred-constraints.ts), every
- * slice streamed in with COPY FREEZE, each table's count and hash
- * checked against the manifest, sequences set past the restored rows, the
- * servers of the snapshot recorded as stopped (none runs against the new
- * database), then the migrations up to this smgr's version — and only then
- * COMMIT. Any
- * failure rolls everything back; an embedded directory this restore created
- * is removed again.
+ * into an empty database of either engine (or, with replace, one whose
+ * public schema is replaced), every table's count and hash checked against
+ * the manifest before anything is visible. Two paths, chosen by what the
+ * database can do, not by its engine: on one connection (PGlite, or
+ * `jobs: 1`) one transaction does everything (restore-in-place.ts); with
+ * several, rows and indexes go into a staging schema over `jobs`
+ * connections and one short final transaction moves them into place
+ * (restore-staged.ts). A PostgreSQL error about the rows becomes
+ * ARCHIVE_MALFORMED naming the table (restore-errors.ts).
+ *
+ * Crash or failure: the target is as it was; an embedded directory this
+ * restore created is removed again (on a failure; after kill -9 the next
+ * restore into it finds it empty), a staging schema is dropped (on a
+ * failure; after kill -9, by the next restore into the database).
  */
-import fs from 'node:fs';
-import { firstMissingAncestor } from '../computer/first-missing-ancestor.js';
+import os from 'node:os';
 import type { Database } from '../db/database.js';
-import { parseDatabaseUrl } from '../db/database-url.js';
-import { isEmptyDatabase, latestVersion, migrateInTransaction, schemaVersion } from '../db/migrate.js';
-import { serviceManagerMigrations } from '../db/migrations/service-manager.js';
 import { openDatabase } from '../db/open-database.js';
-import { SmgrError } from '../errors/smgr-error.js';
-import type { ArchiveHeader } from './archive-format.js';
-import { checkArchive } from './check-archive.js';
-import { deferConstraints } from './deferred-constraints.js';
-import type { Progress } from './progress.js';
+import type { DatabasePlan } from './archive-format.js';
+import type { CheckedArchive } from './check-archive.js';
+import { type Progress, reportStep } from './progress.js';
 import type { ReadArchiveOptions } from './read-archive.js';
-import { fixSequences } from './table-plan.js';
-import { copySource } from './table-reader.js';
+import { restoreInPlace } from './restore-in-place.js';
+import { restoreStaged } from './restore-staged.js';
 
 export interface RestoreDatabaseOptions extends ReadArchiveOptions {
   file: string;
   targetUrl: string;
   replace?: boolean;
   progress?: Progress;
+  /** Connections to load and build over (default defaultRestoreJobs()); 1 restores in one transaction. */
+  jobs?: number;
 }
 
 export interface RestoreResult {
@@ -41,87 +41,56 @@ export interface RestoreResult {
   archiveSchemaVersion: number;
   schemaVersion: number;
   tables: Array<{ name: string; rows: number }>;
+  /** False for a version 1 archive, restored because allowUnauthenticated said so. */
+  authenticated: boolean;
+  /** Connections used (1 on PGlite). */
+  jobs: number;
   durationMs: number;
+}
+
+/** What either path hands back. */
+export interface RestoreOutcome {
+  checked: CheckedArchive;
+  plan: DatabasePlan;
+  schemaVersion: number;
+  jobs: number;
+}
+
+/** As pg_restore users would pick -j: one connection per core, at most 8. */
+export function defaultRestoreJobs(): number {
+  return Math.max(1, Math.min(8, os.availableParallelism()));
 }
 
 export async function restoreDatabase(o: RestoreDatabaseOptions): Promise<RestoreResult> {
   const started = Date.now();
-  const parsed = parseDatabaseUrl(o.targetUrl);
-  const created = parsed.dataDir ? firstMissingAncestor(parsed.dataDir) : undefined;
+  const jobs = Math.max(1, Math.floor(o.jobs ?? defaultRestoreJobs()));
   let db: Database | undefined;
   try {
-    db = await openDatabase(o.targetUrl);
-    if (!(await isEmptyDatabase(db)) && !o.replace)
-      throw new SmgrError('RESTORE_TARGET_NOT_EMPTY', { url: db.displayUrl });
-    const target = db;
-    const result = await target.transaction(async (tx) => {
-      if (o.replace) await tx.exec('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
-      let header: ArchiveHeader | undefined;
-      let restoreConstraints: (() => Promise<void>) | undefined;
-      const { manifest } = await checkArchive(o.file, o, {
-        progress: o.progress,
-        onHeader: async (h) => {
-          header = h;
-          const sm = serviceManagerPlan(h, o.file);
-          const known = latestVersion(serviceManagerMigrations);
-          if (sm.schemaVersion > known) {
-            throw new SmgrError('SCHEMA_TOO_NEW', {
-              database: 'ServiceManager',
-              found: sm.schemaVersion,
-              known,
-            });
-          }
-          await migrateInTransaction(tx, serviceManagerMigrations, sm.schemaVersion);
-          if (target.engine === 'server') await tx.query("SET LOCAL maintenance_work_mem = '256MB'");
-          restoreConstraints = await deferConstraints(tx);
-        },
-        onSlice: async (database, table, data) => {
-          if (database !== 'ServiceManager') return;
-          // FREEZE: the tables were created in this transaction, so rows can be written frozen.
-          await tx.copyIn(copySource(table), once(data), { freeze: true });
-        },
-      });
-      await restoreConstraints?.();
-      await fixSequences(tx);
-      // No server runs against a database restored a moment ago: servers that were alive in the
-      // snapshot are recorded as stopped, so setup --existing-database can rebind to them.
-      await tx.query(
-        'UPDATE computers SET stopped_at = now() WHERE stopped_at IS NULL AND last_heartbeat IS NOT NULL',
-      );
-      await migrateInTransaction(tx, serviceManagerMigrations);
-      // Likewise the workflow lease of the snapshot: expired, so the rebuilt server need not wait it out.
-      await tx.query(
-        'UPDATE workflow_lease SET expires_at = least(expires_at, now()) WHERE expires_at IS NOT NULL',
-      );
-      const sm = manifest.databases.find((d) => d.name === 'ServiceManager')!;
-      return {
-        file: o.file,
-        database: target.displayUrl,
-        managementGroup: manifest.managementGroup,
-        archiveSchemaVersion: serviceManagerPlan(header!, o.file).schemaVersion,
-        schemaVersion: await schemaVersion(tx),
-        tables: sm.tables.map((t) => ({ name: t.name, rows: t.rows })),
-        durationMs: 0,
-      };
+    // One connection more than the jobs: the parallel path's control transaction holds one throughout.
+    db = await openDatabase(o.targetUrl, {
+      connections: jobs + 1,
+      onStep: (message) => reportStep(o.progress, message),
     });
+    const outcome =
+      jobs > 1 && db.parallelism > 1 ? await restoreStaged(db, o, jobs) : await restoreInPlace(db, o);
+    const { manifest } = outcome.checked;
+    const sm = manifest.databases.find((d) => d.name === 'ServiceManager')!;
+    const result: RestoreResult = {
+      file: o.file,
+      database: db.displayUrl,
+      managementGroup: manifest.managementGroup,
+      archiveSchemaVersion: outcome.plan.schemaVersion,
+      schemaVersion: outcome.schemaVersion,
+      tables: sm.tables.map((t) => ({ name: t.name, rows: t.rows })),
+      authenticated: outcome.checked.authenticated,
+      jobs: outcome.jobs,
+      durationMs: 0,
+    };
+    await db.close();
+    db = undefined;
     return { ...result, durationMs: Date.now() - started };
   } catch (e) {
-    await db?.close().catch(() => {});
-    db = undefined;
-    if (created) fs.rmSync(created, { recursive: true, force: true });
+    await db?.close({ removeIfCreated: true }).catch(() => {});
     throw e;
-  } finally {
-    await db?.close();
   }
-}
-
-function serviceManagerPlan(h: ArchiveHeader, file: string) {
-  const sm = h.databases.find((d) => d.name === 'ServiceManager');
-  if (!sm)
-    throw new SmgrError('ARCHIVE_MALFORMED', { path: file, reason: 'it holds no ServiceManager database' });
-  return sm;
-}
-
-async function* once(data: Buffer): AsyncIterable<Uint8Array> {
-  yield data;
 }

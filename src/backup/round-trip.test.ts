@@ -10,6 +10,7 @@ import { openApiFixture, TEST_PASSWORD } from '../../test/support/api-fixture.js
 import { type EngineFixture, embeddedFixture, serverFixture, tempDir } from '../../test/support/engines.js';
 import { dumpDatabase } from '../../test/support/snapshot.js';
 import { unlockKey } from '../keys/unlock-key.js';
+import { keksOfStorage } from './archive-keys.js';
 import { listBackups } from './backup-catalog.js';
 import { ensureBackupRecipient } from './backup-recipient.js';
 import { checkArchive } from './check-archive.js';
@@ -80,6 +81,7 @@ for (const [from, to] of pairs) {
         const events: ProgressEvent[] = [];
         const backup = await createBackup({
           db: fx.db,
+          storage: fx.storage,
           config,
           directory: dir,
           progress: { report: (e) => events.push(e) },
@@ -96,10 +98,13 @@ for (const [from, to] of pairs) {
         assert.equal(listBackups(dir)[0]?.file, backup.file);
 
         const identity = fx.storage.getBackupIdentity(fx.group.id)!;
-        const { manifest } = await checkArchive(backup.file, {
+        const keks = keksOfStorage(fx.storage);
+        const { manifest, authenticated } = await checkArchive(backup.file, {
           identities: [identity],
           expectedGroup: fx.group,
+          keks,
         });
+        assert.equal(authenticated, true);
         assert.equal(manifest.databases[0]!.tables.find((t) => t.name === 'work_items')!.rows, 120);
         assert.ok(
           manifest.keys.length === 1 &&
@@ -107,7 +112,12 @@ for (const [from, to] of pairs) {
         );
 
         const url = await target.newDatabaseUrl();
-        const restored = await restoreDatabase({ file: backup.file, targetUrl: url, identities: [identity] });
+        const restored = await restoreDatabase({
+          file: backup.file,
+          targetUrl: url,
+          identities: [identity],
+          keks,
+        });
         assert.equal(restored.tables.find((t) => t.name === 'work_items')?.rows, 120);
         const db = await target.open(url);
         try {

@@ -4,18 +4,19 @@
  * running the migrations), referenced tables before referencing ones, with
  * the columns COPY reads and writes (generated columns left out).
  */
-import type { Queryable } from '../db/database.js';
+import { type Queryable, quoteIdent } from '../db/database.js';
 import type { TablePlan } from './archive-format.js';
 
-export async function planTables(db: Queryable): Promise<TablePlan[]> {
+export async function planTables(db: Queryable, schema = 'public'): Promise<TablePlan[]> {
   const cols = await db.query<{ table: string; column: string }>(
     `SELECT c.relname AS table, a.attname AS column
        FROM pg_catalog.pg_class c
        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
        JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid
-      WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relname <> 'smgr_schema'
+      WHERE n.nspname = $1 AND c.relkind = 'r' AND c.relname <> 'smgr_schema'
         AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
       ORDER BY c.relname, a.attnum`,
+    [schema],
   );
   const fks = await db.query<{ child: string; parent: string }>(
     `SELECT c.relname AS child, p.relname AS parent
@@ -23,7 +24,8 @@ export async function planTables(db: Queryable): Promise<TablePlan[]> {
        JOIN pg_catalog.pg_class c ON c.oid = k.conrelid
        JOIN pg_catalog.pg_class p ON p.oid = k.confrelid
        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-      WHERE k.contype = 'f' AND n.nspname = 'public' AND c.oid <> p.oid`,
+      WHERE k.contype = 'f' AND n.nspname = $1 AND c.oid <> p.oid`,
+    [schema],
   );
   const columns = new Map<string, string[]>();
   for (const r of cols.rows) columns.set(r.table, [...(columns.get(r.table) ?? []), r.column]);
@@ -48,22 +50,22 @@ function topologicalOrder(tables: string[], edges: Array<{ child: string; parent
   return order;
 }
 
-/** Resets every identity/serial sequence past the restored rows. */
-export async function fixSequences(db: Queryable): Promise<void> {
+/** Resets every identity/serial sequence of `schema`'s tables past the restored rows. */
+export async function fixSequences(db: Queryable, schema = 'public'): Promise<void> {
   const seqs = await db.query<{ table: string; column: string; seq: string }>(
-    `SELECT c.relname AS table, a.attname AS column,
-            pg_get_serial_sequence(quote_ident(c.relname), a.attname) AS seq
+    `SELECT c.relname AS table, a.attname AS column, s.seq
        FROM pg_catalog.pg_class c
        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-       JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid
-      WHERE n.nspname = 'public' AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped
-        AND pg_get_serial_sequence(quote_ident(c.relname), a.attname) IS NOT NULL`,
+       JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid,
+            LATERAL (SELECT pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname) AS seq) s
+      WHERE n.nspname = $1 AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped AND s.seq IS NOT NULL`,
+    [schema],
   );
   for (const s of seqs.rows) {
-    const t = `"${s.table.replace(/"/g, '""')}"`;
-    const col = `"${s.column.replace(/"/g, '""')}"`;
-    await db.query(`SELECT setval($1::regclass, coalesce((SELECT max(${col}) FROM ${t}), 0) + 1, false)`, [
-      s.seq,
-    ]);
+    const t = `${quoteIdent(schema)}.${quoteIdent(s.table)}`;
+    await db.query(
+      `SELECT setval($1::regclass, coalesce((SELECT max(${quoteIdent(s.column)}) FROM ${t}), 0) + 1, false)`,
+      [s.seq],
+    );
   }
 }

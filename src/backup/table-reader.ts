@@ -1,40 +1,19 @@
 /**
  * Reads one table's rows as COPY text inside the backup's snapshot
- * transaction (docs/FORMAT.md §2.8). On a PostgreSQL server: one streaming
- * COPY. On PGlite, whose COPY returns a whole buffer: heap-page ranges with a
- * TID range scan, so memory stays bounded by a range, not the table.
+ * transaction (docs/FORMAT.md §2.8), with memory bounded whatever the table's
+ * size: how is the engine's business (Transaction.copyTableOut).
  */
 import { quoteIdent, type Transaction } from '../db/database.js';
 import type { TablePlan } from './archive-format.js';
 
-const PAGES_PER_RANGE = 1024; // 8 MiB of heap per COPY on the embedded engine
-
-export function copySource(table: TablePlan): string {
-  return `${quoteIdent(table.name)} (${table.columns.map(quoteIdent).join(', ')})`;
+/** The COPY target of a table in the plan: its name and the archive's columns. */
+export function copySource(table: TablePlan, schema?: string): string {
+  const name = schema ? `${quoteIdent(schema)}.${quoteIdent(table.name)}` : quoteIdent(table.name);
+  return `${name} (${table.columns.map(quoteIdent).join(', ')})`;
 }
 
-export async function* readTable(
-  tx: Transaction,
-  engine: 'embedded' | 'server',
-  table: TablePlan,
-): AsyncIterable<Uint8Array> {
-  if (engine === 'server') {
-    yield* tx.copyOut(copySource(table));
-    return;
-  }
-  const r = await tx.query<{ pages: number }>(
-    `SELECT (pg_relation_size($1::regclass) / current_setting('block_size')::int)::int AS pages`,
-    [quoteIdent(table.name)],
-  );
-  const pages = r.rows[0]?.pages ?? 0;
-  const cols = table.columns.map(quoteIdent).join(', ');
-  for (let from = 0; from < pages; from += PAGES_PER_RANGE) {
-    const to = from + PAGES_PER_RANGE;
-    // from/to are integers computed here, never input.
-    yield* tx.copyOut(
-      `(SELECT ${cols} FROM ${quoteIdent(table.name)} WHERE ctid >= '(${from},0)'::tid AND ctid < '(${to},0)'::tid)`,
-    );
-  }
+export function readTable(tx: Transaction, table: TablePlan): AsyncIterable<Uint8Array> {
+  return tx.copyTableOut(table.name, table.columns);
 }
 
 /** Estimated rows (pg_class.reltuples), for progress bars only. */

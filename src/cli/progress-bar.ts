@@ -17,6 +17,12 @@ export function progressRenderer(
   let drawn = false;
   return {
     report(e: ProgressEvent) {
+      if (e.phase === 'step' || e.phase === 'warning') {
+        if (drawn) stream.write('\n');
+        drawn = false;
+        stream.write(`${e.phase === 'warning' ? 'warning: ' : ''}${e.message}\n`);
+        return;
+      }
       if (!tty) {
         if (e.tableDone) stream.write(`${describe(e)}\n`);
         return;

@@ -6,9 +6,9 @@
  * one: servers of different versions running against one database during an
  * upgrade must still exclude each other.
  *
- * All are transaction-scoped (pg_advisory_xact_lock and its try- form): the
- * database releases them at commit or rollback, or when the session dies, so
- * a crash leaves none behind.
+ * All are transaction-scoped, taken through Transaction.lock()/tryLock()
+ * (src/db/database.ts): the database releases them at commit or rollback, or
+ * when the session dies, so a crash leaves none behind.
  */
 export const ADVISORY_LOCKS = {
   /**
@@ -24,12 +24,15 @@ export const ADVISORY_LOCKS = {
    */
   groupBackup: 8420002,
   /**
-   * Setting up a new group in an empty database
-   * (src/management-group/setup-new-database.ts): two setups racing into one
-   * database take turns; the second then finds the first's group and is
-   * refused with DATABASE_NOT_EMPTY.
+   * Filling an empty database: setting up a new group in it
+   * (src/management-group/setup-new-database.ts) or restoring an archive into
+   * it (src/backup/restore-*.ts). Two setups, two restores, or one of each
+   * racing into one database take turns; the second then finds the database
+   * not empty (DATABASE_NOT_EMPTY, RESTORE_TARGET_NOT_EMPTY).
    */
   setup: 8420003,
 } as const;
 
 export type AdvisoryLock = keyof typeof ADVISORY_LOCKS;
+/** The same, by the name the Database interface takes. */
+export type AdvisoryLockName = AdvisoryLock;

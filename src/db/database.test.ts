@@ -1,5 +1,6 @@
 /** The data-layer suite, run on both engines (embedded PGlite and the PostgreSQL server). */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { ENGINES } from '../../test/support/engines.js';
 import { isSmgrError } from '../errors/smgr-error.js';
@@ -110,6 +111,63 @@ for (const makeFixture of ENGINES) {
       assert.equal(r.rowCount, 0);
     });
 
+    test('copyTableOut reads a whole table of many heap pages in its snapshot, as COPY text', async () => {
+      // ~2,500 pages: more than two of PGlite's page ranges.
+      await db.query('CREATE TABLE big (id int, pad text)');
+      await db.query("INSERT INTO big SELECT g, repeat('p', 700) FROM generate_series(1, 25000) g");
+      const text = await db.transaction(
+        async (tx) => {
+          const out = await collect(tx.copyTableOut('big', ['id']));
+          if (fx.name === 'server') await db.query('INSERT INTO big VALUES (99999, null)');
+          return out;
+        },
+        { isolation: 'repeatable read', readOnly: true },
+      );
+      const ids = text.trimEnd().split('\n').map(Number);
+      assert.equal(ids.length, 25000);
+      assert.deepEqual(
+        [...ids].sort((a, b) => a - b),
+        Array.from({ length: 25000 }, (_, i) => i + 1),
+      );
+      await db.query('DROP TABLE big');
+    });
+
+    test('a COPY out abandoned half-way ends its transaction at once, and the database stays usable', async () => {
+      await db.query(
+        'CREATE TABLE big2 AS SELECT g AS id, repeat(md5(g::text), 20) AS pad FROM generate_series(1, 50000) g',
+      );
+      await assert.rejects(
+        db.transaction(async (tx) => {
+          for await (const _ of tx.copyTableOut('big2', ['id', 'pad'])) throw new Error('reader stopped');
+        }),
+        /reader stopped/,
+      );
+      for (let i = 0; i < 12; i++)
+        assert.equal((await db.query<{ n: number }>('SELECT 1 AS n')).rows[0]?.n, 1);
+      await db.query('DROP TABLE big2');
+    });
+
+    test('capabilities: one process at a time on PGlite, parallel transactions on a server', async () => {
+      assert.equal(db.singleProcess, fx.name === 'embedded');
+      if (fx.name === 'embedded') assert.equal(db.parallelism, 1);
+      else assert.ok(db.parallelism >= 2);
+    });
+
+    test('a named advisory lock is held until the transaction ends', async () => {
+      await db.transaction(async (tx) => {
+        assert.equal(await tx.tryLock('setup'), true);
+        if (db.parallelism > 1) {
+          // Another connection cannot take it meanwhile.
+          assert.equal(await db.transaction((other) => other.tryLock('setup')), false);
+        }
+      });
+      assert.equal(await db.transaction((tx) => tx.tryLock('setup')), true);
+      await db.transaction(async (tx) => {
+        await tx.lock('setup');
+        await tx.tuneForBulkLoad();
+      });
+    });
+
     test('repeatable read sees one snapshot', async () => {
       await db.query("INSERT INTO t (id, name) VALUES (40, 'before')");
       const seen = await db.transaction(
@@ -123,6 +181,27 @@ for (const makeFixture of ENGINES) {
       );
       assert.equal(seen[0], seen[1]);
       await db.query('DELETE FROM t');
+    });
+  });
+
+  describe(`opening (${fx.name})`, () => {
+    after(() => fx.cleanup());
+
+    test('close({removeIfCreated}) removes an embedded directory that opening made, never a server database', async () => {
+      const url = await fx.newDatabaseUrl();
+      const db = await fx.open(url);
+      await db.query('CREATE TABLE kept (id int)');
+      await db.close({ removeIfCreated: true });
+      if (fx.name === 'embedded') {
+        assert.equal(fs.existsSync(url.slice('pglite:'.length)), false);
+      } else {
+        const again = await fx.open(url);
+        try {
+          assert.equal(await isEmptyDatabase(again), false);
+        } finally {
+          await again.close();
+        }
+      }
     });
   });
 

@@ -2,12 +2,17 @@
  * The database interface: everything above src/db talks to a Database and
  * never knows which engine is behind it (PGlite embedded, or a PostgreSQL
  * server through pg). Modelled on kysely's dialect/driver split: this file is
- * the small contract; each engine file implements it.
+ * the small contract; each engine file implements it. Where the engines
+ * differ, the difference is a capability here (singleProcess, parallelism,
+ * copyTableOut, tuneForBulkLoad), never a test of the engine's name above
+ * src/db.
  *
  * Guarantees: queries take parameters ($1, $2, ...) and never splice values
  * into SQL; a transaction either commits whole or rolls back whole; COPY
- * streams run inside a transaction so a backup reads one snapshot.
+ * streams run inside a transaction so a backup reads one snapshot; named
+ * advisory locks (advisory-locks.ts) end with their transaction.
  */
+import { ADVISORY_LOCKS, type AdvisoryLockName } from './advisory-locks.js';
 
 export type Row = Record<string, unknown>;
 
@@ -37,11 +42,33 @@ export interface Transaction extends Queryable {
    */
   copyOut(source: string): AsyncIterable<Uint8Array>;
   /**
+   * A whole table's rows (the given columns, in COPY text), read in this
+   * transaction's snapshot with memory bounded whatever the table's size: one
+   * COPY stream on a server; ranges of heap pages on PGlite, whose COPY hands
+   * over a whole buffer (docs/FORMAT.md §2.8). `table` and `columns` are
+   * names from smgr's own schema; they are quoted here.
+   */
+  copyTableOut(table: string, columns: readonly string[]): AsyncIterable<Uint8Array>;
+  /**
    * Streams `COPY <target> FROM STDIN` (text format); resolves to the rows loaded.
    * `freeze` writes the rows frozen: only for a table created in this transaction.
    */
   copyIn(target: string, data: AsyncIterable<Uint8Array>, options?: CopyInOptions): Promise<number>;
+  /** Waits for the named advisory lock; held until this transaction ends. */
+  lock(name: AdvisoryLockName): Promise<void>;
+  /** Takes the named advisory lock if it is free (true), else answers false at once. */
+  tryLock(name: AdvisoryLockName): Promise<boolean>;
+  /**
+   * Settings for loading rows in bulk and building indexes in this
+   * transaction (more memory for index sorts on a server; PGlite keeps its
+   * defaults, its memory being the process's).
+   */
+  tuneForBulkLoad(): Promise<void>;
 }
+
+/** The SQL of a named lock, for the engines. */
+export const lockSql = (name: AdvisoryLockName, wait: boolean): string =>
+  `SELECT ${wait ? 'pg_advisory_xact_lock' : 'pg_try_advisory_xact_lock'}(${ADVISORY_LOCKS[name]}) AS ok`;
 
 export interface CopyInOptions {
   freeze?: boolean;
@@ -52,12 +79,26 @@ export const copyInOptions = (o: CopyInOptions = {}): string => (o.freeze ? ' WI
 export type EngineKind = 'embedded' | 'server';
 
 export interface Database extends Queryable {
+  /** Which engine: for people (status, an archive's header), never to branch on (use the capabilities). */
   readonly engine: EngineKind;
   /** The URL with any password removed: safe to print. */
   readonly displayUrl: string;
+  /**
+   * One process at a time: while this process has the database open, no
+   * other process can (PGlite's data directory lock). Such a database can
+   * serve one management server only.
+   */
+  readonly singleProcess: boolean;
+  /** How many transactions can make progress at once, each on its own connection (1 on PGlite). */
+  readonly parallelism: number;
   transaction<T>(fn: (tx: Transaction) => Promise<T>, options?: TransactionOptions): Promise<T>;
   serverVersion(): Promise<string>;
-  close(): Promise<void>;
+  /**
+   * Closes the database. With `removeIfCreated`, storage that opening it
+   * created is removed again (an embedded directory made by this open: a
+   * failed restore leaves nothing behind); a server database is never dropped.
+   */
+  close(options?: { removeIfCreated?: boolean }): Promise<void>;
 }
 
 export function beginStatement(options: TransactionOptions = {}): string {

@@ -7,8 +7,7 @@
  */
 
 import { SmgrError } from '../errors/smgr-error.js';
-import { ADVISORY_LOCKS } from './advisory-locks.js';
-import type { Database, Queryable } from './database.js';
+import type { Database, Queryable, Transaction } from './database.js';
 
 export interface Migration {
   version: number;
@@ -58,16 +57,16 @@ export async function migrate(db: Database, set: MigrationSet, target = latestVe
  * setup creates the schema and the group's first rows all-or-nothing.
  */
 export async function migrateInTransaction(
-  tx: Queryable,
+  tx: Transaction,
   set: MigrationSet,
   target = latestVersion(set),
 ): Promise<void> {
   for (const m of set.migrations) if (m.version <= target) await applyMigration(tx, m);
 }
 
-async function applyMigration(tx: Queryable, m: Migration): Promise<void> {
+async function applyMigration(tx: Transaction, m: Migration): Promise<void> {
   // Two processes migrating one server database: the second waits, then skips.
-  await tx.query('SELECT pg_advisory_xact_lock($1)', [ADVISORY_LOCKS.migrate]);
+  await tx.lock('migrate');
   await tx.query(CREATE_SCHEMA_TABLE);
   const done = await tx.query('SELECT 1 FROM smgr_schema WHERE version = $1', [m.version]);
   if (done.rowCount > 0) return;

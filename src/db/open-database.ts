@@ -6,9 +6,15 @@ import { openPostgres } from './postgres-engine.js';
 
 export async function openDatabase(
   url: string,
-  options: { allowPassword?: boolean } = {},
+  options: {
+    allowPassword?: boolean;
+    /** Connections a server database may use at once (its `parallelism`); PGlite has one. */
+    connections?: number;
+    /** Told about slow steps of opening (creating a new embedded directory), for progress output. */
+    onStep?: (message: string) => void;
+  } = {},
 ): Promise<Database> {
   const parsed = parseDatabaseUrl(url, options);
-  if (parsed.engine === 'embedded') return openPGlite(parsed.dataDir!);
-  return openPostgres(parsed.url, parsed.displayUrl);
+  if (parsed.engine === 'embedded') return openPGlite(parsed.dataDir!, { onStep: options.onStep });
+  return openPostgres(parsed.url, parsed.displayUrl, { max: options.connections });
 }

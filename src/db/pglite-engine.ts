@@ -6,40 +6,67 @@
  *
  * COPY: PGlite exchanges COPY data as a whole Blob (`/dev/blob`), not as a
  * socket stream; copyOut yields that blob in chunks, and copyIn gathers its
- * input into a Blob. Memory per table is therefore bounded by the table's
- * COPY size on this engine (see docs/FORMAT.md, "Engines").
+ * input into a Blob. copyTableOut therefore reads a table in ranges of heap
+ * pages (a TID range scan in the transaction's snapshot), so memory is
+ * bounded by a range, not by the table (docs/FORMAT.md §2.8).
+ *
+ * Crash: PGlite's own recovery on the next open (WAL); the directory lock is
+ * held by the kernel and freed when the process dies (src/files/file-lock.ts).
  */
 import fs from 'node:fs';
 import { PGlite, type Transaction as PGliteTx, types } from '@electric-sql/pglite';
+import { firstMissingAncestor } from '../computer/first-missing-ancestor.js';
 import { type FileLock, lockDirectory } from '../files/file-lock.js';
+import type { AdvisoryLockName } from './advisory-locks.js';
 import {
   beginStatement,
   type CopyInOptions,
   copyInOptions,
   type Database,
+  lockSql,
   type QueryResult,
+  quoteIdent,
   type Row,
   type Transaction,
   type TransactionOptions,
 } from './database.js';
+import { isNewDataDir, readPgliteTemplate } from './pglite-template.js';
 
 const parsers = { [types.INT8]: (v: string) => Number(v) };
+/** 8 MiB of heap per COPY in copyTableOut. */
+const PAGES_PER_RANGE = 1024;
 
-export async function openPGlite(dataDir: string): Promise<Database> {
+export async function openPGlite(
+  dataDir: string,
+  options: { onStep?: (message: string) => void } = {},
+): Promise<Database> {
+  const created = firstMissingAncestor(dataDir);
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const lock = await lockDirectory(dataDir);
   let pg: PGlite;
   try {
-    pg = await PGlite.create(dataDir, { parsers });
+    // A new data directory: from the build's template when there is one (pglite-template.ts), else initdb.
+    const template = isNewDataDir(dataDir) ? readPgliteTemplate() : undefined;
+    if (isNewDataDir(dataDir)) {
+      options.onStep?.(
+        template
+          ? `creating the embedded database ${dataDir} from the template`
+          : `creating the embedded database ${dataDir}: PGlite's initdb takes up to a minute and ~900 MB of memory (no template for this PGlite version: npm run build makes one)`,
+      );
+    }
+    pg = await PGlite.create(dataDir, { parsers, ...(template ? { loadDataDir: template } : {}) });
   } catch (e) {
     lock.release();
+    if (created) fs.rmSync(created, { recursive: true, force: true });
     throw e;
   }
-  return new PGliteDatabase(pg, dataDir, lock);
+  return new PGliteDatabase(pg, dataDir, lock, created);
 }
 
 class PGliteDatabase implements Database {
   readonly engine = 'embedded' as const;
+  readonly singleProcess = true;
+  readonly parallelism = 1;
   readonly displayUrl: string;
   private closed = false;
 
@@ -47,6 +74,8 @@ class PGliteDatabase implements Database {
     private readonly pg: PGlite,
     dataDir: string,
     private readonly lock: FileLock,
+    /** The top-most directory this open created, if any. */
+    private readonly created: string | undefined,
   ) {
     this.displayUrl = `pglite:${dataDir}`;
   }
@@ -72,13 +101,14 @@ class PGliteDatabase implements Database {
     return r.rows[0]?.server_version ?? 'unknown';
   }
 
-  async close(): Promise<void> {
+  async close(options: { removeIfCreated?: boolean } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     try {
       await this.pg.close();
     } finally {
       this.lock.release();
+      if (options.removeIfCreated && this.created) fs.rmSync(this.created, { recursive: true, force: true });
     }
   }
 }
@@ -105,12 +135,41 @@ class PGliteTransaction implements Transaction {
     }
   }
 
+  async *copyTableOut(table: string, columns: readonly string[]): AsyncIterable<Uint8Array> {
+    const r = await this.tx.query<{ pages: number }>(
+      `SELECT (pg_relation_size($1::regclass) / current_setting('block_size')::int)::int AS pages`,
+      [quoteIdent(table)],
+    );
+    const pages = r.rows[0]?.pages ?? 0;
+    const cols = columns.map(quoteIdent).join(', ');
+    for (let from = 0; from < pages; from += PAGES_PER_RANGE) {
+      const to = from + PAGES_PER_RANGE;
+      // from/to are integers computed here, never input.
+      yield* this.copyOut(
+        `(SELECT ${cols} FROM ${quoteIdent(table)} WHERE ctid >= '(${from},0)'::tid AND ctid < '(${to},0)'::tid)`,
+      );
+    }
+  }
+
   async copyIn(target: string, data: AsyncIterable<Uint8Array>, options?: CopyInOptions): Promise<number> {
     const parts: Uint8Array[] = [];
     for await (const chunk of data) parts.push(chunk);
     const sql = `COPY ${target} FROM '/dev/blob'${copyInOptions(options)}`;
     const result = await this.tx.query(sql, [], { blob: new Blob(parts) });
     return result.affectedRows ?? 0;
+  }
+
+  async lock(name: AdvisoryLockName): Promise<void> {
+    await this.tx.query(lockSql(name, true));
+  }
+
+  async tryLock(name: AdvisoryLockName): Promise<boolean> {
+    const r = await this.tx.query<{ ok: boolean }>(lockSql(name, false));
+    return r.rows[0]?.ok === true;
+  }
+
+  async tuneForBulkLoad(): Promise<void> {
+    // PGlite's memory is this process's: its defaults stay.
   }
 }
 

@@ -2,20 +2,27 @@
  * The server engine: a PostgreSQL server through node-postgres, with COPY
  * streamed through pg-copy-streams (memory flat whatever the table size).
  * A pool of connections; a transaction holds one connection from BEGIN to
- * COMMIT/ROLLBACK. Connection failures become DATABASE_UNREACHABLE with the
+ * COMMIT/ROLLBACK, so `parallelism` transactions (the pool's size) make
+ * progress at once. Connection failures become DATABASE_UNREACHABLE with the
  * password-free URL.
+ *
+ * Crash: the server rolls back the transactions of a connection that dies
+ * and releases its advisory locks.
  */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { SmgrError } from '../errors/smgr-error.js';
+import type { AdvisoryLockName } from './advisory-locks.js';
 import {
   beginStatement,
   type CopyInOptions,
   copyInOptions,
   type Database,
+  lockSql,
   type QueryResult,
+  quoteIdent,
   type Row,
   type Transaction,
   type TransactionOptions,
@@ -39,24 +46,23 @@ export async function openPostgres(
   displayUrl: string,
   options: { max?: number } = {},
 ): Promise<Database> {
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: options.max ?? 10,
-    connectionTimeoutMillis: 10_000,
-  });
+  const max = options.max ?? 10;
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 10_000 });
   pool.on('error', () => {
     // An idle client lost its connection; the next query reconnects or fails visibly.
   });
-  const db = new PostgresDatabase(pool, displayUrl);
+  const db = new PostgresDatabase(pool, displayUrl, max);
   await db.query('SELECT 1');
   return db;
 }
 
 class PostgresDatabase implements Database {
   readonly engine = 'server' as const;
+  readonly singleProcess = false;
   constructor(
     private readonly pool: pg.Pool,
     readonly displayUrl: string,
+    readonly parallelism: number,
   ) {}
 
   async query<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
@@ -90,9 +96,15 @@ class PostgresDatabase implements Database {
       broken = true;
     };
     client.on('error', onError);
+    // A COPY abandoned half-way (its reader stopped) cannot be drained: the connection is closed instead,
+    // so the server rolls the transaction back and the ROLLBACK below fails fast rather than waiting.
+    const abandon = () => {
+      broken = true;
+      client.end().catch(() => {});
+    };
     try {
       await client.query(beginStatement(options));
-      const result = await fn(new PostgresTransaction(client));
+      const result = await fn(new PostgresTransaction(client, abandon));
       await client.query('COMMIT');
       return result;
     } catch (e) {
@@ -113,7 +125,8 @@ class PostgresDatabase implements Database {
     return r.rows[0]?.server_version ?? 'unknown';
   }
 
-  async close(): Promise<void> {
+  async close(_options: { removeIfCreated?: boolean } = {}): Promise<void> {
+    // A server database is never created by opening it, so there is nothing to remove.
     await this.pool.end();
   }
 
@@ -131,7 +144,10 @@ class PostgresDatabase implements Database {
 }
 
 class PostgresTransaction implements Transaction {
-  constructor(private readonly client: pg.PoolClient) {}
+  constructor(
+    private readonly client: pg.PoolClient,
+    private readonly abandon: () => void,
+  ) {}
 
   async query<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
     const r = await this.client.query<R>(sql, params as unknown[]);
@@ -144,13 +160,37 @@ class PostgresTransaction implements Transaction {
 
   async *copyOut(source: string): AsyncIterable<Uint8Array> {
     const stream = this.client.query(copyTo(`COPY ${source} TO STDOUT`));
-    for await (const chunk of stream) yield chunk as Buffer;
+    let ended = false;
+    try {
+      for await (const chunk of stream) yield chunk as Buffer;
+      ended = true;
+    } finally {
+      if (!ended) this.abandon();
+    }
+  }
+
+  copyTableOut(table: string, columns: readonly string[]): AsyncIterable<Uint8Array> {
+    return this.copyOut(`${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')})`);
   }
 
   async copyIn(target: string, data: AsyncIterable<Uint8Array>, options?: CopyInOptions): Promise<number> {
     const stream = this.client.query(copyFrom(`COPY ${target} FROM STDIN${copyInOptions(options)}`));
     await pipeline(Readable.from(data), stream);
     return Number(stream.rowCount ?? 0);
+  }
+
+  async lock(name: AdvisoryLockName): Promise<void> {
+    await this.client.query(lockSql(name, true));
+  }
+
+  async tryLock(name: AdvisoryLockName): Promise<boolean> {
+    const r = await this.client.query<{ ok: boolean }>(lockSql(name, false));
+    return r.rows[0]?.ok === true;
+  }
+
+  async tuneForBulkLoad(): Promise<void> {
+    // Index builds sort in memory instead of spilling to disk (pg_restore users set the same).
+    await this.client.query("SET LOCAL maintenance_work_mem = '256MB'");
   }
 }
 

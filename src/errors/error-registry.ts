@@ -440,6 +440,24 @@ export const errorRegistry = {
     'Table {database}.{table} in {path} does not match the manifest ({what}).',
     'The archive is damaged or was altered: use another archive.',
   ),
+  ARCHIVE_AUTHENTICATION_FAILED: entry(
+    1,
+    400,
+    'The archive {path} does not authenticate: {reason}.',
+    'Use an archive written by a management server of this group (smgr backup create), or another copy of it.',
+  ),
+  ARCHIVE_KEY_MISSING: entry(
+    EXIT.KEY,
+    409,
+    'The archive {path} is authenticated by key {keyId} of management group "{group}", which is neither in secure storage nor in a key backup file given.',
+    'Pass --key-file <key backup file of that group> (and --password-file), or restore the key with smgr key restore.',
+  ),
+  ARCHIVE_UNAUTHENTICATED: entry(
+    1,
+    409,
+    "The archive {path} has format version 1, which cannot be authenticated: anyone holding the group's public backup recipient could have written it.",
+    'Restore it only if you know where it comes from: pass --allow-unauthenticated (smgr backup verify checks it is whole).',
+  ),
   BACKUP_IDENTITY_MISSING: entry(
     1,
     409,
@@ -457,6 +475,12 @@ export const errorRegistry = {
     409,
     'Another backup of management group "{group}" is running ({where}).',
     'Wait for it to finish; smgr backup list shows the archives.',
+  ),
+  BACKUP_ROW_TOO_LARGE: entry(
+    1,
+    409,
+    'Table {table} holds a row too large for an archive ({detail}); no archive was written.',
+    'An archive slice holds at most 64 MiB of COPY text and 16 MiB compressed (docs/FORMAT.md §2.5): make that row smaller.',
   ),
   RESTORE_TARGET_NOT_EMPTY: entry(
     1,

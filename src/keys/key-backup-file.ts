@@ -14,13 +14,16 @@
 import { createDecipheriv, scrypt as scryptCallback } from 'node:crypto';
 import fs from 'node:fs';
 import { Decrypter, Encrypter, type Identity, identityToRecipient, type Stanza } from 'age-encryption';
-import { normalizeComputerName } from '../computer/computer-name.js';
 import { SmgrError } from '../errors/smgr-error.js';
-import { validateGroupName, validatePassword } from '../schema/validate-names.js';
-import type { KeyPart } from '../secure-storage/secure-storage.js';
+import { validatePassword } from '../schema/validate-names.js';
+import {
+  KEY_BACKUP_FORMAT,
+  KEY_BACKUP_VERSION,
+  type KeyBackupDocument,
+  keyBackupDocumentProblem,
+} from './key-backup-document.js';
 
-export const KEY_BACKUP_FORMAT = 'smgr-key-backup';
-export const KEY_BACKUP_VERSION = 1;
+export { KEY_BACKUP_FORMAT, KEY_BACKUP_VERSION } from './key-backup-document.js';
 /** Readers refuse larger files: a key backup is a few hundred bytes per key. */
 export const KEY_BACKUP_MAX_BYTES = 1024 * 1024;
 /** The scrypt work factor writers use (age's default). */
@@ -28,37 +31,24 @@ export const KEY_BACKUP_SCRYPT_LOG_N = 18;
 /** The highest work factor readers accept (the bound of the age-encryption package). */
 const MAX_LOG_N = 20;
 
-export interface BackedUpKey {
-  keyId: string;
-  part: KeyPart;
+type DocumentKey = KeyBackupDocument['keys'][number];
+
+/** A key as the file holds it, with the KEK decoded. */
+export type BackedUpKey = Omit<DocumentKey, 'kek'> & {
   /** The 256-bit key-encryption key. */
   kek: Buffer;
-  createdAt: string;
-}
+};
 
-export interface KeyBackupContent {
-  createdAt: string;
-  computerName: string;
-  managementGroup: { id: string; name: string };
+/** The decoded content of a key backup file: the document less its format and version, KEKs as bytes. */
+export type KeyBackupContent = Omit<KeyBackupDocument, 'format' | 'version' | 'keys' | 'backupIdentity'> & {
   keys: BackedUpKey[];
-  /** Reserved for the database-backup identity (AGE-SECRET-KEY-1...); null until then. */
+  /** The database-backup identity (AGE-SECRET-KEY-1...), null when the computer held none. */
   backupIdentity: string | null;
-}
+};
 
 const AGE_MAGIC = Buffer.from('age-encryption.org/v1\n');
 const AGE_ARMOR = Buffer.from('-----BEGIN AGE ENCRYPTED FILE-----');
 const SCRYPT_LABEL = Buffer.from('age-encryption.org/v1/scrypt');
-
-const PART_PREFIX: Record<KeyPart, string> = {
-  'management-group': 'mg',
-  'data-warehouse': 'dw',
-  portal: 'portal',
-};
-const KEY_ID = /^(mg|dw|portal)-[0-9a-f]{16}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
-const KEK_BASE64 = /^[A-Za-z0-9+/]{43}=$/;
-const AGE_IDENTITY = /^AGE-SECRET-KEY-1[0-9A-Z]+$/;
 
 /**
  * Encrypts `content` under `passphrase` (at least 8 characters). The work
@@ -143,7 +133,7 @@ export async function decodeKeyBackup(
   // 6. every member
   const problem = await documentProblem(document);
   if (problem) throw damaged(problem);
-  return fromDocument(document as unknown as KeyBackupDocument);
+  return fromDocument(document as KeyBackupDocument);
 }
 
 /** Reads a key backup file from disk and decodes it (the path goes into every message). */
@@ -170,21 +160,10 @@ export async function readKeyBackup(file: string, passphrase: string): Promise<K
  * FORMAT §1.3 on everything but the backup identity (whose check is async).
  */
 export function keyBackupContentProblem(content: KeyBackupContent): string | undefined {
-  return syncDocumentProblem(toDocument(content));
+  return keyBackupDocumentProblem(toDocument(content));
 }
 
-// --- the JSON document
-
-// A type alias, not an interface, so that it is assignable to Record<string, unknown>.
-type KeyBackupDocument = {
-  format: typeof KEY_BACKUP_FORMAT;
-  version: typeof KEY_BACKUP_VERSION;
-  createdAt: string;
-  computerName: string;
-  managementGroup: { id: string; name: string };
-  keys: { keyId: string; part: KeyPart; kek: string; createdAt: string }[];
-  backupIdentity: string | null;
-};
+// --- the JSON document (key-backup-document.ts)
 
 function toDocument(c: KeyBackupContent): KeyBackupDocument {
   return {
@@ -218,10 +197,11 @@ function fromDocument(d: KeyBackupDocument): KeyBackupContent {
   };
 }
 
-async function documentProblem(d: Record<string, unknown>): Promise<string | undefined> {
-  const problem = syncDocumentProblem(d);
+/** The schema's problem, then the one check it cannot make: the identity is a real X25519 key. */
+async function documentProblem(d: unknown): Promise<string | undefined> {
+  const problem = keyBackupDocumentProblem(d);
   if (problem) return problem;
-  const identity = d.backupIdentity;
+  const identity = (d as KeyBackupDocument).backupIdentity;
   if (typeof identity === 'string') {
     try {
       await identityToRecipient(identity);
@@ -232,74 +212,8 @@ async function documentProblem(d: Record<string, unknown>): Promise<string | und
   return undefined;
 }
 
-/** Names the first member that breaks FORMAT §1.3, or undefined. */
-function syncDocumentProblem(d: Record<string, unknown>): string | undefined {
-  if (!isIsoTime(d.createdAt)) return 'createdAt is not an ISO 8601 time';
-  if (typeof d.computerName !== 'string' || !isComputerName(d.computerName)) {
-    return 'computerName is not a valid computer name';
-  }
-  const group = d.managementGroup;
-  if (!isObject(group)) return 'managementGroup is missing';
-  if (typeof group.id !== 'string' || !UUID.test(group.id)) return 'managementGroup.id is not a UUID';
-  if (typeof group.name !== 'string' || !isGroupName(group.name)) {
-    return 'managementGroup.name is not a valid group name';
-  }
-  if (!Array.isArray(d.keys) || d.keys.length === 0) return 'keys is missing or empty';
-  const ids = new Set<string>();
-  const parts = new Set<string>();
-  for (const [i, k] of d.keys.entries()) {
-    const at = `keys[${i}]`;
-    if (!isObject(k)) return `${at} is not an object`;
-    if (typeof k.part !== 'string' || !Object.hasOwn(PART_PREFIX, k.part))
-      return `${at}.part is not a known part`;
-    if (typeof k.keyId !== 'string' || !KEY_ID.test(k.keyId)) return `${at}.keyId is not a key id`;
-    if (!k.keyId.startsWith(`${PART_PREFIX[k.part as KeyPart]}-`))
-      return `${at}.keyId does not match its part`;
-    if (ids.has(k.keyId)) return `${at}.keyId appears twice`;
-    if (parts.has(k.part)) return `${at}.part appears twice`;
-    ids.add(k.keyId);
-    parts.add(k.part);
-    if (typeof k.kek !== 'string' || !isKek(k.kek)) return `${at}.kek is not base64 of 32 bytes`;
-    if (!isIsoTime(k.createdAt)) return `${at}.createdAt is not an ISO 8601 time`;
-  }
-  const identity = d.backupIdentity;
-  if (
-    identity !== undefined &&
-    identity !== null &&
-    (typeof identity !== 'string' || !AGE_IDENTITY.test(identity))
-  ) {
-    return 'backupIdentity is not an age identity';
-  }
-  return undefined;
-}
-
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function isIsoTime(v: unknown): boolean {
-  return typeof v === 'string' && ISO_TIME.test(v) && Number.isFinite(Date.parse(v));
-}
-
-function isKek(s: string): boolean {
-  return KEK_BASE64.test(s) && Buffer.from(s, 'base64').toString('base64') === s;
-}
-
-function isComputerName(s: string): boolean {
-  try {
-    return normalizeComputerName(s) === s;
-  } catch {
-    return false;
-  }
-}
-
-function isGroupName(s: string): boolean {
-  try {
-    validateGroupName(s);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function startsWith(buf: Buffer, prefix: Buffer): boolean {

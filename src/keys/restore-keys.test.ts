@@ -4,6 +4,7 @@
  * with the old file kept dated; a failure half-way is undone.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -11,9 +12,9 @@ import { tempDir } from '../../test/support/engines.js';
 import { sampleContent, sampleGroup, snapshot, storedKey } from '../../test/support/key-backup.js';
 import { isSmgrError } from '../errors/smgr-error.js';
 import { SecureStorage, type StoredKey } from '../secure-storage/secure-storage.js';
-import { writeKeyBackup } from './backup-keys.js';
 import { type KeyBackupContent, readKeyBackup } from './key-backup-file.js';
 import { restoreKeys } from './restore-keys.js';
+import { writeKeyBackup } from './write-key-backup.js';
 
 describe('restoreKeys', () => {
   const root = tempDir('smgr-key-restore-');
@@ -185,5 +186,68 @@ describe('restoreKeys', () => {
     const r = restoreKeys({ storage: target, content: await readKeyBackup(file, 'moving day 2025') });
     assert.deepEqual(r.restored.sort(), keys.map((k) => k.keyId).sort());
     assert.deepEqual(target.listKeys(), source.listKeys());
+  });
+});
+
+describe('restoreKeys killed half-way (kill -9)', () => {
+  const root = tempDir('smgr-key-restore-kill-');
+  after(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  /**
+   * Runs `restoreKeys --force` in a child process that kills itself with
+   * SIGKILL at the `killAt`-th write of secure storage (putKey, retireKey or
+   * putBackupIdentity), as a kill -9 at that point would.
+   */
+  function killedRestore(storeDir: string, contentFile: string, killAt: number) {
+    const storageModule = path.resolve('dist/src/secure-storage/secure-storage.js');
+    const restoreModule = path.resolve('dist/src/keys/restore-keys.js');
+    const script = `
+      const { SecureStorage } = await import(${JSON.stringify(storageModule)});
+      const { restoreKeys } = await import(${JSON.stringify(restoreModule)});
+      const fs = await import('node:fs');
+      const c = JSON.parse(fs.readFileSync(${JSON.stringify(contentFile)}, 'utf8'));
+      c.keys = c.keys.map((k) => ({ ...k, kek: Buffer.from(k.kek, 'base64') }));
+      const storage = SecureStorage.open(${JSON.stringify(storeDir)});
+      let writes = 0;
+      for (const m of ['putKey', 'retireKey', 'putBackupIdentity']) {
+        const real = storage[m].bind(storage);
+        storage[m] = (...a) => { if (++writes === ${killAt}) process.kill(process.pid, 'SIGKILL'); return real(...a); };
+      }
+      restoreKeys({ storage, content: c, force: true });`;
+    return spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  }
+
+  it('at every write, the next opening of secure storage finishes the replacement: never a part without its key', () => {
+    const content = sampleContent(['management-group', 'portal']);
+    content.backupIdentity = null;
+    const contentFile = path.join(root, 'content.json');
+    fs.writeFileSync(
+      contentFile,
+      JSON.stringify({
+        ...content,
+        keys: content.keys.map((k) => ({ ...k, kek: k.kek.toString('base64') })),
+      }),
+    );
+    for (let killAt = 1; killAt <= 3; killAt++) {
+      const dir = path.join(root, `store-${killAt}`);
+      const storage = SecureStorage.open(dir, { create: true });
+      const held = storedKey(sampleGroup('Other group'), 'management-group');
+      storage.putKey(held);
+      const r = killedRestore(dir, contentFile, killAt);
+      assert.equal(r.signal, 'SIGKILL', `killed at write ${killAt}: ${r.stderr}`);
+      assert.ok(fs.existsSync(path.join(dir, 'replacement.journal')), 'the journal outlives the kill');
+      const reopened = SecureStorage.open(dir);
+      assert.deepEqual(
+        reopened.listKeys().map((k) => [k.keyId, k.kek.toString('hex')]),
+        content.keys.map((k) => [k.keyId, k.kek.toString('hex')]).sort(),
+        `killed at write ${killAt}`,
+      );
+      const names = fs.readdirSync(dir);
+      assert.ok(!names.includes('replacement.journal'), 'the journal is gone once finished');
+      assert.ok(
+        names.some((n) => n.startsWith(`${held.keyId}.key.replaced-`)),
+        'the old key is kept, dated',
+      );
+    }
   });
 });

@@ -7,11 +7,17 @@
  *    ("unchanged");
  *  - a different key held for the same part (another key id, other bytes, or
  *    another management group's key of that part) is a conflict: refused,
- *    changing nothing, unless forced; forced, the held key file is moved aside
- *    with a dated name (never deleted) and the file's key written;
+ *    changing nothing, unless forced; forced, the file's key is written first
+ *    and only then the held key file moved aside with a dated name (never
+ *    deleted);
  *  - everything is checked before anything is written, and a failure half-way
  *    is undone (written keys removed, moved files moved back), so secure
  *    storage is as before (ARCHITECTURE §3, invariant 3).
+ *
+ * Crash (kill -9 half-way): the replacement is journalled in secure storage
+ * before it starts (SecureStorage.beginReplacement), and the next opening of
+ * secure storage — serve, key restore, any command — finishes it; a part is
+ * never left without its key.
  */
 import fs from 'node:fs';
 import { SmgrError } from '../errors/smgr-error.js';
@@ -30,7 +36,10 @@ export interface RestoreKeysResult {
   computerName: string;
 }
 
-type Step = { kind: 'retired'; keyId: string; file: string } | { kind: 'written'; keyId: string };
+type Step =
+  | { kind: 'retired'; keyId: string; file: string }
+  | { kind: 'written'; keyId: string }
+  | { kind: 'replaced'; held: StoredKey; file?: string };
 
 export function restoreKeys(o: {
   storage: SecureStorage;
@@ -62,15 +71,38 @@ export function restoreKeys(o: {
         keyId: key.keyId,
       });
     }
-    for (const h of clashing) toRetire.add(h.keyId);
+    // A held key of the same id is replaced by putKey (kept beside it, dated); others are retired after.
+    for (const h of clashing) if (h.keyId !== key.keyId) toRetire.add(h.keyId);
     toWrite.push(key);
   }
 
-  // Apply, keeping an undo log.
+  // Apply: journalled (a crash is finished by the next open), with an undo log (a failure is undone).
   const storeExisted = fs.existsSync(storage.dir);
   const steps: Step[] = [];
   const replacedFiles: string[] = [];
+  const identity = content.backupIdentity
+    ? { managementGroupId: content.managementGroup.id, identity: content.backupIdentity }
+    : undefined;
+  const replacing = toWrite.length > 0 || toRetire.size > 0;
   try {
+    if (replacing) {
+      storage.beginReplacement({
+        write: toWrite.map((k) => toStoredKey(k, content)),
+        retire: [...toRetire],
+        backupIdentity: identity,
+      });
+    }
+    for (const key of toWrite) {
+      const held = storage.getKey(key.keyId);
+      // Logged before the write: undoing it is right even if putKey failed after writing.
+      const step: Step = held ? { kind: 'replaced', held } : { kind: 'written', keyId: key.keyId };
+      steps.push(step);
+      const { replacedFile } = storage.putKey(toStoredKey(key, content));
+      if (step.kind === 'replaced' && replacedFile) {
+        step.file = replacedFile;
+        replacedFiles.push(replacedFile);
+      }
+    }
     for (const keyId of toRetire) {
       const file = storage.retireKey(keyId);
       if (file) {
@@ -78,15 +110,10 @@ export function restoreKeys(o: {
         replacedFiles.push(file);
       }
     }
-    for (const key of toWrite) {
-      // Logged before the write: the file did not exist (absent or just retired),
-      // so removing it on undo is right even if putKey failed after writing it.
-      steps.push({ kind: 'written', keyId: key.keyId });
-      storage.putKey(toStoredKey(key, content));
-    }
     // The database-backup identity travels with the keys (docs/FORMAT.md §1, §2.1).
     // Written last: a different identity already held is kept beside it, dated.
-    if (content.backupIdentity) storage.putBackupIdentity(content.managementGroup.id, content.backupIdentity);
+    if (identity) storage.putBackupIdentity(identity.managementGroupId, identity.identity);
+    if (replacing) storage.endReplacement();
   } catch (e) {
     undo(storage, steps, storeExisted);
     throw e;
@@ -116,11 +143,13 @@ function undo(storage: SecureStorage, steps: Step[], storeExisted: boolean): voi
   for (const step of steps.reverse()) {
     try {
       if (step.kind === 'written') storage.retireKeyFile(step.keyId);
+      else if (step.kind === 'replaced') storage.revertKey(step.held, step.file);
       else storage.unretireKey(step.keyId, step.file);
     } catch {
       // keep undoing the other steps
     }
   }
+  storage.endReplacement();
   if (!storeExisted) {
     try {
       fs.rmdirSync(storage.dir); // only if still empty

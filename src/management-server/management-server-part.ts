@@ -81,6 +81,7 @@ export const managementServerPart: PartDefinition = {
         createBackup({
           db,
           config: { managementGroup: config.managementGroup, backup: ctx.config.backup },
+          storage: ctx.storage,
           directory: o.directory,
           progress: o.progress,
         }),

@@ -20,11 +20,21 @@ function validatorOf(schema: TSchema): Validator {
   return v;
 }
 
-interface SchemaError {
+export interface SchemaError {
   keyword: string;
   instancePath: string;
   params: Record<string, unknown>;
   message: string;
+}
+
+/**
+ * The raw problems of `value` against `schema`, in the schema's order (empty
+ * when it conforms): for a reader that names the first problem in its own
+ * words (a `Type.Refine` message arrives with keyword `~refine`).
+ */
+export function schemaErrors(schema: TSchema, value: unknown): SchemaError[] {
+  const v = validatorOf(schema);
+  return v.Check(value) ? [] : [...(v.Errors(value) as Iterable<SchemaError>)];
 }
 
 /** The problems of `value` against `schema`, in words, at most `max` (empty when it conforms). */

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -84,4 +85,33 @@ test('a damaged key file is reported, not trusted', () => {
     () => s.listKeys(),
     (e) => isSmgrError(e) && e.code === 'SECURE_STORAGE_CORRUPT',
   );
+});
+
+test('replacing a backup identity keeps the old one beside it, dated, and never leaves none', () => {
+  const dir = path.join(root, 'identity', 'secure-storage');
+  const s = SecureStorage.open(dir, { create: true });
+  const group = '00000000-0000-4000-8000-000000000009';
+  s.putBackupIdentity(group, 'AGE-SECRET-KEY-1AAAA');
+  s.putBackupIdentity(group, 'AGE-SECRET-KEY-1BBBB');
+  assert.equal(s.getBackupIdentity(group), 'AGE-SECRET-KEY-1BBBB');
+  const replaced = fs.readdirSync(dir).filter((n) => n.includes('.identity.replaced-'));
+  assert.equal(replaced.length, 1);
+  assert.match(fs.readFileSync(path.join(dir, replaced[0]!), 'utf8'), /AGE-SECRET-KEY-1AAAA/);
+});
+
+test('opening removes the temporary files of dead writers and keeps those of live ones', () => {
+  const dir = path.join(root, 'temps', 'secure-storage');
+  const s = SecureStorage.open(dir, { create: true });
+  s.putKey(key('mg-0000000000000003'));
+  const dead = spawnSync(process.execPath, [
+    '-e',
+    'process.stdout.write(String(process.pid))',
+  ]).stdout.toString();
+  const stale = `.tmp-mg-0000000000000003.key-${dead}-0123456789ab`;
+  const live = `.tmp-mg-0000000000000003.key-${process.pid}-0123456789ab`;
+  for (const n of [stale, live]) fs.writeFileSync(path.join(dir, n), '{', { mode: 0o600 });
+  SecureStorage.open(dir);
+  const names = fs.readdirSync(dir);
+  assert.ok(!names.includes(stale));
+  assert.ok(names.includes(live));
 });

@@ -6,14 +6,19 @@
  * others could read is a key that may have leaked.
  *
  * Guarantees: a key file is replaced only through putKey(); a replaced key is
- * kept beside it as `<file>.replaced-<UTC time>`, never deleted.
- * Crash: leaves the old file or the new one (src/files/atomic-write.ts), plus at worst a
- * `.tmp-*` file that listKeys() ignores.
+ * kept beside it as `<file>.replaced-<UTC time>`, never deleted. A
+ * replacement of several keys (key restore --force) is journalled: the
+ * journal (`replacement.journal`, 0600) holds the keys to write and the ids
+ * to retire before any of it is done, and is removed after.
+ * Crash: leaves the old file or the new one (src/files/atomic-write.ts), plus
+ * at worst a `.tmp-*` file that listKeys() ignores; open() removes those of
+ * dead processes and finishes a replacement whose journal it finds, so a
+ * part never stays without its key.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { SmgrError } from '../errors/smgr-error.js';
-import { writeFileAtomic } from '../files/atomic-write.js';
+import { removeStaleTemps, writeFileAtomic } from '../files/atomic-write.js';
 
 export type KeyPart = 'management-group' | 'data-warehouse' | 'portal';
 
@@ -30,6 +35,14 @@ export interface StoredKey {
 const KEY_FILE = /^([A-Za-z0-9-]+)\.key$/;
 const IDENTITY_FILE = /^backup-[0-9a-f-]{36}\.identity$/;
 const FORMAT = 1;
+const JOURNAL = 'replacement.journal';
+
+/** What a journalled replacement does (key restore --force): write these keys, retire those ids. */
+export interface KeyReplacement {
+  write: StoredKey[];
+  retire: string[];
+  backupIdentity?: { managementGroupId: string; identity: string };
+}
 
 export class SecureStorage {
   private constructor(readonly dir: string) {}
@@ -42,7 +55,56 @@ export class SecureStorage {
     }
     const store = new SecureStorage(dir);
     store.checkPermissions();
+    if (fs.existsSync(dir)) {
+      removeStaleTemps(dir);
+      store.finishInterruptedReplacement();
+    }
     return store;
+  }
+
+  /** Writes the journal of a replacement before any of it is done (see the header). */
+  beginReplacement(r: KeyReplacement): void {
+    fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    this.checkPermissions();
+    const journal = {
+      format: FORMAT,
+      write: r.write.map((k) => JSON.parse(serialize(k))),
+      retire: r.retire,
+      backupIdentity: r.backupIdentity,
+    };
+    writeFileAtomic(path.join(this.dir, JOURNAL), `${JSON.stringify(journal)}\n`, { mode: 0o600 });
+  }
+
+  /** The replacement is done (or undone): its journal goes. */
+  endReplacement(): void {
+    fs.rmSync(path.join(this.dir, JOURNAL), { force: true });
+  }
+
+  /**
+   * Finishes a replacement a crash interrupted: every key of the journal
+   * written (putKey keeps a different key of the same id beside it, dated),
+   * every id to retire that is still active moved aside, the identity put,
+   * then the journal removed. Idempotent: a crash in here is finished next time.
+   */
+  finishInterruptedReplacement(): boolean {
+    const file = path.join(this.dir, JOURNAL);
+    if (!fs.existsSync(file)) return false;
+    let journal: { write?: unknown[]; retire?: unknown[]; backupIdentity?: KeyReplacement['backupIdentity'] };
+    try {
+      journal = JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch {
+      throw new SmgrError('SECURE_STORAGE_CORRUPT', { path: file, reason: 'it is not JSON' });
+    }
+    const keys = (journal.write ?? []).map((k) => parseKey(k as Record<string, unknown>, file));
+    for (const key of keys) this.putKey(key);
+    const written = new Set(keys.map((k) => k.keyId));
+    for (const id of journal.retire ?? []) {
+      if (typeof id === 'string' && !written.has(id)) this.retireKey(id);
+    }
+    const identity = journal.backupIdentity;
+    if (identity) this.putBackupIdentity(identity.managementGroupId, identity.identity);
+    this.endReplacement();
+    return true;
   }
 
   static exists(dir: string): boolean {
@@ -107,6 +169,12 @@ export class SecureStorage {
     fs.rmSync(path.join(this.dir, `${keyId}.key`), { force: true });
   }
 
+  /** Undoes putKey() over `previous` (a caller rolling back): writes it back, and drops the dated copy putKey made. */
+  revertKey(previous: StoredKey, replacedFile?: string): void {
+    writeFileAtomic(path.join(this.dir, `${previous.keyId}.key`), serialize(previous), { mode: 0o600 });
+    if (replacedFile) fs.rmSync(replacedFile, { force: true });
+  }
+
   /** Moves a key file aside (dated), e.g. to replace it with another group's key. */
   retireKey(keyId: string): string | undefined {
     const target = path.join(this.dir, `${keyId}.key`);
@@ -164,35 +232,43 @@ export class SecureStorage {
     const held = this.getBackupIdentity(managementGroupId);
     if (held === identity) return;
     if (held !== undefined) {
-      fs.renameSync(target, `${target}.replaced-${new Date().toISOString().replace(/[:.]/g, '')}`);
+      // Copied aside, then replaced atomically: a crash never leaves the group without an identity.
+      const replaced = `${target}.replaced-${new Date().toISOString().replace(/[:.]/g, '')}`;
+      fs.copyFileSync(target, replaced, fs.constants.COPYFILE_EXCL);
+      fs.chmodSync(replaced, 0o600);
     }
     const body = { format: FORMAT, managementGroupId, identity, createdAt: new Date().toISOString() };
     writeFileAtomic(target, `${JSON.stringify(body)}\n`, { mode: 0o600 });
   }
 
   private readKeyFile(file: string): StoredKey {
-    const damaged = (reason: string) => new SmgrError('SECURE_STORAGE_CORRUPT', { path: file, reason });
     let data: Record<string, unknown>;
     try {
       data = JSON.parse(fs.readFileSync(file, 'utf8'));
     } catch {
-      throw damaged('it is not JSON');
+      throw new SmgrError('SECURE_STORAGE_CORRUPT', { path: file, reason: 'it is not JSON' });
     }
-    if (data.format !== FORMAT) throw damaged(`unknown format ${String(data.format)}`);
-    const kek = typeof data.kek === 'string' ? Buffer.from(data.kek, 'base64') : Buffer.alloc(0);
-    if (kek.length !== 32) throw damaged('the key is not 256 bits');
-    for (const field of ['keyId', 'part', 'managementGroupId', 'managementGroupName', 'createdAt']) {
-      if (typeof data[field] !== 'string') throw damaged(`${field} is missing`);
-    }
-    return {
-      keyId: data.keyId as string,
-      part: data.part as KeyPart,
-      managementGroupId: data.managementGroupId as string,
-      managementGroupName: data.managementGroupName as string,
-      kek,
-      createdAt: data.createdAt as string,
-    };
+    return parseKey(data, file);
   }
+}
+
+/** A key file's (or a journal entry's) JSON, checked. */
+function parseKey(data: Record<string, unknown>, file: string): StoredKey {
+  const damaged = (reason: string) => new SmgrError('SECURE_STORAGE_CORRUPT', { path: file, reason });
+  if (data.format !== FORMAT) throw damaged(`unknown format ${String(data.format)}`);
+  const kek = typeof data.kek === 'string' ? Buffer.from(data.kek, 'base64') : Buffer.alloc(0);
+  if (kek.length !== 32) throw damaged('the key is not 256 bits');
+  for (const field of ['keyId', 'part', 'managementGroupId', 'managementGroupName', 'createdAt']) {
+    if (typeof data[field] !== 'string') throw damaged(`${field} is missing`);
+  }
+  return {
+    keyId: data.keyId as string,
+    part: data.part as KeyPart,
+    managementGroupId: data.managementGroupId as string,
+    managementGroupName: data.managementGroupName as string,
+    kek,
+    createdAt: data.createdAt as string,
+  };
 }
 
 function serialize(key: StoredKey): string {

@@ -71,7 +71,9 @@ function registerList(backup: Command): void {
 function registerVerify(backup: Command): void {
   backup
     .command('verify')
-    .description('decrypt an archive and check every hash, count and the manifest; restores nothing')
+    .description(
+      'decrypt an archive, authenticate it and check every hash and count against its manifest; restores nothing (rows are checked against the schema by a restore)',
+    )
     .argument('<file>', 'the .smbak archive')
     .option('--key-file <file>', 'key backup file holding the backup identity (default: secure storage)')
     .option('--password-file <file>', 'file holding the key backup passphrase')
@@ -90,6 +92,8 @@ function registerVerify(backup: Command): void {
       const result = {
         file: path.resolve(file),
         whole: true,
+        authenticated: checked.authenticated,
+        formatVersion: checked.header.version,
         managementGroup: m.managementGroup,
         createdAt: m.createdAt,
         databases: m.databases.map((d) => ({
@@ -101,7 +105,11 @@ function registerVerify(backup: Command): void {
         durationMs: Date.now() - started,
       };
       ctx.out.result(result, (r) => {
-        ctx.out.line(`Archive is whole: ${r.file}`);
+        ctx.out.line(
+          r.authenticated
+            ? `Archive is whole and authentic (written with key ${checked.header.authentication?.keyId}): ${r.file}`
+            : `Archive is whole, but cannot be authenticated (format version 1): ${r.file}`,
+        );
         ctx.out.line(`Management group "${r.managementGroup.name}", made ${r.createdAt}`);
         for (const d of r.databases) {
           ctx.out.line(

@@ -5,9 +5,9 @@
  */
 import type { Command } from 'commander';
 import { requireConfig } from '../../config/config-file.js';
-import { writeKeyBackup } from '../../keys/backup-keys.js';
 import { readKeyBackup } from '../../keys/key-backup-file.js';
 import { restoreKeys } from '../../keys/restore-keys.js';
+import { writeKeyBackup } from '../../keys/write-key-backup.js';
 import { recordKeyBackupOperation } from '../../operations/record-key-backup.js';
 import { SecureStorage } from '../../secure-storage/secure-storage.js';
 import { type CliContext, contextOf } from '../cli-context.js';

@@ -1,7 +1,8 @@
 /** smgr restore database: parse, delegate to src/backup, print. */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { restoreDatabase } from '../../backup/restore-database.js';
+import { defaultRestoreJobs, restoreDatabase } from '../../backup/restore-database.js';
+import { SmgrError } from '../../errors/smgr-error.js';
 import { archiveKeysFromFlags } from '../archive-keys-flags.js';
 import { contextOf } from '../cli-context.js';
 import { progressRenderer } from '../progress-bar.js';
@@ -12,6 +13,8 @@ interface RestoreFlags {
   keyFile?: string;
   passwordFile?: string;
   replace?: boolean;
+  jobs?: string;
+  allowUnauthenticated?: boolean;
 }
 
 export function registerRestore(program: Command): void {
@@ -28,9 +31,21 @@ export function registerRestore(program: Command): void {
     )
     .option('--key-file <file>', 'key backup file holding the backup identity (default: secure storage)')
     .option('--password-file <file>', 'file holding the key backup passphrase')
-    .option('--replace', 'drop what the target database holds first')
+    .option('--replace', 'replace what the target database holds (only once the restore has checked out)')
+    .option(
+      '--allow-unauthenticated',
+      'restore an archive of format version 1, which cannot be authenticated (only one you know the origin of)',
+    )
+    .option(
+      '--jobs <n>',
+      `connections to load and build indexes over, on a PostgreSQL server (default: ${defaultRestoreJobs()}, the cores here; PGlite uses one)`,
+    )
     .action(async (flags: RestoreFlags, cmd: Command) => {
       const ctx = contextOf(cmd);
+      const jobs = flags.jobs === undefined ? undefined : Number(flags.jobs);
+      if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1 && jobs <= 64)) {
+        throw new SmgrError('USAGE', { detail: '--jobs takes a whole number from 1 to 64' });
+      }
       const keys = await archiveKeysFromFlags(ctx.home, flags);
       const bar = progressRenderer(ctx.out);
       let result: Awaited<ReturnType<typeof restoreDatabase>>;
@@ -40,6 +55,8 @@ export function registerRestore(program: Command): void {
           file: path.resolve(flags.from),
           targetUrl: flags.database,
           replace: flags.replace,
+          jobs,
+          allowUnauthenticated: flags.allowUnauthenticated,
           progress: bar,
         });
       } finally {
@@ -49,7 +66,7 @@ export function registerRestore(program: Command): void {
         const rows = r.tables.reduce((n, t) => n + t.rows, 0);
         ctx.out.line(`Restore complete: management group "${r.managementGroup.name}" into ${r.database}`);
         ctx.out.line(
-          `${r.tables.length} tables, ${rows.toLocaleString('en-US')} rows, every count and hash checked; schema ${r.archiveSchemaVersion} → ${r.schemaVersion}; ${(r.durationMs / 1000).toFixed(1)} s`,
+          `${r.tables.length} tables, ${rows.toLocaleString('en-US')} rows, every count and hash checked; schema ${r.archiveSchemaVersion} → ${r.schemaVersion}; ${(r.durationMs / 1000).toFixed(1)} s over ${r.jobs} connection${r.jobs === 1 ? '' : 's'}`,
         );
         ctx.out.line('Next: restore the key if this computer lacks it (smgr key restore), then');
         ctx.out.line(`  smgr setup management-server --existing-database --database ${flags.database}`);

@@ -1,13 +1,14 @@
 /** writeKeyBackup(): checks first, then one 0600 file written atomically (docs/FORMAT.md §1.5). */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { tempDir } from '../../test/support/engines.js';
 import { sampleGroup, snapshot, storedKey } from '../../test/support/key-backup.js';
 import { SecureStorage } from '../secure-storage/secure-storage.js';
-import { writeKeyBackup } from './backup-keys.js';
 import { readKeyBackup } from './key-backup-file.js';
+import { writeKeyBackup } from './write-key-backup.js';
 
 const PASS = 'a long enough passphrase';
 
@@ -120,6 +121,39 @@ describe('writeKeyBackup', () => {
       (e: { code?: string; message?: string }) =>
         e.code === 'KEY_BACKUP_WRITE_FAILED' &&
         e.message === `Cannot write the key backup file ${file}: ENOENT.`,
+    );
+  });
+});
+
+describe('writeKeyBackup after a key backup was killed half-way', () => {
+  const root = tempDir('smgr-key-backup-tmp-');
+  after(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it('removes the temporary file a dead key backup left beside the target, and no live one', async () => {
+    const storage = SecureStorage.open(path.join(root, 'secure-storage'), { create: true });
+    const group = sampleGroup();
+    storage.putKey(storedKey(group, 'management-group'));
+    const out = path.join(root, 'out');
+    fs.mkdirSync(out);
+    // A process that has exited: its pid is dead (as after kill -9 between link() and unlink()).
+    const dead = spawnSync(process.execPath, [
+      '-e',
+      'process.stdout.write(String(process.pid))',
+    ]).stdout.toString();
+    const stale = path.join(out, `.tmp-sm01.smkey-${dead}-0123456789ab`);
+    const live = path.join(out, `.tmp-sm01.smkey-${process.pid}-ba9876543210`);
+    const otherFile = path.join(out, `.tmp-other.smkey-${dead}-0123456789ab`);
+    for (const f of [stale, live, otherFile]) fs.writeFileSync(f, 'partial', { mode: 0o600 });
+    await writeKeyBackup({
+      storage,
+      file: path.join(out, 'sm01.smkey'),
+      passphrase: PASS,
+      computerName: 'sm01',
+      managementGroup: group,
+    });
+    assert.deepEqual(
+      fs.readdirSync(out).sort(),
+      [path.basename(otherFile), path.basename(live), 'sm01.smkey'].sort(),
     );
   });
 });

@@ -4,11 +4,15 @@
  * §1). Checks everything that can be checked (passphrase, target, keys)
  * before writing anything; writes the file 0600, atomically. It does not
  * touch the database: the caller records the backup time (recordKeyBackup).
+ *
+ * Crash: the file is whole or absent (or the old one, with --force); a temp
+ * file beside it (`.tmp-<name>-<pid>-*`) is removed by the next key backup
+ * to that directory.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { SmgrError } from '../errors/smgr-error.js';
-import { writeFileAtomic } from '../files/atomic-write.js';
+import { removeStaleTemps, writeFileAtomic } from '../files/atomic-write.js';
 import { validatePassword } from '../schema/validate-names.js';
 import type { SecureStorage } from '../secure-storage/secure-storage.js';
 import { encodeKeyBackup, type KeyBackupContent } from './key-backup-file.js';
@@ -46,6 +50,7 @@ export async function writeKeyBackup(o: WriteKeyBackupOptions): Promise<{ file: 
     backupIdentity: o.backupIdentity ?? null,
   };
   const bytes = await encodeKeyBackup(content, o.passphrase);
+  removeStaleTemps(path.dirname(file), file); // what a key backup killed half-way left
   try {
     writeFileAtomic(file, bytes, { mode: 0o600, exclusive: !o.force });
   } catch (e) {

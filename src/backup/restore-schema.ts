@@ -1,0 +1,95 @@
+/**
+ * The schema steps a restore takes around the rows, on both of its paths
+ * (restore-in-place.ts, restore-staged.ts), in a transaction whose
+ * search_path is the schema being filled:
+ *
+ * before the rows, prepareSchema(): the migrations up to the archive's
+ * schema version, then a check that the header's plan names exactly the
+ * tables and columns of that version (a header that lies about its version
+ * is refused before any row is read), then the keys and indexes deferred;
+ *
+ * after them, finishSchema(): sequences past the restored rows, the servers
+ * of the snapshot recorded as stopped and its workflow lease expired (no
+ * server runs against a database restored a moment ago), and the
+ * migrations up to this smgr's version.
+ */
+import type { Queryable, Transaction } from '../db/database.js';
+import { latestVersion, migrateInTransaction } from '../db/migrate.js';
+import { serviceManagerMigrations } from '../db/migrations/service-manager.js';
+import { SmgrError } from '../errors/smgr-error.js';
+import type { ArchiveHeader, DatabasePlan } from './archive-format.js';
+import { type DeferredConstraints, deferConstraints } from './deferred-constraints.js';
+import { fixSequences, planTables } from './table-plan.js';
+
+/**
+ * What a restore accepts, before any row: an authenticated archive (version
+ * 2), or a version 1 archive when asked to (`allowUnauthenticated`); then
+ * its ServiceManager database, refused if this smgr does not know its
+ * schema version.
+ */
+export function acceptHeader(
+  h: ArchiveHeader,
+  authenticated: boolean,
+  o: { file: string; allowUnauthenticated?: boolean },
+): DatabasePlan {
+  if (!authenticated && !o.allowUnauthenticated)
+    throw new SmgrError('ARCHIVE_UNAUTHENTICATED', { path: o.file });
+  return serviceManagerPlan(h, o.file);
+}
+
+/** The header's ServiceManager database, refused if this smgr does not know its schema version. */
+export function serviceManagerPlan(h: ArchiveHeader, file: string): DatabasePlan {
+  const sm = h.databases.find((d) => d.name === 'ServiceManager');
+  if (!sm)
+    throw new SmgrError('ARCHIVE_MALFORMED', { path: file, reason: 'it holds no ServiceManager database' });
+  const known = latestVersion(serviceManagerMigrations);
+  if (sm.schemaVersion > known) {
+    throw new SmgrError('SCHEMA_TOO_NEW', { database: 'ServiceManager', found: sm.schemaVersion, known });
+  }
+  return sm;
+}
+
+/** Sets the transaction's search_path to `schema` alone (pg_catalog is always searched first). */
+export async function useSchema(tx: Queryable, schema: string): Promise<void> {
+  await tx.query('SELECT set_config($1, $2, true)', ['search_path', `"${schema.replace(/"/g, '""')}"`]);
+}
+
+export async function prepareSchema(
+  tx: Transaction,
+  plan: DatabasePlan,
+  file: string,
+  schema: string,
+): Promise<DeferredConstraints> {
+  await migrateInTransaction(tx, serviceManagerMigrations, plan.schemaVersion);
+  const actual = new Map((await planTables(tx, schema)).map((t) => [t.name, t.columns]));
+  const planned = new Map(plan.tables.map((t) => [t.name, t.columns]));
+  const bad = (what: string) =>
+    new SmgrError('ARCHIVE_MALFORMED', {
+      path: file,
+      reason: `its header says ServiceManager schema version ${plan.schemaVersion}, but ${what}`,
+    });
+  for (const [name, columns] of planned) {
+    const has = actual.get(name);
+    if (!has) throw bad(`that version has no table ${name}`);
+    if (JSON.stringify(has) !== JSON.stringify(columns)) {
+      throw bad(
+        `table ${name} of that version has the columns (${has.join(', ')}), not (${columns.join(', ')})`,
+      );
+    }
+  }
+  for (const name of actual.keys()) if (!planned.has(name)) throw bad(`its plan leaves out table ${name}`);
+  return deferConstraints(tx, schema);
+}
+
+export async function finishSchema(tx: Transaction, schema: string): Promise<void> {
+  await fixSequences(tx, schema);
+  // Servers alive in the snapshot are recorded as stopped, so setup --existing-database can rebind to them.
+  await tx.query(
+    'UPDATE computers SET stopped_at = now() WHERE stopped_at IS NULL AND last_heartbeat IS NOT NULL',
+  );
+  await migrateInTransaction(tx, serviceManagerMigrations);
+  // Likewise the workflow lease of the snapshot: expired, so the rebuilt server need not wait it out.
+  await tx.query(
+    'UPDATE workflow_lease SET expires_at = least(expires_at, now()) WHERE expires_at IS NOT NULL',
+  );
+}

@@ -1,0 +1,248 @@
+/**
+ * Parallel restore on a PostgreSQL server (issue 15): the rows are loaded
+ * over `jobs` connections into a staging schema `smgr_restore_<random>`,
+ * every table's count and hash checked against the manifest, the keys and
+ * indexes built and the references checked over `jobs` connections, the
+ * schema finished (restore-schema.ts) — then ONE short transaction moves
+ * every object of the staging schema into `public` and drops the staging
+ * schema. Nothing is visible in `public` before that commit.
+ *
+ * A control transaction holds the `setup` lock (advisory-locks.ts: one filler of an empty database at a time) from the start to that final
+ * commit: two restores (or a restore and a setup) into one database
+ * serialize, and the second finds the target not empty. The target's
+ * emptiness is checked at the start and again inside the final transaction,
+ * so a restore into a database another session wrote meanwhile is refused
+ * and leaves that session's data as it was.
+ *
+ * Crash (kill -9 at any point): the control transaction dies with its
+ * connection, so `public` is as it was; the staging schema may remain and
+ * is dropped by the next restore into the database (under the lock, so
+ * never a live restore's). A failure drops it at once.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Database, Queryable, Transaction } from '../db/database.js';
+import { isEmptyDatabase, schemaVersion } from '../db/migrate.js';
+import { SmgrError } from '../errors/smgr-error.js';
+import type { DatabasePlan, TablePlan } from './archive-format.js';
+import { checkArchive } from './check-archive.js';
+import type { DeferredConstraints, RebuildStep } from './deferred-constraints.js';
+import { type Progress, reportStep } from './progress.js';
+import type { RestoreDatabaseOptions, RestoreOutcome } from './restore-database.js';
+import { restoreError } from './restore-errors.js';
+import { lockTarget, once } from './restore-in-place.js';
+import { acceptHeader, finishSchema, prepareSchema, useSchema } from './restore-schema.js';
+import { copySource } from './table-reader.js';
+
+const STAGING_PREFIX = 'smgr_restore_';
+
+export async function restoreStaged(
+  db: Database,
+  o: RestoreDatabaseOptions,
+  jobs: number,
+): Promise<RestoreOutcome> {
+  const staging = `${STAGING_PREFIX}${randomBytes(6).toString('hex')}`;
+  const work = new StagedWork(db, staging, o.file, jobs, await connectionCheck(db));
+  try {
+    return await db.transaction(async (control) => {
+      await lockTarget(control, o.progress);
+      if (!o.replace && !(await isEmptyDatabase(control))) {
+        throw new SmgrError('RESTORE_TARGET_NOT_EMPTY', { url: db.displayUrl });
+      }
+      await dropStaleStaging(db, o.progress);
+      const outcome = await load(work, o);
+      reportStep(o.progress, `building keys and indexes over ${jobs} connections, checking references`);
+      await work.rebuild(outcome.deferred, outcome.sizes);
+      await work.step((tx) => finishSchema(tx, staging));
+      reportStep(o.progress, 'moving the restored tables into place');
+      await moveIntoPlace(control, staging, db.displayUrl, o.replace ?? false);
+      return {
+        checked: outcome.checked,
+        plan: outcome.plan,
+        schemaVersion: await schemaVersion(control),
+        jobs,
+      };
+    });
+  } catch (e) {
+    // After the control transaction has rolled back (its final move may hold locks on the staging schema).
+    await db.exec(`DROP SCHEMA IF EXISTS "${staging}" CASCADE`).catch(() => {});
+    throw e;
+  }
+}
+
+/** The schema at the archive's version, then the rows over the pool, checked against the manifest. */
+async function load(work: StagedWork, o: RestoreDatabaseOptions) {
+  let plan: DatabasePlan | undefined;
+  let deferred: DeferredConstraints | undefined;
+  const checked = await checkArchive(o.file, o, {
+    progress: o.progress,
+    onHeader: async (h, authenticated) => {
+      plan = acceptHeader(h, authenticated, o);
+      deferred = await work.step(async (tx) => {
+        await tx.exec(`CREATE SCHEMA "${work.staging}"`);
+        await useSchema(tx, work.staging);
+        return prepareSchema(tx, plan!, o.file, work.staging);
+      });
+    },
+    onSlice: async (database, table, data) => {
+      if (database === 'ServiceManager') await work.loadSlice(table, data);
+    },
+  });
+  // The manifest matched (checkArchive throws otherwise): now a refused slice is rows the schema refuses.
+  await work.drain();
+  const sizes = new Map(checked.manifest.databases[0]!.tables.map((t) => [t.name, t.bytes]));
+  return { checked, plan: plan!, deferred: deferred!, sizes };
+}
+
+/** The pool's work in the staging schema: each step its own transaction on its own connection. */
+class StagedWork {
+  private readonly loading = new Set<Promise<void>>();
+  private failure: unknown;
+
+  constructor(
+    private readonly db: Database,
+    readonly staging: string,
+    private readonly file: string,
+    private readonly jobs: number,
+    private readonly checkClient: boolean,
+  ) {}
+
+  /** One transaction in the staging schema. */
+  step<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (tx) => {
+      await useSchema(tx, this.staging);
+      // A backend whose client died mid-statement stops within a second instead of finishing an index build.
+      if (this.checkClient)
+        await tx.query("SELECT set_config('client_connection_check_interval', '1s', true)");
+      return fn(tx);
+    });
+  }
+
+  /** Starts loading a slice once fewer than `jobs` are loading; a refused slice fails the restore at drain(). */
+  async loadSlice(table: TablePlan, data: Buffer): Promise<void> {
+    if (this.failure) return; // read on: the manifest first tells an altered table from refused rows
+    while (this.loading.size >= this.jobs) await Promise.race(this.loading);
+    const done: Promise<void> = this.step(async (tx) => {
+      // Safe: the final move commits synchronously, and WAL is flushed in order.
+      await tx.query("SELECT set_config('synchronous_commit', 'off', true)");
+      await tx.copyIn(copySource(table, this.staging), once(data));
+    })
+      .catch((e) => {
+        this.failure ??= restoreError(e, this.file, 'ServiceManager', table.name);
+      })
+      .finally(() => this.loading.delete(done));
+    this.loading.add(done);
+  }
+
+  async drain(): Promise<void> {
+    await Promise.all(this.loading);
+    if (this.failure) throw this.failure;
+  }
+
+  /** Index builds of the largest tables first, over `jobs` connections; then keys; then references. */
+  async rebuild(d: DeferredConstraints, sizes: Map<string, number>): Promise<void> {
+    const largestFirst = (steps: RebuildStep[]) =>
+      [...steps].sort((a, b) => (sizes.get(b.table) ?? 0) - (sizes.get(a.table) ?? 0));
+    await this.inParallel(largestFirst(d.indexes), true);
+    await this.step(async (tx) => {
+      for (const s of [...d.keys, ...d.foreignKeys]) await this.run(tx, s);
+    });
+    await this.inParallel(largestFirst(d.validations), false);
+  }
+
+  private async inParallel(steps: RebuildStep[], bulk: boolean): Promise<void> {
+    const queue = [...steps];
+    let failure: unknown;
+    const worker = async () => {
+      for (let s = queue.shift(); s && !failure; s = queue.shift()) {
+        const step = s;
+        await this.step(async (tx) => {
+          if (bulk) await tx.tuneForBulkLoad();
+          await this.run(tx, step);
+        }).catch((e) => {
+          failure ??= e;
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.jobs, steps.length) }, worker));
+    if (failure) throw failure;
+  }
+
+  private async run(tx: Queryable, step: RebuildStep): Promise<void> {
+    try {
+      await tx.query(step.sql);
+    } catch (e) {
+      throw restoreError(e, this.file, 'ServiceManager', step.table);
+    }
+  }
+}
+
+/**
+ * The final transaction (the control one): the target still empty (or, with
+ * replace, its public schema dropped only now), every object of the staging
+ * schema moved into `public`, the staging schema dropped (it must be empty).
+ */
+async function moveIntoPlace(tx: Transaction, staging: string, url: string, replace: boolean): Promise<void> {
+  if (replace) await tx.exec('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
+  else if (!(await isEmptyDatabase(tx))) throw new SmgrError('RESTORE_TARGET_NOT_EMPTY', { url });
+  const q = `"${staging}"`;
+  const relations = await tx.query<{ name: string; kind: string }>(
+    `SELECT c.relname AS name, c.relkind::text AS kind
+       FROM pg_catalog.pg_class c
+      WHERE c.relnamespace = $1::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                         WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i'))
+        AND NOT c.relispartition
+      ORDER BY c.relname`,
+    [staging],
+  );
+  const kinds: Record<string, string> = {
+    r: 'TABLE',
+    p: 'TABLE',
+    v: 'VIEW',
+    m: 'MATERIALIZED VIEW',
+    f: 'FOREIGN TABLE',
+    S: 'SEQUENCE',
+  };
+  for (const r of relations.rows) {
+    await tx.query(`ALTER ${kinds[r.kind]} ${q}."${r.name.replace(/"/g, '""')}" SET SCHEMA public`);
+  }
+  const routines = await tx.query<{ name: string; args: string }>(
+    `SELECT p.proname AS name, pg_get_function_identity_arguments(p.oid) AS args
+       FROM pg_catalog.pg_proc p WHERE p.pronamespace = $1::regnamespace`,
+    [staging],
+  );
+  for (const r of routines.rows) {
+    await tx.query(`ALTER ROUTINE ${q}."${r.name.replace(/"/g, '""')}"(${r.args}) SET SCHEMA public`);
+  }
+  const types = await tx.query<{ name: string }>(
+    `SELECT t.typname AS name FROM pg_catalog.pg_type t
+      WHERE t.typnamespace = $1::regnamespace AND t.typtype IN ('e', 'd', 'r', 'm', 'c')
+        AND (t.typtype <> 'c' OR (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c')
+        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type e WHERE e.typarray = t.oid)`,
+    [staging],
+  );
+  for (const t of types.rows) {
+    await tx.query(`ALTER TYPE ${q}."${t.name.replace(/"/g, '""')}" SET SCHEMA public`);
+  }
+  await tx.exec(`DROP SCHEMA ${q}`);
+}
+
+/** Drops what interrupted restores left: only called under the `setup` lock (advisory-locks.ts: one filler of an empty database at a time), so no live restore's. */
+async function dropStaleStaging(db: Database, progress?: Progress): Promise<void> {
+  const stale = await db.query<{ name: string }>(
+    `SELECT nspname AS name FROM pg_catalog.pg_namespace WHERE starts_with(nspname, $1) ORDER BY 1`,
+    [STAGING_PREFIX],
+  );
+  for (const { name } of stale.rows) {
+    reportStep(progress, `removing ${name}, left by an interrupted restore`);
+    await db.exec(`DROP SCHEMA "${name.replace(/"/g, '""')}" CASCADE`);
+  }
+}
+
+/** Whether the server can notice a dead client mid-statement (PostgreSQL 14 and later). */
+async function connectionCheck(db: Database): Promise<boolean> {
+  const r = await db.query<{ ok: boolean }>(
+    "SELECT current_setting('client_connection_check_interval', true) IS NOT NULL AS ok",
+  );
+  return r.rows[0]?.ok === true;
+}
