@@ -93,7 +93,7 @@ async function check(db: Database, storage: SecureStorage, o: SetupExistingOptio
       heartbeat: reg.lastHeartbeat?.toISOString() ?? 'unknown',
     });
   }
-  if (!reg && db.engine === 'embedded') {
+  if (!reg && db.singleProcess) {
     const others = (await listRegistrations(db)).filter((r) => r.part === 'management-server');
     if (others.length > 0) {
       throw new SmgrError('EMBEDDED_SINGLE_SERVER', {

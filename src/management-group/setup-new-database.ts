@@ -20,7 +20,6 @@ import { newBackupKeyPair } from '../backup/backup-recipient.js';
 import { firstMissingAncestor } from '../computer/first-missing-ancestor.js';
 import { defaultDatabaseUrl, type HomePaths } from '../computer/home.js';
 import { DEFAULT_LISTEN, installPart, refuseInstalledPart } from '../config/config-file.js';
-import { ADVISORY_LOCKS } from '../db/advisory-locks.js';
 import type { Database, Queryable } from '../db/database.js';
 import { parseDatabaseUrl } from '../db/database-url.js';
 import { isEmptyDatabase, migrateInTransaction } from '../db/migrate.js';
@@ -95,7 +94,7 @@ export async function setupNewDatabase(o: SetupNewOptions): Promise<SetupResult>
     storage.putBackupIdentity(group.id, backupKeys.identity);
     await db.transaction(async (tx) => {
       // Two setups racing into one empty database: the second waits here, then finds the first's group.
-      await tx.query('SELECT pg_advisory_xact_lock($1)', [ADVISORY_LOCKS.setup]);
+      await tx.lock('setup');
       await refuseNonEmpty(tx, parsed.displayUrl);
       await migrateInTransaction(tx, serviceManagerMigrations);
       await tx.query('INSERT INTO management_group (id, name, backup_recipient) VALUES ($1, $2, $3)', [
