@@ -7,6 +7,7 @@
  */
 import { type Static, Type } from 'typebox';
 import { ManagementServerConfig } from './management-server-config.js';
+import { PortalConfig } from './portal-config.js';
 
 export const CONFIG_FORMAT = 2;
 
@@ -25,6 +26,7 @@ export const BackupConfig = Type.Object(
 export const PartsConfig = Type.Object(
   {
     'management-server': Type.Optional(ManagementServerConfig),
+    portal: Type.Optional(PortalConfig),
   },
   strict,
 );

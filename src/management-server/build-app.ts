@@ -28,6 +28,7 @@ import { commentRoutes } from './routes/comments.js';
 import { configItemRoutes } from './routes/config-items.js';
 import { healthRoutes } from './routes/health.js';
 import { openapiRoutes } from './routes/openapi.js';
+import { portalHeartbeatRoutes, portalRoutes } from './routes/portals.js';
 import { runAsAccountRoutes } from './routes/run-as-accounts.js';
 import { currentSessionRoutes, sessionRoutes } from './routes/sessions.js';
 import { userRoutes } from './routes/users.js';
@@ -80,6 +81,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(healthRoutes, { ctx });
   await app.register(sessionRoutes, { ctx, prefix: API_PREFIX });
   await app.register(openapiRoutes, { prefix: API_PREFIX });
+  await app.register(portalHeartbeatRoutes, { ctx, prefix: API_PREFIX }); // issue 12
   await app.register(
     async (api) => {
       api.addHook('onRequest', requireBearer(ctx.db));
@@ -91,6 +93,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
       await api.register(approvalRoutes, { ctx });
       await api.register(configItemRoutes, { ctx });
       await api.register(runAsAccountRoutes, { ctx });
+      await api.register(portalRoutes, { ctx }); // issue 12: the Self-Service Portal
     },
     { prefix: API_PREFIX },
   );

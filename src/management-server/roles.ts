@@ -27,6 +27,8 @@ export const PERMISSIONS = [
   'config-items:write',
   'run-as-accounts',
   'users',
+  /** Set up Self-Service Portals: their key records and registrations (issue 12). */
+  'portals',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];

@@ -5,9 +5,10 @@
  */
 import type { SmgrConfig } from '../config/config-schema.js';
 import { managementServerPart } from '../management-server/management-server-part.js';
+import { portalPart } from '../portal/portal-part.js';
 import type { PartDefinition, PartName } from './part.js';
 
-export const partDefinitions: readonly PartDefinition[] = [managementServerPart];
+export const partDefinitions: readonly PartDefinition[] = [managementServerPart, portalPart];
 
 /** The parts whose entry is in this config, in registry order. */
 export function installedParts(config: SmgrConfig): PartDefinition[] {

@@ -234,6 +234,16 @@ CREATE INDEX work_item_approvals_item ON work_item_approvals (work_item_id, id);
 CREATE INDEX work_item_approvals_approver ON work_item_approvals (approver, status, id);
 `;
 
+// --- v7: the Self-Service Portal (issue 12). A portal key's record is a key_records row (part
+// 'portal'); beside it, the SHA-256 of the API credential derived from the portal KEK
+// (src/portal/portal-key.ts), with which a portal proves it holds its key (check, heartbeat).
+const v7 = `
+CREATE TABLE portal_keys (
+  key_id text PRIMARY KEY REFERENCES key_records (key_id),
+  credential_hash bytea NOT NULL
+);
+`;
+
 export const serviceManagerMigrations: MigrationSet = {
   database: 'ServiceManager',
   migrations: [
@@ -241,5 +251,6 @@ export const serviceManagerMigrations: MigrationSet = {
     { version: 2, name: 'backup recipient, work item history', sql: v2 },
     { version: 3, name: 'workflow lease, workflow runs, SLA, notification outbox', sql: v3 },
     { version: 4, name: 'users and roles, sign-in throttle, comments, approvals', sql: v4 },
+    { version: 7, name: 'portal keys', sql: v7 },
   ],
 };

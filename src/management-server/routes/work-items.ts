@@ -111,6 +111,7 @@ const listQuery = {
   properties: {
     class: { type: 'string', enum: WORK_ITEM_CLASSES },
     status: { type: 'string', enum: WORK_ITEM_STATUSES },
+    order: { type: 'string', enum: ['oldest', 'newest'], description: 'oldest (default) or newest first.' },
     limit: limitSchema,
     cursor: cursorSchema,
   },
@@ -119,6 +120,7 @@ const listQuery = {
 interface ListQuery {
   class?: WorkItemClass;
   status?: WorkItemStatus;
+  order?: 'oldest' | 'newest';
   limit?: string;
   cursor?: string;
 }
@@ -175,15 +177,18 @@ export const workItemRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
     async (request) => {
       const q = request.query;
       const limit = parseLimit(q.limit);
-      const afterId = q.cursor ? decodeIdCursor(LIST, q.cursor) : 0;
+      // A newest-first cursor is of its own list, so it cannot be mixed up with an oldest-first one.
+      const list = q.order === 'newest' ? `${LIST}-newest` : LIST;
+      const afterId = q.cursor ? decodeIdCursor(list, q.cursor) : 0;
       const rows = await listWorkItems(ctx.db, {
         class: q.class,
         status: q.status,
         affectedUser: workItemScope(request).affectedUser,
         afterId,
         limit: limit + 1,
+        newestFirst: q.order === 'newest',
       });
-      return toPage(rows, limit, LIST, (w) => String(w.id));
+      return toPage(rows, limit, list, (w) => String(w.id));
     },
   );
 
