@@ -114,7 +114,7 @@ export async function checkPortalCredential(db: Queryable, keyId: string, creden
       keyId,
     ])
   ).rows[0];
-  if (!record || record.part !== 'portal' || !row) throw new SmgrError('KEY_RECORD_MISSING', { keyId });
+  if (record?.part !== 'portal' || !row) throw new SmgrError('KEY_RECORD_MISSING', { keyId });
   const hash = credentialHash(credential);
   if (!(hash.length === row.credential_hash.length && timingSafeEqual(hash, row.credential_hash))) {
     throw new SmgrError('KEY_MISMATCH', { keyId });

@@ -69,7 +69,6 @@ export async function buildPortalApp(ctx: PortalAppContext): Promise<FastifyInst
     loggerInstance: ctx.logger.child({ component: 'portal-http' }) as FastifyBaseLogger,
     bodyLimit: FORM_LIMIT,
     trustProxy: false,
-    disableRequestLogging: false,
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
@@ -145,8 +144,6 @@ export async function buildPortalApp(ctx: PortalAppContext): Promise<FastifyInst
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300').send(STYLESHEET),
   );
 
-  await app.register(portalPages, { ctx });
-
   app.setNotFoundHandler((request, reply) => {
     request.portal ??= { session: anonymousSession(), changed: true };
     return reply.page(
@@ -204,6 +201,8 @@ export async function buildPortalApp(ctx: PortalAppContext): Promise<FastifyInst
       500,
     );
   });
+  // After the error and not-found handlers: a plugin inherits the handlers set before it is registered.
+  await app.register(portalPages, { ctx });
   return app;
 }
 

@@ -219,13 +219,7 @@ export const portalPages: FastifyPluginAsync<{ ctx: PortalAppContext }> = async 
     }
   };
 
-  const showRequest = async (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    me: SignedIn,
-    ref: string,
-    commentError?: string,
-  ) => {
+  const showRequest = async (reply: FastifyReply, me: SignedIn, ref: string, commentError?: string) => {
     const item = await ownItem(me.token, ref);
     if (!item) return forbiddenPage(reply);
     const [comments, history] = await Promise.all([
@@ -252,7 +246,7 @@ export const portalPages: FastifyPluginAsync<{ ctx: PortalAppContext }> = async 
   app.get<{ Params: { id: string } }>('/requests/:id', async (request, reply) => {
     const me = signedIn(request, reply);
     if (!me) return reply;
-    return showRequest(request, reply, me, request.params.id);
+    return showRequest(reply, me, request.params.id);
   });
 
   app.post<{ Params: { id: string }; Body: Form }>('/requests/:id/comments', async (request, reply) => {
@@ -260,13 +254,7 @@ export const portalPages: FastifyPluginAsync<{ ctx: PortalAppContext }> = async 
     if (!me) return reply;
     const body = (request.body.comment ?? '').trim();
     if (!body || body.length > 10_000) {
-      return showRequest(
-        request,
-        reply,
-        me,
-        request.params.id,
-        'Write a comment of up to 10,000 characters.',
-      );
+      return showRequest(reply, me, request.params.id, 'Write a comment of up to 10,000 characters.');
     }
     const item = await ownItem(me.token, request.params.id);
     if (!item) return forbiddenPage(reply);
