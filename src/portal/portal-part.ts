@@ -173,7 +173,7 @@ async function portalStatus(
       },
     ],
     summary: [
-      { label: 'Management server', value: config.managementServer },
+      { label: 'API', value: config.managementServer },
       { label: 'Listen', value: config.listen },
       ...computers.map((c) => ({
         label: `Portal ${c.computerName}`,
