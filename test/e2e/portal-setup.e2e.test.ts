@@ -132,7 +132,7 @@ describe('smgr setup portal, status, doctor and recovery', () => {
     await unchanged(stranger, async () => {
       const r = await runCli(['serve', '--listen', '127.0.0.1:0'], { home: stranger, computerName: 'web09' });
       assert.equal(r.code, 1);
-      assert.match(r.stderr, /Computer "web09" is not registered in management group "Portal Group"/);
+      assert.match(r.stderr, /Portal "web09" is not registered in management group "Portal Group"/);
     });
     const forged = copy('web01-forged', 'web01');
     const dir = path.join(forged, 'secure-storage');
@@ -181,6 +181,15 @@ describe('smgr setup portal, status, doctor and recovery', () => {
         (c: { name: string; state: string }) =>
           c.name.startsWith('portal key and registration') && c.state === 'pass',
       ),
+    );
+    const msDoctor = jsonOut(
+      (await runCli(['doctor', '--json'], { home: g.msHome, computerName: 'ms01' })).stdout,
+    );
+    assert.ok(
+      msDoctor.checks.some(
+        (c: { name: string; state: string }) => c.name === 'portal web01' && c.state === 'pass',
+      ),
+      JSON.stringify(msDoctor.checks),
     );
     const ms = await runCli(['status'], { home: g.msHome, computerName: 'ms01' });
     assert.match(ms.stdout, /Server web01:\s+portal portal, alive/);
