@@ -29,8 +29,45 @@ export interface ImportOutcome {
   outcome: ImportOutcomeKind;
 }
 
+/** Imports one pack in its own transaction. */
 export async function importPack(db: Database, value: unknown, actor: string): Promise<ImportOutcome> {
-  const pack = checkPackDocument(value);
+  return (await importPacks(db, [value], actor))[0]!;
+}
+
+/**
+ * Imports several packs in one transaction (all or none), those referenced
+ * by others first.
+ */
+export async function importPacks(db: Database, values: unknown[], actor: string): Promise<ImportOutcome[]> {
+  const packs = referencedFirst(values.map((v) => checkPackDocument(v)));
+  for (const p of packs) preCheck(p);
+  return db.transaction(async (tx) => {
+    await tx.lock('managementPacks');
+    const out: ImportOutcome[] = [];
+    for (const p of packs) out.push(await importIn(tx, p, actor));
+    return out;
+  });
+}
+
+function referencedFirst(packs: Pack[]): Pack[] {
+  const byId = new Map(packs.map((p) => [p.id, p]));
+  const out: Pack[] = [];
+  const seen = new Set<string>();
+  const visit = (p: Pack) => {
+    if (seen.has(p.id)) return;
+    seen.add(p.id);
+    for (const r of p.references ?? []) {
+      const dep = byId.get(r.id);
+      if (dep) visit(dep);
+    }
+    out.push(p);
+  };
+  for (const p of packs) visit(p);
+  return out;
+}
+
+/** The checks that need no database: the seal verifies, smgr.* ids only with the release key. */
+function preCheck(pack: Pack): void {
   const fingerprint = pack.seal ? fingerprintOf(pack.seal.publicKey) : null;
   if (pack.seal && !sealVerifies(pack, pack.seal))
     throw new SmgrError('PACK_SIGNATURE_INVALID', { id: pack.id });
@@ -40,14 +77,17 @@ export async function importPack(db: Database, value: unknown, actor: string): P
       detail: "ids starting with smgr. belong to packs sealed with smgr's release key",
     });
   }
-  return db.transaction(async (tx) => {
-    await tx.lock('managementPacks');
+}
+
+async function importIn(tx: Queryable, pack: Pack, actor: string): Promise<ImportOutcome> {
+  const fingerprint = pack.seal ? fingerprintOf(pack.seal.publicKey) : null;
+  {
     const existing = await getPack(tx, pack.id);
     const kind = outcomeOf(existing?.removedAt ?? null, existing?.document, pack);
     if (existing?.sealed) {
       if (!pack.seal)
         throw new SmgrError('PACK_SEALED', { id: pack.id, detail: 'an unsealed pack cannot replace it' });
-      if (kind !== 'unchanged' && kind !== 'restored') {
+      if (!samePack(existing.document, pack)) {
         const violations = upgradeViolations(existing.document, pack, {
           old: existing.keyFingerprint ?? '',
           next: fingerprint ?? '',
@@ -74,18 +114,20 @@ export async function importPack(db: Database, value: unknown, actor: string): P
       ...(fingerprint ? { keyFingerprint: fingerprint } : {}),
     });
     return outcome(pack, fingerprint, kind);
-  });
+  }
 }
 
 function outcome(pack: Pack, keyFingerprint: string | null, kind: ImportOutcomeKind): ImportOutcome {
   return { id: pack.id, version: pack.version, sealed: !!pack.seal, keyFingerprint, outcome: kind };
 }
 
+const samePack = (a: Pack, b: Pack) =>
+  signedBytes(a).equals(signedBytes(b)) && a.seal?.signature === b.seal?.signature;
+
 function outcomeOf(removedAt: string | null, old: Pack | undefined, next: Pack): ImportOutcomeKind {
   if (!old) return 'imported';
   if (removedAt) return 'restored';
-  if (signedBytes(old).equals(signedBytes(next)) && old.seal?.signature === next.seal?.signature)
-    return 'unchanged';
+  if (samePack(old, next)) return 'unchanged';
   return old.seal ? 'upgraded' : 'overwritten';
 }
 
