@@ -6,10 +6,10 @@
  * row: a refused import or removal changes nothing, and a crash leaves the
  * previous state.
  */
-import type { Database, Queryable } from '../db/database.js';
+import type { Database, Queryable, Transaction } from '../db/database.js';
 import { SmgrError } from '../errors/smgr-error.js';
 import { audit } from '../management-group/audit.js';
-import { releaseKeyFingerprint } from './built-in-packs.js';
+import { builtInPacks, releaseKeyFingerprint } from './built-in-packs.js';
 import { checkPackDocument, invalidPack } from './check-pack.js';
 import { PackCatalog } from './pack-catalog.js';
 import { upgradeViolations } from './pack-compat.js';
@@ -162,4 +162,22 @@ export async function removePack(
     await audit(tx, actor, 'management-pack.removed', id, { version: existing.version });
     return { id, removed: true as const };
   });
+}
+
+/**
+ * Setup (new or existing database, so also after an upgrade): the built-in
+ * packs this smgr ships, imported when the database has none of that id or
+ * an older version (an upgrade checked like any sealed upgrade), inside the
+ * caller's transaction.
+ */
+export async function importBuiltInPacks(tx: Transaction, actor: string): Promise<ImportOutcome[]> {
+  await tx.lock('managementPacks');
+  const out: ImportOutcome[] = [];
+  for (const p of referencedFirst([...builtInPacks()])) {
+    const existing = await getPack(tx, p.id);
+    if (existing && compareVersions(p.version, existing.version) <= 0) continue;
+    preCheck(p);
+    out.push(await importIn(tx, p, actor));
+  }
+  return out;
 }

@@ -5,14 +5,19 @@
  * reads the row FOR UPDATE, so call it inside a transaction. Lists are
  * keyset-paginated by id.
  */
+
 import { type Static, Type } from 'typebox';
 import type { Queryable } from '../db/database.js';
 import { SmgrError } from '../errors/smgr-error.js';
+import { builtInClasses } from '../management-packs/built-in-vocabulary.js';
 import { type Properties, propertiesSchema } from './json-properties.js';
 import { isUniqueViolation } from './pg-errors.js';
 
-export const CONFIG_ITEM_CLASSES = ['computer', 'user', 'service'] as const;
-export type ConfigItemClass = (typeof CONFIG_ITEM_CLASSES)[number];
+/** The classes smgr's code handles; their names come from the built-in pack smgr.configitems. */
+export type ConfigItemClass = 'computer' | 'user' | 'service';
+export const CONFIG_ITEM_CLASSES = builtInClasses('configuration-item').map(
+  (c) => c.name,
+) as readonly ConfigItemClass[];
 
 const ConfigItemClassSchema = Type.Enum([...CONFIG_ITEM_CLASSES]);
 const NameSchema = Type.String({ minLength: 1, maxLength: 255 });

@@ -70,7 +70,19 @@ describe('smgr mp (embedded)', () => {
       },
     ]);
     const list = await ok(['mp', 'list']);
-    assert.ok(list.packs.some((p: { id: string }) => p.id === 'contoso.servicedesk'));
+    assert.deepEqual(
+      list.packs.map((p: { id: string; sealed: boolean; importedBy: string }) => [
+        p.id,
+        p.sealed,
+        p.importedBy,
+      ]),
+      [
+        ['contoso.servicedesk', false, 'cli@ms01'],
+        ['smgr.configitems', true, 'setup@ms01'],
+        ['smgr.workitems', true, 'setup@ms01'],
+      ],
+      'setup imported the built-in sealed packs',
+    );
     const show = await ok(['mp', 'show', 'contoso.servicedesk']);
     assert.deepEqual(show.document, JSON.parse(docExampleText()));
     const human = await runCli(['mp', 'show', 'contoso.servicedesk'], env);

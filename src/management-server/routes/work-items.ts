@@ -27,6 +27,7 @@ import {
   parseWorkItemRef,
   updateWorkItem,
   WORK_ITEM_CLASSES,
+  WORK_ITEM_PRIORITIES,
   WORK_ITEM_STATUSES,
   type WorkItemChanges,
   type WorkItemClass,
@@ -44,7 +45,12 @@ const nullableText = (max: number) => ({ type: ['string', 'null'], maxLength: ma
 const mutableFields = {
   title: text(500),
   description: nullableText(100_000),
-  priority: { type: ['integer', 'null'], minimum: 1, maximum: 4, description: '1 (highest) to 4.' },
+  priority: {
+    type: ['integer', 'null'],
+    minimum: Math.min(...WORK_ITEM_PRIORITIES),
+    maximum: Math.max(...WORK_ITEM_PRIORITIES),
+    description: `${Math.min(...WORK_ITEM_PRIORITIES)} (highest) to ${Math.max(...WORK_ITEM_PRIORITIES)}.`,
+  },
   status: { type: 'string', enum: WORK_ITEM_STATUSES },
   assignedTo: nullableText(255),
   affectedUser: nullableText(255),
