@@ -83,7 +83,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
 
   await app.register(healthRoutes, { ctx });
   await app.register(sessionRoutes, { ctx, prefix: API_PREFIX });
-  await app.register(openapiRoutes, { prefix: API_PREFIX });
+  await app.register(openapiRoutes, { ctx, prefix: API_PREFIX });
   await app.register(
     async (api) => {
       api.addHook('onRequest', requireBearer(ctx.db));

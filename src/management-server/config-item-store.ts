@@ -106,6 +106,12 @@ export async function updateConfigItem(
   tx: Queryable,
   id: number,
   changes: ConfigItemChanges,
+  /** Issue 10: the properties to store when `changes.properties` replaces the old ones (class extensions). */
+  replaceProperties?: (
+    given: Record<string, unknown>,
+    oldClass: string,
+    old: Record<string, unknown>,
+  ) => Record<string, unknown>,
 ): Promise<ConfigItem | undefined> {
   const current = await tx.query<ConfigItemRow>(
     `SELECT ${COLUMNS} FROM config_items WHERE id = $1 FOR UPDATE`,
@@ -120,7 +126,15 @@ export async function updateConfigItem(
           SET name = $2, properties = $3::jsonb, updated_at = greatest(now(), updated_at + interval '1 millisecond')
         WHERE id = $1
         RETURNING ${COLUMNS}`,
-      [id, name, JSON.stringify(changes.properties ?? row.properties)],
+      [
+        id,
+        name,
+        JSON.stringify(
+          changes.properties
+            ? (replaceProperties?.(changes.properties, row.class, row.properties) ?? changes.properties)
+            : row.properties,
+        ),
+      ],
     );
     return fromRow(r.rows[0]!);
   } catch (e) {

@@ -160,6 +160,8 @@ export async function updateWorkItem(
   ref: WorkItemRef,
   changes: WorkItemChanges,
   scope: WorkItemScope = {},
+  /** Issue 10: the properties to store when `changes.properties` replaces the old ones (class extensions). */
+  replaceProperties?: (given: Properties, old: WorkItem) => Properties,
 ): Promise<WorkItem | undefined> {
   const old = await getWorkItem(tx, ref, scope, true);
   if (!old) return undefined;
@@ -170,7 +172,9 @@ export async function updateWorkItem(
     status: changes.status ?? old.status,
     assignedTo: changes.assignedTo !== undefined ? changes.assignedTo : old.assignedTo,
     affectedUser: changes.affectedUser !== undefined ? changes.affectedUser : old.affectedUser,
-    properties: changes.properties ?? old.properties,
+    properties: changes.properties
+      ? (replaceProperties?.(changes.properties, old) ?? changes.properties)
+      : old.properties,
   };
   const r = await tx.query<WorkItemRow>(
     `UPDATE work_items
