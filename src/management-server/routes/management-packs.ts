@@ -5,12 +5,15 @@
  * never deletes). The domain rules are src/management-packs/import-pack.ts;
  * a refusal changes nothing. /api/v1/request-offerings: the published
  * request offerings of the imported packs, with their questions (the
- * portal's catalog), for every signed-in user.
+ * portal's catalog), for every signed-in user. Administrators edit unsealed
+ * packs in place (edit-pack.ts): add a list item, add a template, publish or
+ * withdraw a request offering; a sealed pack is 409 PACK_SEALED.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { SmgrError } from '../../errors/smgr-error.js';
+import { addListItem, addTemplate, editPack, setOfferingStatus } from '../../management-packs/edit-pack.js';
 import { importPack, removePack } from '../../management-packs/import-pack.js';
-import { PACK_ID_PATTERN } from '../../management-packs/pack-schema.js';
+import { CONTENT_ID_PATTERN, PACK_ID_PATTERN } from '../../management-packs/pack-schema.js';
 import { activePacks, getPack, listPacks } from '../../management-packs/pack-store.js';
 import { CONTENT_KINDS, packSummary } from '../../management-packs/pack-summary.js';
 import { requires, signedIn } from '../access.js';
@@ -79,6 +82,22 @@ const outcomeSchema = {
     outcome: { type: 'string', enum: ['imported', 'overwritten', 'upgraded', 'unchanged', 'restored'] },
   },
 } as const;
+
+const contentId = { type: 'string', pattern: CONTENT_ID_PATTERN, maxLength: 200 } as const;
+const editParams = (second: string) =>
+  ({
+    type: 'object',
+    additionalProperties: false,
+    required: ['id', second],
+    properties: { id: idParams.properties.id, [second]: contentId },
+  }) as const;
+const editOutcome = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'version'],
+  properties: { id: { type: 'string' }, version: { type: 'string', description: 'The revision is bumped.' } },
+} as const;
+const editCommon = { ...common, description: 'Unsealed packs only (a sealed one is 409 PACK_SEALED).' };
 
 const questionSchema = { type: 'object', additionalProperties: true } as const;
 
@@ -194,6 +213,108 @@ export const managementPackRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asy
       },
     },
     async (request) => removePack(ctx.db, request.params.id, currentUser(request).username),
+  );
+
+  app.post<{
+    Params: { id: string; listId: string };
+    Body: { id: string; name: string; description?: string; parent?: string };
+  }>(
+    '/management-packs/:id/enumerations/:listId/items',
+    {
+      config: { resource, access: manage },
+      schema: {
+        ...editCommon,
+        summary: 'Add an item to a list of an unsealed pack (at the top, or under parent)',
+        params: editParams('listId'),
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['id', 'name'],
+          properties: {
+            id: contentId,
+            name: { type: 'string', minLength: 1, maxLength: 255 },
+            description: { type: 'string', maxLength: 4000 },
+            parent: contentId,
+          },
+        },
+        response: { 201: editOutcome, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { parent, ...item } = request.body;
+      const r = await editPack(
+        ctx.db,
+        request.params.id,
+        currentUser(request).username,
+        'list-item-added',
+        addListItem(request.params.listId, item, parent),
+      );
+      return reply.status(201).send(r);
+    },
+  );
+
+  app.post<{
+    Params: { id: string };
+    Body: { id: string; name: string; class: string; values: Record<string, unknown> };
+  }>(
+    '/management-packs/:id/templates',
+    {
+      config: { resource, access: manage },
+      schema: {
+        ...editCommon,
+        summary: 'Add a template to an unsealed pack',
+        params: idParams,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['id', 'name', 'class', 'values'],
+          properties: {
+            id: contentId,
+            name: { type: 'string', minLength: 1, maxLength: 255 },
+            class: { type: 'string', minLength: 1, maxLength: 255 },
+            values: anyObject,
+          },
+        },
+        response: { 201: editOutcome, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const r = await editPack(
+        ctx.db,
+        request.params.id,
+        currentUser(request).username,
+        'template-added',
+        addTemplate(request.body),
+      );
+      return reply.status(201).send(r);
+    },
+  );
+
+  app.put<{ Params: { id: string; offeringId: string }; Body: { status: 'published' | 'draft' } }>(
+    '/management-packs/:id/request-offerings/:offeringId/status',
+    {
+      config: { resource, access: manage },
+      schema: {
+        ...editCommon,
+        summary: 'Publish (or withdraw to draft) a request offering of an unsealed pack',
+        params: editParams('offeringId'),
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['status'],
+          properties: { status: { type: 'string', enum: ['published', 'draft'] } },
+        },
+        response: { 200: editOutcome, ...errorResponses },
+      },
+    },
+    async (request) =>
+      editPack(
+        ctx.db,
+        request.params.id,
+        currentUser(request).username,
+        `request-offering-${request.body.status}`,
+        setOfferingStatus(request.params.offeringId, request.body.status),
+      ),
   );
 
   app.get(
