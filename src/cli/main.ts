@@ -11,6 +11,8 @@ import { registerBackup } from './commands/backup.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerHome } from './commands/home.js';
 import { registerKey } from './commands/key.js';
+// --- management packs (issue 10)
+import { registerMp } from './commands/mp.js';
 import { registerPromote } from './commands/promote.js';
 import { registerRestore } from './commands/restore.js';
 import { registerServe } from './commands/serve.js';
@@ -45,6 +47,8 @@ export function buildProgram(): Command {
   registerBackup(program);
   registerRestore(program);
   registerHome(program);
+  // --- management packs (issue 10)
+  registerMp(program);
   return program;
 }
 

@@ -488,6 +488,56 @@ export const errorRegistry = {
     'The database {url} is not empty.',
     'Restore into an empty database, or pass --replace to drop what it holds.',
   ),
+  // --- management packs (issue 10)
+  PACK_INVALID: entry(
+    2,
+    400,
+    'The management pack is not valid: {detail}.',
+    'Correct the pack (docs/MANAGEMENT-PACKS.md names every key and rule) and import it again.',
+  ),
+  PACK_SIGNATURE_INVALID: entry(
+    1,
+    400,
+    'The seal of management pack {id} does not verify: the pack was changed after it was sealed, or the seal is not its own.',
+    "Import the pack exactly as its publisher sealed it, or seal it again with the publisher's key (smgr mp seal).",
+  ),
+  PACK_INCOMPATIBLE: entry(
+    1,
+    409,
+    'Management pack {id} {version} cannot replace the imported version {old}: {detail}.',
+    'Ask the publisher for a backward-compatible version with a higher version number (docs/MANAGEMENT-PACKS.md §6); nothing was written.',
+  ),
+  PACK_SEALED: entry(
+    1,
+    409,
+    'Management pack {id} is sealed: {detail}.',
+    'Change a sealed pack only by importing a newer sealed version from its publisher; put your own changes in an unsealed pack.',
+  ),
+  PACK_REFERENCED: entry(
+    1,
+    409,
+    'Management pack {id} is referenced by {by}.',
+    'Remove the packs that reference it first (smgr mp remove), or keep it.',
+  ),
+  PACK_NOT_FOUND: entry(1, 404, 'No management pack {id}.', 'List the imported packs with smgr mp list.'),
+  PACK_BUILT_IN: entry(
+    1,
+    409,
+    'Management pack {id} is built in: {detail}.',
+    "Built-in packs (smgr.*) come with smgr and are sealed with smgr's release key; use your own pack id.",
+  ),
+  PACK_KEY_INVALID: entry(
+    2,
+    400,
+    '{path} is not an Ed25519 private key (PKCS#8 PEM).',
+    'Pass the file smgr mp keygen wrote.',
+  ),
+  PACK_NO_PACKS: entry(
+    1,
+    404,
+    'The archive {file} holds no unsealed management packs.',
+    'Check it is an archive of the group whose packs you want (smgr backup verify lists its content).',
+  ),
   INTERNAL: entry(
     1,
     500,

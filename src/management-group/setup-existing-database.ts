@@ -14,6 +14,7 @@
  * secondary) or an audit row (rebind); then config.json. A crash before the
  * config is written leaves a registration that a rerun rebinds to.
  */
+
 import fs from 'node:fs';
 import type { HomePaths } from '../computer/home.js';
 import { DEFAULT_LISTEN, installPart, refuseInstalledPart } from '../config/config-file.js';
@@ -24,6 +25,7 @@ import { serviceManagerMigrations } from '../db/migrations/service-manager.js';
 import { openDatabase } from '../db/open-database.js';
 import { SmgrError } from '../errors/smgr-error.js';
 import { unlockKey } from '../keys/unlock-key.js';
+import { importBuiltInPacks } from '../management-packs/import-pack.js';
 import { SecureStorage } from '../secure-storage/secure-storage.js';
 import { audit } from './audit.js';
 import { requireManagementGroup } from './management-group.js';
@@ -50,6 +52,8 @@ export async function setupExistingDatabase(o: SetupExistingOptions): Promise<Se
     const plan = await check(db, storage, o);
     await db.transaction(async (tx) => {
       await migrateInTransaction(tx, serviceManagerMigrations);
+      // Issue 10: smgr's built-in sealed packs (classes, statuses, priorities), new or upgraded.
+      await importBuiltInPacks(tx, `setup@${o.computerName}`);
       if (plan.rebound) {
         await audit(tx, `setup@${o.computerName}`, 'management-server.rebound', o.computerName, {
           forced: !!o.force,

@@ -27,6 +27,8 @@ import { approvalRoutes } from './routes/approvals.js';
 import { commentRoutes } from './routes/comments.js';
 import { configItemRoutes } from './routes/config-items.js';
 import { healthRoutes } from './routes/health.js';
+// --- management packs (issue 10)
+import { managementPackRoutes, PackSummarySchema } from './routes/management-packs.js';
 import { openapiRoutes } from './routes/openapi.js';
 import { runAsAccountRoutes } from './routes/run-as-accounts.js';
 import { currentSessionRoutes, sessionRoutes } from './routes/sessions.js';
@@ -46,6 +48,8 @@ const SHARED_SCHEMAS = [
   CommentSchema,
   HistoryEntrySchema,
   ApprovalSchema,
+  // --- management packs (issue 10)
+  PackSummarySchema,
 ];
 
 export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
@@ -79,7 +83,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
 
   await app.register(healthRoutes, { ctx });
   await app.register(sessionRoutes, { ctx, prefix: API_PREFIX });
-  await app.register(openapiRoutes, { prefix: API_PREFIX });
+  await app.register(openapiRoutes, { ctx, prefix: API_PREFIX });
   await app.register(
     async (api) => {
       api.addHook('onRequest', requireBearer(ctx.db));
@@ -91,6 +95,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
       await api.register(approvalRoutes, { ctx });
       await api.register(configItemRoutes, { ctx });
       await api.register(runAsAccountRoutes, { ctx });
+      // --- management packs (issue 10)
+      await api.register(managementPackRoutes, { ctx });
     },
     { prefix: API_PREFIX },
   );

@@ -17,6 +17,7 @@
  * Crash (kill -9): a registration that stops heartbeating (no longer alive
  * after ALIVE_WINDOW_S) and a lease tenure that expires by itself.
  */
+
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ensureBackupRecipient } from '../backup/backup-recipient.js';
@@ -37,6 +38,7 @@ import {
   heartbeat,
   recordCleanStop,
 } from '../management-group/registration.js';
+import { packEntries } from '../management-packs/archive-packs.js';
 import type { OpenedPart, PartContext, PartDefinition, PreparedPart, ServerHooks } from '../parts/part.js';
 import type { ApiLimitOverrides } from './api-limits.js';
 import { buildApp } from './build-app.js';
@@ -84,6 +86,8 @@ export const managementServerPart: PartDefinition = {
           storage: ctx.storage,
           directory: o.directory,
           progress: o.progress,
+          // Issue 10: every unsealed management pack as packs/<id>.json (FORMAT.md §2.11).
+          namedEntries: packEntries,
         }),
       close: () => db.close(),
     };

@@ -27,6 +27,8 @@ export const PERMISSIONS = [
   'config-items:write',
   'run-as-accounts',
   'users',
+  /** Import and remove management packs (issue 10): administrators only. */
+  'management-packs',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];

@@ -5,6 +5,14 @@
  */
 import { backupCreateOperation } from './backup-create.js';
 import { doctorOperation } from './doctor.js';
+// --- management packs (issue 10)
+import {
+  mpExportOperation,
+  mpImportOperation,
+  mpListOperation,
+  mpRemoveOperation,
+  mpShowOperation,
+} from './mp.js';
 import type { Operation } from './operation.js';
 import { promoteOperation } from './promote.js';
 import { recordKeyBackupOperation } from './record-key-backup.js';
@@ -22,6 +30,12 @@ export const operations: readonly Operation[] = [
   userAddOperation,
   userPasswordOperation,
   userListOperation,
+  // --- management packs (issue 10)
+  mpListOperation,
+  mpShowOperation,
+  mpImportOperation,
+  mpExportOperation,
+  mpRemoveOperation,
 ] as unknown as readonly Operation[];
 
 export function findOperation(name: string): Operation | undefined {

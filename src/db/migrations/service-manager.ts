@@ -234,6 +234,29 @@ CREATE INDEX work_item_approvals_item ON work_item_approvals (work_item_id, id);
 CREATE INDEX work_item_approvals_approver ON work_item_approvals (approver, status, id);
 `;
 
+// --- management packs (issue 10): v5
+/**
+ * v5: management packs (docs/MANAGEMENT-PACKS.md §7). One row per pack id:
+ * the document as imported (a sealed one with its seal), whether it is
+ * sealed and the fingerprint of its key, who imported it, and removed_at for
+ * a pack that is hidden (never deleted: its data stays). Rows are written by
+ * setup (the built-in packs) and smgr mp import, never by this migration.
+ */
+const v5 = `
+CREATE TABLE management_packs (
+  id text PRIMARY KEY,
+  version text NOT NULL,
+  name text NOT NULL,
+  sealed boolean NOT NULL,
+  key_fingerprint text,
+  document jsonb NOT NULL,
+  imported_at timestamptz NOT NULL DEFAULT now(),
+  imported_by text NOT NULL,
+  removed_at timestamptz,
+  CHECK (sealed = (key_fingerprint IS NOT NULL))
+);
+`;
+
 export const serviceManagerMigrations: MigrationSet = {
   database: 'ServiceManager',
   migrations: [
@@ -241,5 +264,6 @@ export const serviceManagerMigrations: MigrationSet = {
     { version: 2, name: 'backup recipient, work item history', sql: v2 },
     { version: 3, name: 'workflow lease, workflow runs, SLA, notification outbox', sql: v3 },
     { version: 4, name: 'users and roles, sign-in throttle, comments, approvals', sql: v4 },
+    { version: 5, name: 'management packs', sql: v5 },
   ],
 };
