@@ -31,6 +31,12 @@ export const ADVISORY_LOCKS = {
    * not empty (DATABASE_NOT_EMPTY, RESTORE_TARGET_NOT_EMPTY).
    */
   setup: 8420003,
+  /**
+   * An extract run of the data warehouse (src/data-warehouse/extract-job.ts),
+   * in DWStagingAndConfig: tried, held for the run; a second runner is
+   * refused with DW_EXTRACT_RUNNING.
+   */
+  dwExtract: 8420006,
 } as const;
 
 export type AdvisoryLock = keyof typeof ADVISORY_LOCKS;
