@@ -24,8 +24,10 @@ import { guardedServerOptions, installHttpGuards } from './http-guards.js';
 import { logSerializers } from './log-serializers.js';
 import { openapiOptions } from './openapi.js';
 import { approvalRoutes } from './routes/approvals.js';
+import { changeRoutes } from './routes/changes.js';
 import { commentRoutes } from './routes/comments.js';
 import { configItemRoutes } from './routes/config-items.js';
+import { dataWarehouseRoutes } from './routes/data-warehouse.js';
 import { healthRoutes } from './routes/health.js';
 import { openapiRoutes } from './routes/openapi.js';
 import { runAsAccountRoutes } from './routes/run-as-accounts.js';
@@ -91,6 +93,9 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
       await api.register(approvalRoutes, { ctx });
       await api.register(configItemRoutes, { ctx });
       await api.register(runAsAccountRoutes, { ctx });
+      // data warehouse (issue 9)
+      await api.register(changeRoutes, { ctx });
+      await api.register(dataWarehouseRoutes, { ctx });
     },
     { prefix: API_PREFIX },
   );
