@@ -95,8 +95,16 @@ export async function registerDw(
 }
 
 /** Removes the DW's rows; answers what was registered (undefined: nothing). */
-export async function unregisterDw(tx: Queryable): Promise<DwRecord | undefined> {
+export async function unregisterDw(tx: Queryable, dwId: string): Promise<DwRecord | undefined> {
   const existing = await readDwRecord(tx);
+  if (existing && existing.id !== dwId) {
+    const group = await requireManagementGroup(tx);
+    throw new SmgrError('DW_OTHER_REGISTERED', {
+      group: group.name,
+      dw: existing.name,
+      computer: existing.computerName,
+    });
+  }
   if (existing) await removeRows(tx, existing, true);
   return existing;
 }

@@ -5,6 +5,8 @@
  */
 import { backupCreateOperation } from './backup-create.js';
 import { doctorOperation } from './doctor.js';
+// data warehouse (issue 9)
+import { dwRegisterOperation, dwRunExtractOperation, dwUnregisterOperation } from './dw.js';
 import type { Operation } from './operation.js';
 import { promoteOperation } from './promote.js';
 import { recordKeyBackupOperation } from './record-key-backup.js';
@@ -22,6 +24,10 @@ export const operations: readonly Operation[] = [
   userAddOperation,
   userPasswordOperation,
   userListOperation,
+  // data warehouse (issue 9)
+  dwRegisterOperation,
+  dwUnregisterOperation,
+  dwRunExtractOperation,
 ] as unknown as readonly Operation[];
 
 export function findOperation(name: string): Operation | undefined {

@@ -69,5 +69,38 @@ export async function setupDw(env: CliEnv, name: string, urls: Partial<DwUrls>, 
 export async function snapshotAll(urls: readonly string[], home: string, leftOut: LeftOut = []) {
   const dbs: string[] = [];
   for (const u of urls) dbs.push(await dumpDatabaseAt(u, leftOut));
-  return { dbs, home: snapshotDir(home, ['databases']) };
+  // A running server's socket and pid file are not state a refusal could change.
+  return { dbs, home: snapshotDir(home, ['databases', 'admin.sock', 'server.pid']) };
+}
+
+/** A management server set up on a fresh database of `fx` and served; answers its base URL and stop(). */
+export async function servedManagementServer(
+  fx: EngineFixture,
+  root: string,
+  name: string,
+  computerName: string,
+  adminPasswordFile: string,
+) {
+  const { startServe } = await import('./cli.js');
+  const url = await fx.newDatabaseUrl();
+  const env: CliEnv = { home: path.join(root, `${computerName}-home`), computerName };
+  const r = await runCli(
+    [
+      'setup',
+      'management-server',
+      '--new-database',
+      '--management-group',
+      name,
+      '--database',
+      url,
+      '--admin-user',
+      'admin',
+      '--admin-password-file',
+      adminPasswordFile,
+    ],
+    env,
+  );
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const server = await startServe(env);
+  return { env, url, server, baseUrl: server.baseUrl };
 }

@@ -112,6 +112,7 @@ export const dataWarehouseRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asyn
       schema: {
         ...common,
         summary: 'Unregister the data warehouse (its own data is kept on the DW)',
+        querystring: Type.Object({ id: Type.String({ format: 'uuid' }) }, { additionalProperties: false }),
         response: {
           200: Type.Object(
             { removed: Type.Union([Type.String(), Type.Null()]) },
@@ -124,7 +125,7 @@ export const dataWarehouseRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asyn
     async (request) => {
       const actor = currentUser(request).username;
       return ctx.db.transaction(async (tx) => {
-        const removed = await unregisterDw(tx);
+        const removed = await unregisterDw(tx, request.query.id);
         if (removed)
           await audit(tx, actor, 'data-warehouse.unregistered', removed.name, { keyId: removed.keyId });
         return { removed: removed?.name ?? null };
