@@ -538,6 +538,86 @@ export const errorRegistry = {
     'The archive {file} holds no unsealed management packs.',
     'Check it is an archive of the group whose packs you want (smgr backup verify lists its content).',
   ),
+  // --- data warehouse (issue 9)
+  DW_DATABASE_NOT_EMPTY: entry(
+    1,
+    409,
+    'The database {url} given for {database} is not empty.',
+    'Point {flag} at an empty database (CREATE DATABASE ...), or use --existing-database to recover a data warehouse.',
+  ),
+  DW_DATABASE_NO_GROUP: entry(
+    1,
+    409,
+    'The database {url} holds no data warehouse management group.',
+    'Pass the DWStagingAndConfig database with --staging-database (restore it first with smgr restore database if it was lost).',
+  ),
+  DW_DATABASE_MISSING: entry(
+    1,
+    409,
+    'The {database} database ({url}) that DWStagingAndConfig names is missing or empty.',
+    'Restore it from the data warehouse archive: smgr restore database --file ARCHIVE --database-name {database} --database {url}',
+  ),
+  DW_GROUP_NAME_TAKEN: entry(
+    1,
+    409,
+    'The data warehouse management group and the Service Manager management group are both named "{name}".',
+    'Management group names are unique: set up the data warehouse under another name.',
+  ),
+  DW_OTHER_REGISTERED: entry(
+    1,
+    409,
+    'Management group "{group}" already has data warehouse "{dw}" registered (computer {computer}).',
+    'Run smgr dw unregister on that data warehouse server first.',
+  ),
+  DW_REGISTERED_ELSEWHERE: entry(
+    1,
+    409,
+    'This data warehouse is registered with management group "{group}" ({url}).',
+    'Run smgr dw unregister first, then register with the other management group.',
+  ),
+  DW_NOT_REGISTERED: entry(
+    1,
+    409,
+    'Data warehouse "{dw}" is not registered with a Service Manager management group.',
+    'Run smgr dw register --management-server URL --admin-user NAME',
+  ),
+  DW_SOURCE_UNREACHABLE: entry(
+    1,
+    503,
+    'Cannot reach the management server {url}: {reason}.',
+    'Check the URL and that smgr serve runs there.',
+  ),
+  DW_SOURCE_SIGN_IN_FAILED: entry(
+    1,
+    401,
+    'The management server {url} refused the sign-in of {user}: {reason}.',
+    'Check the user name and password (the data warehouse credential: smgr dw register again).',
+  ),
+  DW_SOURCE_ERROR: entry(
+    1,
+    502,
+    'The management server {url} answered {status}: {message}',
+    'See the management server log; the remedy it gave: {remedy}',
+  ),
+  DW_KEY_MISMATCH_SOURCE: entry(
+    EXIT.KEY,
+    409,
+    'The data warehouse key {keyId} does not match its record in management group "{group}": {detail}.',
+    'Restore the right key (smgr key restore --file <key backup file> --force), or register again: smgr dw register',
+  ),
+  DW_EXTRACT_RUNNING: entry(
+    EXIT.LOCKED,
+    409,
+    'Another extract run of data warehouse "{dw}" is in progress.',
+    'Wait for it to finish; smgr status shows the last runs.',
+  ),
+  CHANGE_CURSOR_INVALID: entry(
+    1,
+    400,
+    'The change cursor "{cursor}" is not valid.',
+    'Pass the `next` cursor of a previous answer, or none to start from the beginning.',
+  ),
+  // --- end data warehouse
   INTERNAL: entry(
     1,
     500,

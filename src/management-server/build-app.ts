@@ -24,8 +24,10 @@ import { guardedServerOptions, installHttpGuards } from './http-guards.js';
 import { logSerializers } from './log-serializers.js';
 import { openapiOptions } from './openapi.js';
 import { approvalRoutes } from './routes/approvals.js';
+import { changeRoutes } from './routes/changes.js';
 import { commentRoutes } from './routes/comments.js';
 import { configItemRoutes } from './routes/config-items.js';
+import { dataWarehouseRoutes } from './routes/data-warehouse.js';
 import { healthRoutes } from './routes/health.js';
 // --- management packs (issue 10)
 import { managementPackRoutes, PackSummarySchema } from './routes/management-packs.js';
@@ -97,6 +99,9 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
       await api.register(runAsAccountRoutes, { ctx });
       // --- management packs (issue 10)
       await api.register(managementPackRoutes, { ctx });
+      // data warehouse (issue 9)
+      await api.register(changeRoutes, { ctx });
+      await api.register(dataWarehouseRoutes, { ctx });
     },
     { prefix: API_PREFIX },
   );

@@ -5,6 +5,8 @@
  */
 import { backupCreateOperation } from './backup-create.js';
 import { doctorOperation } from './doctor.js';
+// data warehouse (issue 9)
+import { dwRegisterOperation, dwRunExtractOperation, dwUnregisterOperation } from './dw.js';
 // --- management packs (issue 10)
 import {
   mpExportOperation,
@@ -36,6 +38,10 @@ export const operations: readonly Operation[] = [
   mpImportOperation,
   mpExportOperation,
   mpRemoveOperation,
+  // data warehouse (issue 9)
+  dwRegisterOperation,
+  dwUnregisterOperation,
+  dwRunExtractOperation,
 ] as unknown as readonly Operation[];
 
 export function findOperation(name: string): Operation | undefined {
