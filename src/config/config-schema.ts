@@ -8,6 +8,7 @@
 import { type Static, Type } from 'typebox';
 import { DataWarehouseConfig } from './data-warehouse-config.js';
 import { ManagementServerConfig } from './management-server-config.js';
+import { PortalConfig } from './portal-config.js';
 
 export const CONFIG_FORMAT = 2;
 
@@ -27,6 +28,7 @@ export const PartsConfig = Type.Object(
   {
     'management-server': Type.Optional(ManagementServerConfig),
     'data-warehouse': Type.Optional(DataWarehouseConfig),
+    portal: Type.Optional(PortalConfig),
   },
   strict,
 );

@@ -246,6 +246,38 @@ export const errorRegistry = {
     'This embedded group holds one management server ("{computer}"), and this computer is "{given}".',
     'Recover under the same name (--computer-name {computer}), or move the group to a PostgreSQL server first.',
   ),
+  // --- Self-Service Portal (issue 12)
+  PORTAL_KEY_EXISTS: entry(
+    1,
+    409,
+    'Management group "{group}" already has portal key {keyId}; a new portal key is not made.',
+    'Restore that key on this computer (smgr key restore --file <key backup file>), then run smgr setup portal --existing.',
+  ),
+  PORTAL_ALREADY_REGISTERED: entry(
+    1,
+    409,
+    'Computer "{computer}" is already registered as a portal of management group "{group}".',
+    'Recover it under this name with smgr setup portal --existing (its key restored first), or choose another computer name.',
+  ),
+  PORTAL_NAME_IN_USE: entry(
+    1,
+    409,
+    'Portal "{computer}" is still alive (last heartbeat {heartbeat}): another live portal uses this name.',
+    'Stop that portal first; if it is truly gone, wait 60 seconds or pass --force.',
+  ),
+  PORTAL_KEY_MISSING: entry(
+    EXIT.KEY,
+    409,
+    'Secure storage {path} holds no portal key of management group "{group}".',
+    'Restore the portal key first: smgr key restore --file <key backup file>; then run smgr setup portal --existing again.',
+  ),
+  MANAGEMENT_SERVER_UNREACHABLE: entry(
+    1,
+    502,
+    'The management server {url} cannot be reached: {reason}.',
+    'Check that smgr serve runs there and that the URL names it (http://HOST:PORT).',
+  ),
+  MANAGEMENT_SERVER_REFUSED: entry(1, 502, 'The management server {url} refused: {message}', '{remedy}'),
   // --- workflow lease and promotion
   LEASE_HELD: entry(
     1,

@@ -32,6 +32,7 @@ import { healthRoutes } from './routes/health.js';
 // --- management packs (issue 10)
 import { managementPackRoutes, PackSummarySchema } from './routes/management-packs.js';
 import { openapiRoutes } from './routes/openapi.js';
+import { portalHeartbeatRoutes, portalRoutes } from './routes/portals.js';
 import { runAsAccountRoutes } from './routes/run-as-accounts.js';
 import { currentSessionRoutes, sessionRoutes } from './routes/sessions.js';
 import { userRoutes } from './routes/users.js';
@@ -86,6 +87,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(healthRoutes, { ctx });
   await app.register(sessionRoutes, { ctx, prefix: API_PREFIX });
   await app.register(openapiRoutes, { ctx, prefix: API_PREFIX });
+  await app.register(portalHeartbeatRoutes, { ctx, prefix: API_PREFIX }); // issue 12
   await app.register(
     async (api) => {
       api.addHook('onRequest', requireBearer(ctx.db));
@@ -102,6 +104,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
       // data warehouse (issue 9)
       await api.register(changeRoutes, { ctx });
       await api.register(dataWarehouseRoutes, { ctx });
+      await api.register(portalRoutes, { ctx }); // issue 12: the Self-Service Portal
     },
     { prefix: API_PREFIX },
   );

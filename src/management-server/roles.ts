@@ -37,6 +37,8 @@ export const PERMISSIONS = [
   /** Register and unregister the group's data warehouse. */
   'data-warehouse:register',
   // --- end data warehouse
+  /** Set up Self-Service Portals: their key records and registrations (issue 12). */
+  'portals',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];

@@ -336,6 +336,15 @@ CREATE TABLE data_warehouse (
 );
 `;
 // --- end v6 ---
+// --- v7: the Self-Service Portal (issue 12). A portal key's record is a key_records row (part
+// 'portal'); beside it, the SHA-256 of the API credential derived from the portal KEK
+// (src/portal/portal-key.ts), with which a portal proves it holds its key (check, heartbeat).
+const v7 = `
+CREATE TABLE portal_keys (
+  key_id text PRIMARY KEY REFERENCES key_records (key_id),
+  credential_hash bytea NOT NULL
+);
+`;
 
 export const serviceManagerMigrations: MigrationSet = {
   database: 'ServiceManager',
@@ -346,5 +355,6 @@ export const serviceManagerMigrations: MigrationSet = {
     { version: 4, name: 'users and roles, sign-in throttle, comments, approvals', sql: v4 },
     { version: 5, name: 'management packs', sql: v5 },
     { version: 6, name: 'change feed, data warehouse registration', sql: v6 },
+    { version: 7, name: 'portal keys', sql: v7 },
   ],
 };
