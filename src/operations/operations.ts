@@ -4,6 +4,7 @@
  * file in this folder and one line here.
  */
 import { backupCreateOperation } from './backup-create.js';
+import { backupPruneOperation } from './backup-prune.js';
 import { doctorOperation } from './doctor.js';
 import type { Operation } from './operation.js';
 import { promoteOperation } from './promote.js';
@@ -22,6 +23,8 @@ export const operations: readonly Operation[] = [
   userAddOperation,
   userPasswordOperation,
   userListOperation,
+  // ops (issue 13)
+  backupPruneOperation,
 ] as unknown as readonly Operation[];
 
 export function findOperation(name: string): Operation | undefined {
