@@ -21,6 +21,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ensureBackupRecipient } from '../backup/backup-recipient.js';
 import { createBackup } from '../backup/create-backup.js';
+import { silentProgress } from '../backup/progress.js';
 import { requirePart } from '../config/config-file.js';
 import type { ManagementServerConfig } from '../config/management-server-config.js';
 import type { Database } from '../db/database.js';
@@ -37,6 +38,7 @@ import {
   heartbeat,
   recordCleanStop,
 } from '../management-group/registration.js';
+import { defaultBackupDirectory } from '../operations/backup-create.js';
 import type { OpenedPart, PartContext, PartDefinition, PreparedPart, ServerHooks } from '../parts/part.js';
 import type { ApiLimitOverrides } from './api-limits.js';
 import { buildApp } from './build-app.js';
@@ -44,6 +46,7 @@ import { managementServerChecks } from './doctor-checks.js';
 import { listenOn } from './listen.js';
 import { managementServerSetup } from './management-server-setup.js';
 import { collectStatus } from './management-server-status.js';
+import { ScheduledBackups } from './scheduled-backups.js';
 import { DEFAULT_SIGN_IN_LIMITS, type SignInLimits } from './sign-in-throttle.js';
 import { createWorkflowRuntime, type WorkflowRuntime } from './workflow-runtime.js';
 
@@ -110,6 +113,7 @@ export const managementServerPart: PartDefinition = {
       logger: serve.logger,
     });
     hooks.leaseChanged = () => workflows.keeper.poke();
+    const scheduled = scheduledBackupsOf(ms, ctx, serve.logger, workflows); // ops (issue 13)
     let started!: () => void;
     const ready = new Promise<void>((resolve) => {
       started = resolve;
@@ -139,13 +143,21 @@ export const managementServerPart: PartDefinition = {
           await ensureBackupRecipient(db, ctx.storage, group.id);
           const beat = await startHeartbeat(db, ctx.computerName, serve.logger);
           await workflows.start();
+          scheduled.start();
           started();
           serve.logger.info(
             { address, computerName: ctx.computerName, role: workflows.role() },
             'management server started',
           );
-          return { address, stop: () => stop(db, ctx.computerName, serve.logger, beat, workflows, app) };
+          return {
+            address,
+            stop: async () => {
+              await scheduled.stop();
+              await stop(db, ctx.computerName, serve.logger, beat, workflows, app);
+            },
+          };
         } catch (e) {
+          await scheduled.stop().catch(() => {});
           await workflows.stop().catch(() => {});
           await app.close().catch(() => {});
           throw e;
@@ -154,6 +166,27 @@ export const managementServerPart: PartDefinition = {
     };
   },
 };
+
+/** ops (issue 13): the scheduled backups of this server (they run only while it holds the workflow lease). */
+function scheduledBackupsOf(
+  ms: OpenedManagementServer,
+  ctx: PartContext,
+  logger: Logger,
+  workflows: WorkflowRuntime,
+): ScheduledBackups {
+  return new ScheduledBackups({
+    db: ms.db,
+    home: ctx.home,
+    computerName: ctx.computerName,
+    config: ms.config,
+    configPath: ctx.home.config,
+    directory: defaultBackupDirectory(ctx.home, ctx.config),
+    tenure: () => workflows.keeper.tenure,
+    fenceIdleMs: workflows.settings.fenceIdleMs,
+    logger,
+    backup: (directory) => ms.backup({ directory, progress: silentProgress }),
+  });
+}
 
 /** config.json's limits over the defaults (rules merged field by field). */
 function limitsOf(config: ManagementServerConfig): ApiLimitOverrides | undefined {
