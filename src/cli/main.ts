@@ -9,6 +9,7 @@ import { SmgrError } from '../errors/smgr-error.js';
 import { SMGR_VERSION } from '../version.js';
 import { registerBackup } from './commands/backup.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerDrill } from './commands/drill.js';
 import { registerHome } from './commands/home.js';
 import { registerKey } from './commands/key.js';
 import { registerPromote } from './commands/promote.js';
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   registerBackup(program);
   registerRestore(program);
   registerHome(program);
+  registerDrill(program); // ops (issue 13)
   return program;
 }
 

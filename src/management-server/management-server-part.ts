@@ -185,6 +185,16 @@ function scheduledBackupsOf(
     fenceIdleMs: workflows.settings.fenceIdleMs,
     logger,
     backup: (directory) => ms.backup({ directory, progress: silentProgress }),
+    // Imported when needed: the drill opens parts itself (a static import would be a cycle).
+    drill: async (archive) =>
+      (await import('../recovery/drill.js')).runDrill({
+        file: archive.file,
+        archiveCreatedAt: archive.createdAt,
+        managementGroup: ms.config.managementGroup,
+        keyId: ms.config.keyId,
+        storage: ctx.storage,
+        computerName: ctx.computerName,
+      }),
   });
 }
 

@@ -159,6 +159,12 @@ export class ScheduledBackups {
       );
       const check = await this.check(archive);
       await fence((tx) => recordArchiveCheck(tx, check));
+      const measured = { restoreMs: check.restoreMs, apiMs: check.apiMs, rowsChecked: check.rowsChecked };
+      if (check.ok)
+        this.log.info(
+          { slot, archive: check.archive, kind: check.kind, ...measured },
+          'scheduled backup checked',
+        );
       if (!check.ok) {
         this.log.error(
           { slot, archive: path.basename(archive.file), kind: check.kind, error: check.error },

@@ -6,6 +6,7 @@
 import { backupCreateOperation } from './backup-create.js';
 import { backupPruneOperation } from './backup-prune.js';
 import { doctorOperation } from './doctor.js';
+import { drillOperation } from './drill.js';
 import type { Operation } from './operation.js';
 import { promoteOperation } from './promote.js';
 import { recordKeyBackupOperation } from './record-key-backup.js';
@@ -25,6 +26,7 @@ export const operations: readonly Operation[] = [
   userListOperation,
   // ops (issue 13)
   backupPruneOperation,
+  drillOperation,
 ] as unknown as readonly Operation[];
 
 export function findOperation(name: string): Operation | undefined {
