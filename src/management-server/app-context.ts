@@ -7,6 +7,7 @@
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
 import type { SecretSealer } from '../keys/secret-sealer.js';
+import type { Readiness } from '../recovery/readiness.js';
 import type { ApiLimitOverrides } from './api-limits.js';
 
 export interface ServerIdentity {
@@ -22,4 +23,6 @@ export interface AppContext {
   identity: ServerIdentity;
   /** Sign-in rate limits and HTTP timeouts, when not the defaults (api-limits.ts). */
   limits?: ApiLimitOverrides;
+  /** ops (issue 13): recoverable now? (GET /api/v1/recovery/readiness) */
+  readiness?: () => Promise<Readiness>;
 }

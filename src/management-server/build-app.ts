@@ -28,6 +28,7 @@ import { commentRoutes } from './routes/comments.js';
 import { configItemRoutes } from './routes/config-items.js';
 import { healthRoutes } from './routes/health.js';
 import { openapiRoutes } from './routes/openapi.js';
+import { readinessRoutes } from './routes/readiness.js';
 import { runAsAccountRoutes } from './routes/run-as-accounts.js';
 import { currentSessionRoutes, sessionRoutes } from './routes/sessions.js';
 import { userRoutes } from './routes/users.js';
@@ -91,6 +92,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
       await api.register(approvalRoutes, { ctx });
       await api.register(configItemRoutes, { ctx });
       await api.register(runAsAccountRoutes, { ctx });
+      await api.register(readinessRoutes, { ctx }); // ops (issue 13)
     },
     { prefix: API_PREFIX },
   );

@@ -40,6 +40,8 @@ import {
 } from '../management-group/registration.js';
 import { defaultBackupDirectory } from '../operations/backup-create.js';
 import type { OpenedPart, PartContext, PartDefinition, PreparedPart, ServerHooks } from '../parts/part.js';
+import { assessReadiness } from '../recovery/readiness.js';
+import { readinessChecks, readinessOf, withReadiness } from '../recovery/readiness-report.js';
 import type { ApiLimitOverrides } from './api-limits.js';
 import { buildApp } from './build-app.js';
 import { managementServerChecks } from './doctor-checks.js';
@@ -70,8 +72,17 @@ export const managementServerPart: PartDefinition = {
       databases: [{ name: 'ServiceManager', db }],
       db,
       config,
-      status: () => collectStatus(db, ctx.computerName, ctx.storage),
-      doctor: () => managementServerChecks(db, ctx.computerName, ctx.storage, config),
+      // ops (issue 13): readiness in status and doctor
+      status: async () =>
+        withReadiness(
+          await collectStatus(db, ctx.computerName, ctx.storage),
+          await readinessOf(db, config),
+          config.backups !== undefined,
+        ),
+      doctor: async () => [
+        ...(await managementServerChecks(db, ctx.computerName, ctx.storage, config)),
+        ...readinessChecks(await readinessOf(db, config), config.backups !== undefined),
+      ],
       async recordKeyBackup(keyIds) {
         const known = (await db.query<{ key_id: string }>('SELECT key_id FROM key_records')).rows.map(
           (r) => r.key_id,
@@ -123,6 +134,7 @@ export const managementServerPart: PartDefinition = {
       sealer,
       logger: serve.logger,
       limits: limitsOf(config),
+      readiness: () => assessReadiness(db, config),
       identity: {
         managementGroup: { id: group.id, name: group.name },
         computerName: ctx.computerName,

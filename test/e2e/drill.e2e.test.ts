@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { jsonOut, runCli, type ServeHandle, startServe } from '../support/cli.js';
+import { jsonOut, msStatus, runCli, type ServeHandle, startServe } from '../support/cli.js';
 import { embeddedFixture, serverFixture, tempDir } from '../support/engines.js';
 import { configure, eventually, type Member, setupGroup, withDb } from '../support/group.js';
 
@@ -53,6 +53,17 @@ describe('smgr drill on a PostgreSQL database', () => {
       [['drill', drill.archive, true]],
     );
     assert.deepEqual(scratchHomes(), before);
+    // The evidence makes the group recoverable: status and doctor say so.
+    configure(m, { backups: { rpoMinutes: 60 } });
+    const st = await runCli(['status', '--json'], m);
+    const recovery = msStatus(jsonOut(st.stdout)).recovery;
+    assert.equal(recovery.recoverable, true, JSON.stringify(recovery.reasons));
+    assert.equal(recovery.lastDrill.archive, drill.archive);
+    assert.doesNotMatch(st.stderr, /warning/);
+    const human = await runCli(['status'], m);
+    assert.match(human.stdout, /Recoverable now: +YES/);
+    const doc = jsonOut((await runCli(['doctor', '--json'], m)).stdout);
+    assert.equal(doc.checks.find((c: { name: string }) => c.name === 'recovery drill').state, 'pass');
   });
 
   test('a damaged archive: the drill fails loudly and is recorded as failed', async () => {
@@ -75,6 +86,16 @@ describe('smgr drill on a PostgreSQL database', () => {
     assert.equal(rows.length, 1);
     assert.equal(rows[0]!.ok, false);
     assert.ok(!fs.existsSync(`${bad}.reading-${process.pid}`));
+    // Loud: status answers no, with the drill's failure and the remedy, and warns.
+    const st = await runCli(['status'], m);
+    assert.match(st.stdout, /Recoverable now: +NO — the last drill .* FAILED: .*remedy: smgr backup verify/);
+    assert.match(st.stdout, /Last drill: +FAILED .* on damaged\.smbak/);
+    assert.match(st.stderr, /warning: Not recoverable now: the last drill/);
+    const doctor = await runCli(['doctor', '--json'], m);
+    assert.equal(doctor.code, 0, 'a failed drill warns in doctor, it does not fail it');
+    const c = jsonOut(doctor.stdout).checks.find((x: { name: string }) => x.name === 'recovery drill');
+    assert.equal(c.state, 'warn');
+    assert.match(c.remedy, /smgr drill/);
   });
 });
 
