@@ -9,6 +9,7 @@ import type { Database } from '../db/database.js';
 import type { SecretSealer } from '../keys/secret-sealer.js';
 import type { Readiness } from '../recovery/readiness.js';
 import type { ApiLimitOverrides } from './api-limits.js';
+import type { Metrics } from './metrics.js';
 
 export interface ServerIdentity {
   managementGroup: { id: string; name: string };
@@ -25,4 +26,6 @@ export interface AppContext {
   limits?: ApiLimitOverrides;
   /** ops (issue 13): recoverable now? (GET /api/v1/recovery/readiness) */
   readiness?: () => Promise<Readiness>;
+  /** ops (issue 13): GET /metrics and the HTTP request counters. */
+  metrics?: Metrics;
 }

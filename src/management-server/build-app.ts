@@ -78,6 +78,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   await app.register(swagger, openapiOptions);
 
+  ctx.metrics?.install(app); // ops (issue 13)
   await app.register(healthRoutes, { ctx });
   await app.register(sessionRoutes, { ctx, prefix: API_PREFIX });
   await app.register(openapiRoutes, { prefix: API_PREFIX });

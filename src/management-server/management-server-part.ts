@@ -48,6 +48,7 @@ import { managementServerChecks } from './doctor-checks.js';
 import { listenOn } from './listen.js';
 import { managementServerSetup } from './management-server-setup.js';
 import { collectStatus } from './management-server-status.js';
+import { createMetrics } from './metrics.js';
 import { ScheduledBackups } from './scheduled-backups.js';
 import { DEFAULT_SIGN_IN_LIMITS, type SignInLimits } from './sign-in-throttle.js';
 import { createWorkflowRuntime, type WorkflowRuntime } from './workflow-runtime.js';
@@ -135,6 +136,12 @@ export const managementServerPart: PartDefinition = {
       logger: serve.logger,
       limits: limitsOf(config),
       readiness: () => assessReadiness(db, config),
+      metrics: createMetrics({
+        db,
+        config,
+        backupDirectory: defaultBackupDirectory(ctx.home, ctx.config),
+        holdsLease: () => workflows.keeper.tenure !== undefined,
+      }),
       identity: {
         managementGroup: { id: group.id, name: group.name },
         computerName: ctx.computerName,

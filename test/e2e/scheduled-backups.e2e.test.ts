@@ -99,6 +99,14 @@ describe('scheduled backups on a PostgreSQL database with two management servers
     await eventually('retention keeps two', async () => archives(ms01).length <= 3);
     for (const p of done.pruned) assert.ok(!archives(ms01).includes(p.target));
     assert.match(servers[0]!.logs(), /pruned archive deleted/);
+    // Prometheus metrics of the real server, from loopback without a token.
+    const metrics = await (await fetch(`${servers[0]!.baseUrl}/metrics`)).text();
+    assert.match(metrics, /^smgr_backup_last_size_bytes [1-9]\d*$/m);
+    assert.match(metrics, /^smgr_backup_last_timestamp_seconds \d/m);
+    assert.match(metrics, /^smgr_workflow_lease_holder\{holder="ms01"\} 1$/m);
+    assert.match(metrics, /^smgr_workflow_lease_held 1$/m);
+    const secondary = await (await fetch(`${servers[1]!.baseUrl}/metrics`)).text();
+    assert.match(secondary, /^smgr_workflow_lease_held 0$/m);
   });
 });
 
