@@ -9,6 +9,7 @@ import { SmgrError } from '../errors/smgr-error.js';
 import { SMGR_VERSION } from '../version.js';
 import { registerBackup } from './commands/backup.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerDrill } from './commands/drill.js';
 import { registerDw } from './commands/dw.js';
 import { registerHome } from './commands/home.js';
 import { registerKey } from './commands/key.js';
@@ -51,6 +52,7 @@ export function buildProgram(): Command {
   // --- management packs (issue 10)
   registerMp(program);
   registerDw(program); // data warehouse (issue 9)
+  registerDrill(program); // ops (issue 13)
   return program;
 }
 

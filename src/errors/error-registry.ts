@@ -650,6 +650,38 @@ export const errorRegistry = {
     'Pass the `next` cursor of a previous answer, or none to start from the beginning.',
   ),
   // --- end data warehouse
+  // --- ops (issue 13): retention, scheduled backups, drills, readiness, metrics
+  RETENTION_NOT_CONFIGURED: entry(
+    2,
+    400,
+    'No retention is configured in {path}: prune would not know what to keep.',
+    'Set parts["management-server"].backups.retention (keepLast, keepDaily, keepWeekly, keepMonthly) in config.json.',
+  ),
+  BACKUP_SCHEDULE_INVALID: entry(
+    1,
+    400,
+    'The backup schedule "{schedule}" in {path} is not a cron pattern: {reason}.',
+    'Write 5 fields (minute hour day month weekday), or 6 with seconds first, e.g. "0 */6 * * *".',
+  ),
+  DRILL_FAILED: entry(
+    1,
+    409,
+    'The restore drill of {archive} failed: {reason}.',
+    'Run smgr backup verify on it and smgr doctor here; take a new backup (smgr backup create) and drill it (smgr drill).',
+  ),
+  NO_ARCHIVE: entry(
+    1,
+    404,
+    'There is no archive of management group "{group}" in {directory}.',
+    'Run smgr backup create first, or name the archive.',
+  ),
+  METRICS_UNAUTHORIZED: entry(
+    1,
+    401,
+    'The metrics need a bearer token from a non-loopback address.',
+    'Send Authorization: Bearer TOKEN, where the SHA-256 of TOKEN is parts["management-server"].metrics.tokenSha256.',
+  ),
+  // --- end ops
   INTERNAL: entry(
     1,
     500,

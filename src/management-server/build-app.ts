@@ -33,6 +33,7 @@ import { healthRoutes } from './routes/health.js';
 import { managementPackRoutes, PackSummarySchema } from './routes/management-packs.js';
 import { openapiRoutes } from './routes/openapi.js';
 import { portalHeartbeatRoutes, portalRoutes } from './routes/portals.js';
+import { readinessRoutes } from './routes/readiness.js';
 import { runAsAccountRoutes } from './routes/run-as-accounts.js';
 import { currentSessionRoutes, sessionRoutes } from './routes/sessions.js';
 import { userRoutes } from './routes/users.js';
@@ -84,6 +85,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   await app.register(swagger, openapiOptions);
 
+  ctx.metrics?.install(app); // ops (issue 13)
   await app.register(healthRoutes, { ctx });
   await app.register(sessionRoutes, { ctx, prefix: API_PREFIX });
   await app.register(openapiRoutes, { ctx, prefix: API_PREFIX });
@@ -105,6 +107,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
       await api.register(changeRoutes, { ctx });
       await api.register(dataWarehouseRoutes, { ctx });
       await api.register(portalRoutes, { ctx }); // issue 12: the Self-Service Portal
+      await api.register(readinessRoutes, { ctx }); // ops (issue 13)
     },
     { prefix: API_PREFIX },
   );

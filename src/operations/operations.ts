@@ -4,7 +4,9 @@
  * file in this folder and one line here.
  */
 import { backupCreateOperation } from './backup-create.js';
+import { backupPruneOperation } from './backup-prune.js';
 import { doctorOperation } from './doctor.js';
+import { drillOperation } from './drill.js';
 // data warehouse (issue 9)
 import { dwRegisterOperation, dwRunExtractOperation, dwUnregisterOperation } from './dw.js';
 // --- management packs (issue 10)
@@ -42,6 +44,9 @@ export const operations: readonly Operation[] = [
   dwRegisterOperation,
   dwUnregisterOperation,
   dwRunExtractOperation,
+  // ops (issue 13)
+  backupPruneOperation,
+  drillOperation,
 ] as unknown as readonly Operation[];
 
 export function findOperation(name: string): Operation | undefined {
