@@ -12,6 +12,7 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerHome } from './commands/home.js';
 import { registerKey } from './commands/key.js';
 import { registerPromote } from './commands/promote.js';
+import { registerRecover } from './commands/recover.js';
 import { registerRestore } from './commands/restore.js';
 import { registerServe } from './commands/serve.js';
 import { registerSetup } from './commands/setup.js';
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   registerUser(program);
   registerBackup(program);
   registerRestore(program);
+  registerRecover(program);
   registerHome(program);
   return program;
 }
