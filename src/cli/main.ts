@@ -16,6 +16,7 @@ import { registerKey } from './commands/key.js';
 // --- management packs (issue 10)
 import { registerMp } from './commands/mp.js';
 import { registerPromote } from './commands/promote.js';
+import { registerRecover } from './commands/recover.js';
 import { registerRestore } from './commands/restore.js';
 import { registerServe } from './commands/serve.js';
 import { registerSetup } from './commands/setup.js';
@@ -48,6 +49,7 @@ export function buildProgram(): Command {
   registerUser(program);
   registerBackup(program);
   registerRestore(program);
+  registerRecover(program);
   registerHome(program);
   // --- management packs (issue 10)
   registerMp(program);

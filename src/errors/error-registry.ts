@@ -682,6 +682,49 @@ export const errorRegistry = {
     'Send Authorization: Bearer TOKEN, where the SHA-256 of TOKEN is parts["management-server"].metrics.tokenSha256.',
   ),
   // --- end ops
+  // --- smgr recover (issue 13 item 1; docs/RECOVERY.md §4a)
+  RECOVER_TARGET_NOT_EMPTY: entry(
+    1,
+    409,
+    'The database {url} is not empty, and the plan restores the archive into it.',
+    'Point --database at an empty database (or an absent embedded one), or leave out --from to recover with the database as it is.',
+  ),
+  RECOVER_OTHER_GROUP: entry(
+    1,
+    409,
+    'The key backup file {path} is of management group "{file}"; {source} holds management group "{found}".',
+    'Use the key backup file of "{found}", or point --database (or --from) at the database of "{file}".',
+  ),
+  RECOVER_KEY_NOT_IN_FILE: entry(
+    EXIT.KEY,
+    409,
+    'The key backup file {path} does not hold key {keyId} of management group "{group}", which {source} needs.',
+    'Use a key backup file made after that key was created (smgr key backup on a computer that holds it).',
+  ),
+  RECOVER_KEY_MISMATCH: entry(
+    EXIT.KEY,
+    409,
+    'The key {keyId} in the key backup file {path} does not match its key record in {source}.',
+    "Use another copy of this group's key backup file: this one is damaged or was altered.",
+  ),
+  RECOVER_JOURNAL_MISMATCH: entry(
+    1,
+    409,
+    'This home holds the journal of an interrupted recovery with other inputs ({what}).',
+    'Run smgr recover again with the same flags, or remove {path} to start over (nothing it did is undone).',
+  ),
+  RECOVER_NO_PART: entry(
+    1,
+    400,
+    'The key backup file {path} holds no key of a part smgr recover can recover.',
+    'Use the key backup file of the computer to recover (smgr key backup wrote it).',
+  ),
+  RECOVER_NOT_CONFIRMED: entry(
+    2,
+    400,
+    'The recovery was not confirmed ({reason}); nothing was written.',
+    'Check the plan (smgr recover --dry-run), then run it again and confirm, or pass --yes.',
+  ),
   INTERNAL: entry(
     1,
     500,

@@ -48,6 +48,7 @@ import type { ApiLimitOverrides } from './api-limits.js';
 import { buildApp } from './build-app.js';
 import { managementServerChecks } from './doctor-checks.js';
 import { listenOn } from './listen.js';
+import { managementServerRecoveryPlan } from './management-server-recovery.js';
 import { managementServerSetup } from './management-server-setup.js';
 import { collectStatus } from './management-server-status.js';
 import { createMetrics } from './metrics.js';
@@ -65,6 +66,7 @@ export const managementServerPart: PartDefinition = {
   title: 'management server',
   keyPart: 'management-group',
   setup: managementServerSetup,
+  recoveryPlan: managementServerRecoveryPlan,
 
   async open(ctx: PartContext): Promise<OpenedManagementServer> {
     const config = requirePart(ctx.home, ctx.config, 'management-server');
