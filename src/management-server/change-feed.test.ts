@@ -10,6 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ENGINES } from '../../test/support/engines.js';
+import { eventually } from '../../test/support/eventually.js';
 import type { Database } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
 import { serviceManagerMigrations } from '../db/migrations/service-manager.js';
@@ -38,6 +39,27 @@ async function drain(
   }
 }
 
+/**
+ * Drains until `n` changes have come. On a shared PostgreSQL server the feed
+ * holds back every change behind the oldest transaction still running in the
+ * cluster (other tests' databases too): waits for them, with a deadline.
+ */
+async function drainExpecting(
+  db: Database,
+  cursor: string | null,
+  n: number,
+  limit = 3,
+): Promise<{ changes: Change[]; cursor: string | null }> {
+  const changes: Change[] = [];
+  await eventually(`${n} changes in the feed`, async () => {
+    const page = await drain(db, cursor, limit);
+    changes.push(...page.changes);
+    cursor = page.cursor;
+    return changes.length >= n;
+  });
+  return { changes, cursor };
+}
+
 for (const makeFixture of ENGINES) {
   const fx = makeFixture();
   describe(`change feed (${fx.name})`, () => {
@@ -64,7 +86,7 @@ for (const makeFixture of ENGINES) {
       );
       await db.query(`UPDATE users SET display_name = 'Eve' WHERE username = 'eve'`);
       await db.query(`DELETE FROM config_items WHERE name = 'pc1'`);
-      const { changes, cursor } = await drain(db, null, 2);
+      const { changes, cursor } = await drainExpecting(db, null, 6, 2);
       assert.deepEqual(
         changes.map((c) => `${c.kind}:${c.op}`),
         [
@@ -81,7 +103,7 @@ for (const makeFixture of ENGINES) {
       assert.equal(new Set(changes.map((c) => c.position)).size, changes.length);
       assert.deepEqual((await readChanges(db, cursor ?? undefined, 10)).changes, [], 'nothing after the end');
       await insertItem(db, 'second');
-      const next = await drain(db, cursor);
+      const next = await drainExpecting(db, cursor, 1);
       assert.deepEqual(
         next.changes.map((c) => c.data.title),
         ['second'],
@@ -132,7 +154,7 @@ for (const makeFixture of ENGINES) {
         );
         release();
         await writerA;
-        const late = await drain(db, cursor);
+        const late = await drainExpecting(db, cursor, 2);
         seen.push(...late.changes);
         assert.deepEqual(seen.map((c) => c.data.title).sort(), ['A (late)', 'B (early)']);
         assert.deepEqual((await readChanges(db, late.cursor ?? undefined, 10)).changes, []);
@@ -158,7 +180,7 @@ for (const makeFixture of ENGINES) {
           cursor = page.cursor;
         }
         await all;
-        seen.push(...(await drain(db, cursor, 2)).changes);
+        seen.push(...(await drainExpecting(db, cursor, 16 - seen.length, 2)).changes);
         const titles = seen.map((c) => String(c.data.title)).sort();
         assert.equal(titles.length, 16);
         assert.equal(new Set(titles).size, 16, 'no change twice');
