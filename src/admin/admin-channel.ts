@@ -27,7 +27,8 @@ export interface AdminChannel {
   close(): Promise<void>;
 }
 
-const MAX_BODY = 64 * 1024;
+// Up to 4 MiB of management pack (docs/MANAGEMENT-PACKS.md §2) and its envelope.
+const MAX_BODY = 5 * 1024 * 1024;
 
 /** Linux limits a Unix socket's path to 107 bytes. */
 const MAX_SOCKET_PATH = 107;

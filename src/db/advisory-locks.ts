@@ -31,6 +31,20 @@ export const ADVISORY_LOCKS = {
    * not empty (DATABASE_NOT_EMPTY, RESTORE_TARGET_NOT_EMPTY).
    */
   setup: 8420003,
+  // --- management packs (issue 10)
+  /**
+   * Importing, upgrading or removing a management pack
+   * (src/management-packs/import-pack.ts): the checks against the other packs
+   * and the write happen under it, so two imports cannot each pass the checks
+   * against a state the other changes.
+   */
+  managementPacks: 8420101,
+  /**
+   * An extract run of the data warehouse (src/data-warehouse/extract-job.ts),
+   * in DWStagingAndConfig: tried, held for the run; a second runner is
+   * refused with DW_EXTRACT_RUNNING.
+   */
+  dwExtract: 8420006,
 } as const;
 
 export type AdvisoryLock = keyof typeof ADVISORY_LOCKS;

@@ -14,6 +14,7 @@
  * file that no database references; between 3 and 4 a group whose setup can
  * be finished with --existing-database (the key is already in place).
  */
+
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { newBackupKeyPair } from '../backup/backup-recipient.js';
@@ -29,6 +30,7 @@ import { SmgrError } from '../errors/smgr-error.js';
 import { newKek, newKeyId } from '../keys/key-hierarchy.js';
 import { insertKeyRecord } from '../keys/key-records.js';
 import { hashPassword } from '../keys/password-hash.js';
+import { importBuiltInPacks } from '../management-packs/import-pack.js';
 import { validateGroupName, validatePassword, validateUsername } from '../schema/validate-names.js';
 import { SecureStorage } from '../secure-storage/secure-storage.js';
 import { audit } from './audit.js';
@@ -110,6 +112,8 @@ export async function setupNewDatabase(o: SetupNewOptions): Promise<SetupResult>
         passwordHash,
       ]);
       await audit(tx, `setup@${o.computerName}`, 'management-group.created', group.name, { keyId });
+      // Issue 10: smgr's built-in sealed packs (classes, statuses, priorities), new or upgraded.
+      await importBuiltInPacks(tx, `setup@${o.computerName}`);
     });
   } catch (e) {
     await db?.close().catch(() => {});

@@ -5,14 +5,19 @@
  * reads the row FOR UPDATE, so call it inside a transaction. Lists are
  * keyset-paginated by id.
  */
+
 import { type Static, Type } from 'typebox';
 import type { Queryable } from '../db/database.js';
 import { SmgrError } from '../errors/smgr-error.js';
+import { builtInClasses } from '../management-packs/built-in-vocabulary.js';
 import { type Properties, propertiesSchema } from './json-properties.js';
 import { isUniqueViolation } from './pg-errors.js';
 
-export const CONFIG_ITEM_CLASSES = ['computer', 'user', 'service'] as const;
-export type ConfigItemClass = (typeof CONFIG_ITEM_CLASSES)[number];
+/** The classes smgr's code handles; their names come from the built-in pack smgr.configitems. */
+export type ConfigItemClass = 'computer' | 'user' | 'service';
+export const CONFIG_ITEM_CLASSES = builtInClasses('configuration-item').map(
+  (c) => c.name,
+) as readonly ConfigItemClass[];
 
 const ConfigItemClassSchema = Type.Enum([...CONFIG_ITEM_CLASSES]);
 const NameSchema = Type.String({ minLength: 1, maxLength: 255 });
@@ -101,6 +106,12 @@ export async function updateConfigItem(
   tx: Queryable,
   id: number,
   changes: ConfigItemChanges,
+  /** Issue 10: the properties to store when `changes.properties` replaces the old ones (class extensions). */
+  replaceProperties?: (
+    given: Record<string, unknown>,
+    oldClass: string,
+    old: Record<string, unknown>,
+  ) => Record<string, unknown>,
 ): Promise<ConfigItem | undefined> {
   const current = await tx.query<ConfigItemRow>(
     `SELECT ${COLUMNS} FROM config_items WHERE id = $1 FOR UPDATE`,
@@ -115,7 +126,15 @@ export async function updateConfigItem(
           SET name = $2, properties = $3::jsonb, updated_at = greatest(now(), updated_at + interval '1 millisecond')
         WHERE id = $1
         RETURNING ${COLUMNS}`,
-      [id, name, JSON.stringify(changes.properties ?? row.properties)],
+      [
+        id,
+        name,
+        JSON.stringify(
+          changes.properties
+            ? (replaceProperties?.(changes.properties, row.class, row.properties) ?? changes.properties)
+            : row.properties,
+        ),
+      ],
     );
     return fromRow(r.rows[0]!);
   } catch (e) {

@@ -56,6 +56,21 @@ const ROUTES: Array<[path: string, method: string, body: boolean, success: strin
   ['/api/v1/run-as-accounts', 'get', false, '200', true],
   ['/api/v1/run-as-accounts/{id}', 'get', false, '200', true],
   ['/api/v1/run-as-accounts/{id}/verify', 'post', true, '200', true],
+  // --- management packs (issue 10)
+  ['/api/v1/management-packs', 'get', false, '200', true],
+  ['/api/v1/management-packs', 'post', true, '201', true],
+  ['/api/v1/management-packs/{id}', 'get', false, '200', true],
+  ['/api/v1/management-packs/{id}', 'delete', false, '200', true],
+  ['/api/v1/request-offerings', 'get', false, '200', true],
+  ['/api/v1/management-packs/{id}/enumerations/{listId}/items', 'post', true, '201', true],
+  ['/api/v1/management-packs/{id}/templates', 'post', true, '201', true],
+  ['/api/v1/management-packs/{id}/request-offerings/{offeringId}/status', 'put', true, '200', true],
+  // data warehouse (issue 9)
+  ['/api/v1/changes', 'get', false, '200', true],
+  ['/api/v1/data-warehouse', 'put', true, '200', true],
+  ['/api/v1/data-warehouse', 'delete', false, '200', true],
+  ['/api/v1/data-warehouse/self', 'get', false, '200', true],
+  ['/api/v1/data-warehouse/heartbeat', 'post', true, '200', true],
   // issue 12: the Self-Service Portal
   ['/api/v1/portals', 'get', false, '200', true],
   ['/api/v1/portals', 'post', true, '201', true],

@@ -11,14 +11,20 @@
  * 404 cannot tell them apart.
  */
 import type { Queryable } from '../db/database.js';
+import { builtInClasses, builtInListValues } from '../management-packs/built-in-vocabulary.js';
 import type { Properties } from './json-properties.js';
 
-export const WORK_ITEM_CLASSES = ['incident', 'service-request'] as const;
-export const WORK_ITEM_STATUSES = ['active', 'pending', 'resolved', 'closed'] as const;
-export type WorkItemClass = (typeof WORK_ITEM_CLASSES)[number];
-export type WorkItemStatus = (typeof WORK_ITEM_STATUSES)[number];
+/** The classes and statuses smgr's code handles; their values come from the built-in pack smgr.workitems. */
+export type WorkItemClass = 'incident' | 'service-request';
+export type WorkItemStatus = 'active' | 'pending' | 'resolved' | 'closed';
+export const WORK_ITEM_CLASSES = builtInClasses('work-item').map((c) => c.name) as readonly WorkItemClass[];
+export const WORK_ITEM_STATUSES = builtInListValues('smgr.workitems.status') as readonly WorkItemStatus[];
+/** Priorities: the values of the built-in list smgr.workitems.priority (1, highest, to 4). */
+export const WORK_ITEM_PRIORITIES = builtInListValues('smgr.workitems.priority') as readonly number[];
 
-const DISPLAY_PREFIX: Record<WorkItemClass, string> = { incident: 'IR', 'service-request': 'SR' };
+const DISPLAY_PREFIX = Object.fromEntries(
+  builtInClasses('work-item').map((c) => [c.name, c.displayPrefix ?? c.name.toUpperCase()]),
+) as Record<WorkItemClass, string>;
 
 export interface WorkItem {
   id: number;
@@ -154,6 +160,8 @@ export async function updateWorkItem(
   ref: WorkItemRef,
   changes: WorkItemChanges,
   scope: WorkItemScope = {},
+  /** Issue 10: the properties to store when `changes.properties` replaces the old ones (class extensions). */
+  replaceProperties?: (given: Properties, old: WorkItem) => Properties,
 ): Promise<WorkItem | undefined> {
   const old = await getWorkItem(tx, ref, scope, true);
   if (!old) return undefined;
@@ -164,7 +172,9 @@ export async function updateWorkItem(
     status: changes.status ?? old.status,
     assignedTo: changes.assignedTo !== undefined ? changes.assignedTo : old.assignedTo,
     affectedUser: changes.affectedUser !== undefined ? changes.affectedUser : old.affectedUser,
-    properties: changes.properties ?? old.properties,
+    properties: changes.properties
+      ? (replaceProperties?.(changes.properties, old) ?? changes.properties)
+      : old.properties,
   };
   const r = await tx.query<WorkItemRow>(
     `UPDATE work_items

@@ -4,7 +4,19 @@
  * file in this folder and one line here.
  */
 import { backupCreateOperation } from './backup-create.js';
+import { backupPruneOperation } from './backup-prune.js';
 import { doctorOperation } from './doctor.js';
+import { drillOperation } from './drill.js';
+// data warehouse (issue 9)
+import { dwRegisterOperation, dwRunExtractOperation, dwUnregisterOperation } from './dw.js';
+// --- management packs (issue 10)
+import {
+  mpExportOperation,
+  mpImportOperation,
+  mpListOperation,
+  mpRemoveOperation,
+  mpShowOperation,
+} from './mp.js';
 import type { Operation } from './operation.js';
 import { promoteOperation } from './promote.js';
 import { recordKeyBackupOperation } from './record-key-backup.js';
@@ -22,6 +34,19 @@ export const operations: readonly Operation[] = [
   userAddOperation,
   userPasswordOperation,
   userListOperation,
+  // --- management packs (issue 10)
+  mpListOperation,
+  mpShowOperation,
+  mpImportOperation,
+  mpExportOperation,
+  mpRemoveOperation,
+  // data warehouse (issue 9)
+  dwRegisterOperation,
+  dwUnregisterOperation,
+  dwRunExtractOperation,
+  // ops (issue 13)
+  backupPruneOperation,
+  drillOperation,
 ] as unknown as readonly Operation[];
 
 export function findOperation(name: string): Operation | undefined {

@@ -4,10 +4,16 @@
  * duplicate (class, name) is 409 CONFLICT; each create and update is audited
  * in the same transaction as the write.
  */
+
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import { audit } from '../../management-group/audit.js';
+import {
+  checkExtensionProperties,
+  withVisibleProperties,
+} from '../../management-packs/extension-properties.js';
+import { activeCatalog } from '../../management-packs/pack-store.js';
 import { requires } from '../access.js';
 import type { AppContext } from '../app-context.js';
 import { currentUser } from '../auth.js';
@@ -64,7 +70,14 @@ export const configItemRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (
       const actor = currentUser(request).username;
       checkPropertiesDepth(request.body.properties);
       const created = await ctx.db.transaction(async (tx) => {
-        const ci = await insertConfigItem(tx, request.body);
+        const catalog = await activeCatalog(tx);
+        const given = request.body.properties;
+        const properties = checkExtensionProperties(catalog, request.body.class, given ?? {});
+        const body =
+          given !== undefined || Object.keys(properties).length > 0
+            ? { ...request.body, properties }
+            : request.body;
+        const ci = withVisibleProperties(catalog, await insertConfigItem(tx, body));
         await audit(tx, actor, 'config-item.created', target(ci.id), { class: ci.class, name: ci.name });
         return ci;
       });
@@ -88,7 +101,13 @@ export const configItemRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (
       const limit = parseLimit(q.limit);
       const afterId = q.cursor ? decodeIdCursor(LIST, q.cursor) : 0;
       const rows = await listConfigItems(ctx.db, { class: q.class, afterId, limit: limit + 1 });
-      return toPage(rows, limit, LIST, (c) => String(c.id));
+      const catalog = await activeCatalog(ctx.db);
+      return toPage(
+        rows.map((c) => withVisibleProperties(catalog, c)),
+        limit,
+        LIST,
+        (c) => String(c.id),
+      );
     },
   );
 
@@ -106,7 +125,7 @@ export const configItemRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (
     async (request) => {
       const ci = await getConfigItem(ctx.db, Number(request.params.id));
       if (!ci) throw notFound(request, request.params.id);
-      return ci;
+      return withVisibleProperties(await activeCatalog(ctx.db), ci);
     },
   );
 
@@ -126,7 +145,11 @@ export const configItemRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (
       const actor = currentUser(request).username;
       checkPropertiesDepth(request.body.properties);
       const updated = await ctx.db.transaction(async (tx) => {
-        const ci = await updateConfigItem(tx, Number(request.params.id), request.body);
+        const catalog = await activeCatalog(tx);
+        const found = await updateConfigItem(tx, Number(request.params.id), request.body, (given, cls, old) =>
+          checkExtensionProperties(catalog, cls, given, old),
+        );
+        const ci = found && withVisibleProperties(catalog, found);
         if (ci) {
           await audit(tx, actor, 'config-item.updated', target(ci.id), {
             class: ci.class,

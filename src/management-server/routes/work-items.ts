@@ -8,8 +8,14 @@
  * change every work item; an end user only their own (work-item-access.ts:
  * anyone else's is the same 404 as a missing one).
  */
+
 import type { FastifyPluginAsync } from 'fastify';
 import { audit } from '../../management-group/audit.js';
+import {
+  checkExtensionProperties,
+  withVisibleProperties,
+} from '../../management-packs/extension-properties.js';
+import { activeCatalog } from '../../management-packs/pack-store.js';
 import { requires } from '../access.js';
 import type { AppContext } from '../app-context.js';
 import { currentUser } from '../auth.js';
@@ -27,6 +33,7 @@ import {
   parseWorkItemRef,
   updateWorkItem,
   WORK_ITEM_CLASSES,
+  WORK_ITEM_PRIORITIES,
   WORK_ITEM_STATUSES,
   type WorkItemChanges,
   type WorkItemClass,
@@ -44,7 +51,12 @@ const nullableText = (max: number) => ({ type: ['string', 'null'], maxLength: ma
 const mutableFields = {
   title: text(500),
   description: nullableText(100_000),
-  priority: { type: ['integer', 'null'], minimum: 1, maximum: 4, description: '1 (highest) to 4.' },
+  priority: {
+    type: ['integer', 'null'],
+    minimum: Math.min(...WORK_ITEM_PRIORITIES),
+    maximum: Math.max(...WORK_ITEM_PRIORITIES),
+    description: `${Math.min(...WORK_ITEM_PRIORITIES)} (highest) to ${Math.max(...WORK_ITEM_PRIORITIES)}.`,
+  },
   status: { type: 'string', enum: WORK_ITEM_STATUSES },
   assignedTo: nullableText(255),
   affectedUser: nullableText(255),
@@ -151,9 +163,15 @@ export const workItemRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
       const actor = currentUser(request).username;
       checkPropertiesDepth(request.body.properties);
       checkEndUserFields(request, request.body, true);
-      const body = withOwnAffectedUser(request, request.body);
+      const asGiven = withOwnAffectedUser(request, request.body);
       const created = await ctx.db.transaction(async (tx) => {
-        const wi = await insertWorkItem(tx, body);
+        const catalog = await activeCatalog(tx);
+        const properties = checkExtensionProperties(catalog, asGiven.class, asGiven.properties ?? {});
+        const body =
+          asGiven.properties !== undefined || Object.keys(properties).length > 0
+            ? { ...asGiven, properties }
+            : asGiven;
+        const wi = withVisibleProperties(catalog, await insertWorkItem(tx, body));
         await audit(tx, actor, 'work-item.created', wi.displayId, { id: wi.id, class: wi.class });
         await recordWorkItemHistory(tx, wi.id, actor, { created: body });
         await enqueueNotification(tx, 'work-item.created', wi);
@@ -188,7 +206,13 @@ export const workItemRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
         limit: limit + 1,
         newestFirst: q.order === 'newest',
       });
-      return toPage(rows, limit, list, (w) => String(w.id));
+      const catalog = await activeCatalog(ctx.db);
+      return toPage(
+        rows.map((w) => withVisibleProperties(catalog, w)),
+        limit,
+        list,
+        (w) => String(w.id),
+      );
     },
   );
 
@@ -206,7 +230,7 @@ export const workItemRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
     async (request) => {
       const wi = await getWorkItem(ctx.db, parseWorkItemRef(request.params.id), workItemScope(request));
       if (!wi) throw notFound(request, request.params.id);
-      return wi;
+      return withVisibleProperties(await activeCatalog(ctx.db), wi);
     },
   );
 
@@ -231,7 +255,11 @@ export const workItemRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
         // An end user's refused field is 403 only on their own work item; on anyone else's it is 404.
         if (scope.affectedUser && !(await getWorkItem(tx, ref, scope))) return undefined;
         checkEndUserFields(request, request.body);
-        const wi = await updateWorkItem(tx, ref, request.body, scope);
+        const catalog = await activeCatalog(tx);
+        const found = await updateWorkItem(tx, ref, request.body, scope, (given, old) =>
+          checkExtensionProperties(catalog, old.class, given, old.properties),
+        );
+        const wi = found && withVisibleProperties(catalog, found);
         if (wi) {
           await recordWorkItemHistory(tx, wi.id, actor, { changed: request.body });
           await audit(tx, actor, 'work-item.updated', wi.displayId, {
