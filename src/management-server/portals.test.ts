@@ -122,6 +122,9 @@ for (const makeEngine of ENGINES) {
         alive.json().computers.find((c: { computerName: string }) => c.computerName === 'web01').alive,
         true,
       );
+      assert.equal(alive.json().lastKeyBackupAt, null);
+      const backedUp = await beat('key-backed-up');
+      assert.match(backedUp.json().lastKeyBackupAt, /^\d{4}-/);
       const stopped = await beat('stopped');
       assert.equal(
         stopped.json().computers.find((c: { computerName: string }) => c.computerName === 'web01').alive,

@@ -13,11 +13,12 @@ import type { StoredKey } from '../secure-storage/secure-storage.js';
 import { ApiError, type ManagementServerClient } from './management-server-client.js';
 import { portalCredential } from './portal-key.js';
 
-export type LinkState = 'check' | 'alive' | 'stopped';
+export type LinkState = 'check' | 'alive' | 'stopped' | 'key-backed-up';
 
 export interface LinkAnswer {
   managementGroup: { id: string; name: string };
   computers: PortalComputer[];
+  lastKeyBackupAt: string | null;
 }
 
 export async function portalLink(

@@ -167,6 +167,12 @@ describe('smgr setup portal, status, doctor and recovery', () => {
     const portal = st.parts.find((p: { part: string }) => p.part === 'portal');
     assert.equal(portal.keys[0].inSecureStorage, true);
     assert.equal(portal.keys[0].verifies, true);
+    assert.match(
+      portal.keys[0].lastBackupAt ?? '',
+      /^\d{4}-/,
+      'the key backup time is recorded through the API',
+    );
+    assert.ok(!r.stderr.includes('could not be recorded'), r.stderr);
     await eventually('web01 alive in status', async () => {
       const s = jsonOut((await runCli(['status', '--json'], { home, computerName: 'web01' })).stdout);
       const p = s.parts.find((x: { part: string }) => x.part === 'portal');
