@@ -221,6 +221,26 @@ for (const makeFixture of ENGINES) {
       }
     });
 
+    test('a reserved version that lands after a higher one is applied (migrations out of order)', async () => {
+      const db = await fx.open(await fx.newDatabaseUrl());
+      const set = (versions: number[]) => ({
+        database: 'Test',
+        migrations: versions.map((v) => ({ version: v, name: `v${v}`, sql: `CREATE TABLE t${v} (x int)` })),
+      });
+      try {
+        assert.equal(await migrate(db, set([1, 7])), 7);
+        assert.equal(await migrate(db, set([1, 5, 7])), 7);
+        const r = await db.query<{ version: number }>('SELECT version FROM smgr_schema ORDER BY version');
+        assert.deepEqual(
+          r.rows.map((x) => x.version),
+          [1, 5, 7],
+        );
+        await db.query('SELECT x FROM t5');
+      } finally {
+        await db.close();
+      }
+    });
+
     test('a database newer than this smgr is refused, unchanged', async () => {
       const db = await fx.open(await fx.newDatabaseUrl());
       try {

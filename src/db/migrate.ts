@@ -38,15 +38,24 @@ export async function schemaVersion(db: Queryable): Promise<number> {
   return r.rows[0]?.v ?? 0;
 }
 
-/** Applies every migration above the recorded version, up to `target` (default: latest). */
+/**
+ * Applies every migration not yet recorded, up to `target` (default: latest). A version below the recorded
+ * one that was never applied is applied too: version numbers are reserved per feature (v5 packs, v6 data
+ * warehouse, v7 portal, v8 recovery) and may land out of order; applyMigration skips what is recorded.
+ */
 export async function migrate(db: Database, set: MigrationSet, target = latestVersion(set)): Promise<number> {
   const current = await schemaVersion(db);
   const known = latestVersion(set);
   if (current > known) {
     throw new SmgrError('SCHEMA_TOO_NEW', { database: set.database, found: current, known });
   }
+  const recorded = new Set(
+    current === 0
+      ? []
+      : (await db.query<{ version: number }>('SELECT version FROM smgr_schema')).rows.map((r) => r.version),
+  );
   for (const m of set.migrations) {
-    if (m.version <= current || m.version > target) continue;
+    if (recorded.has(m.version) || m.version > target) continue;
     await db.transaction((tx) => applyMigration(tx, m));
   }
   return schemaVersion(db);

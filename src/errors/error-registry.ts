@@ -265,6 +265,12 @@ export const errorRegistry = {
     'Portal "{computer}" is still alive (last heartbeat {heartbeat}): another live portal uses this name.',
     'Stop that portal first; if it is truly gone, wait 60 seconds or pass --force.',
   ),
+  PORTAL_NOT_REGISTERED: entry(
+    1,
+    409,
+    'Portal "{computer}" is not registered in management group "{group}".',
+    'Run smgr setup portal --existing on this computer (its portal key restored first).',
+  ),
   PORTAL_KEY_MISSING: entry(
     EXIT.KEY,
     409,

@@ -19,6 +19,7 @@ import { getRegistration } from '../management-group/registration.js';
 import type { DoctorCheck } from '../recovery/doctor-check.js';
 import { checkWorkflowLease } from '../recovery/lease-check.js';
 import type { SecureStorage } from '../secure-storage/secure-storage.js';
+import { portalComputerChecks } from './portal-store.js';
 import { runAsPasswordContext } from './run-as-secrets.js';
 
 /** Sealed values read per query: memory stays flat whatever their number. */
@@ -37,6 +38,7 @@ export async function managementServerChecks(
     await checkRegistration(db, computerName),
     await checkWorkflowLease(db),
     ...(await checkKeys(db, storage, config.keyId)),
+    ...(await portalComputerChecks(db)), // issue 12: the Self-Service Portal
   ];
 }
 

@@ -12,6 +12,7 @@ import { SmgrError } from '../errors/smgr-error.js';
 import { getKeyRecord, listKeyRecords } from '../keys/key-records.js';
 import { getRegistration, listRegistrations, registerComputer } from '../management-group/registration.js';
 import { credentialHash } from '../portal/portal-key.js';
+import type { DoctorCheck } from '../recovery/doctor-check.js';
 
 export interface PortalKeyInfo {
   keyId: string;
@@ -119,4 +120,22 @@ export async function checkPortalCredential(db: Queryable, keyId: string, creden
   if (!(hash.length === row.credential_hash.length && timingSafeEqual(hash, row.credential_hash))) {
     throw new SmgrError('KEY_MISMATCH', { keyId });
   }
+}
+
+/** smgr doctor on a management server: each portal computer, alive (pass) or not running (warn). */
+export async function portalComputerChecks(db: Queryable): Promise<DoctorCheck[]> {
+  return (await listPortalComputers(db)).map((c) =>
+    c.alive
+      ? {
+          name: `portal ${c.computerName}`,
+          state: 'pass',
+          detail: `alive, last heartbeat ${c.lastHeartbeat}`,
+        }
+      : {
+          name: `portal ${c.computerName}`,
+          state: 'warn',
+          detail: `not running, last heartbeat ${c.lastHeartbeat ?? 'never'}`,
+          remedy: `Start smgr serve on ${c.computerName}, or ignore a portal taken out of use.`,
+        },
+  );
 }

@@ -4,7 +4,7 @@
  * check (the key matches its record and this computer is registered; writes
  * nothing), heartbeat, clean stop. The API's refusals become the registry's
  * errors a portal's operator acts on (KEY_MISMATCH, KEY_RECORD_MISSING,
- * NOT_REGISTERED), anything else MANAGEMENT_SERVER_REFUSED.
+ * PORTAL_NOT_REGISTERED), anything else MANAGEMENT_SERVER_REFUSED.
  */
 import type { PortalConfig } from '../config/portal-config.js';
 import { SmgrError } from '../errors/smgr-error.js';
@@ -13,11 +13,12 @@ import type { StoredKey } from '../secure-storage/secure-storage.js';
 import { ApiError, type ManagementServerClient } from './management-server-client.js';
 import { portalCredential } from './portal-key.js';
 
-export type LinkState = 'check' | 'alive' | 'stopped';
+export type LinkState = 'check' | 'alive' | 'stopped' | 'key-backed-up';
 
 export interface LinkAnswer {
   managementGroup: { id: string; name: string };
   computers: PortalComputer[];
+  lastKeyBackupAt: string | null;
 }
 
 export async function portalLink(
@@ -41,7 +42,10 @@ export async function portalLink(
     if (e.code === 'KEY_MISMATCH') throw new SmgrError('KEY_MISMATCH', { keyId: key.keyId });
     if (e.code === 'KEY_RECORD_MISSING') throw new SmgrError('KEY_RECORD_MISSING', { keyId: key.keyId });
     if (e.code === 'NOT_REGISTERED') {
-      throw new SmgrError('NOT_REGISTERED', { computer: computerName, group: config.managementGroup.name });
+      throw new SmgrError('PORTAL_NOT_REGISTERED', {
+        computer: computerName,
+        group: config.managementGroup.name,
+      });
     }
     throw e.toSmgrError(client.baseUrl);
   }

@@ -32,7 +32,7 @@ function signedIn(request: FastifyRequest, reply: FastifyReply): SignedIn | unde
 }
 
 /** Only paths of this portal: "/x", never "//host" or "http:". */
-const localPath = (next: string | undefined) =>
+export const localPath = (next: string | undefined) =>
   next && /^\/(?![/\\])[\x21-\x7e]*$/.test(next) && !next.startsWith('/sign-') ? next : '/';
 
 export const portalPages: FastifyPluginAsync<{ ctx: PortalAppContext }> = async (app, { ctx }) => {
@@ -309,6 +309,12 @@ export const portalPages: FastifyPluginAsync<{ ctx: PortalAppContext }> = async 
   });
 };
 
+const FIELD_WORDS: Record<string, string> = {
+  assignedTo: 'assignee',
+  affectedUser: 'affected user',
+  properties: 'answers',
+};
+
 /** A history entry in words. */
 export function describeChange(change: Record<string, unknown>): string {
   if (change.created) return 'opened the request';
@@ -321,7 +327,9 @@ export function describeChange(change: Record<string, unknown>): string {
   if (change.changed && typeof change.changed === 'object') {
     const c = change.changed as Record<string, unknown>;
     return Object.keys(c)
-      .map((k) => (k === 'status' ? `changed the status to ${String(c.status)}` : `changed the ${k}`))
+      .map((k) =>
+        k === 'status' ? `changed the status to ${String(c.status)}` : `changed the ${FIELD_WORDS[k] ?? k}`,
+      )
       .join(', ');
   }
   return 'changed the request';

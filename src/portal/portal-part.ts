@@ -53,7 +53,12 @@ export const portalPart: PartDefinition = {
       config,
       status: () => portalStatus(config, ctx, client, key),
       doctor: () => portalDoctor(config, ctx, client, key),
-      recordKeyBackup: async () => 0, // the record is the management server's (its part records it)
+      // The record is in ServiceManager: recorded through the API, proven by the key's credential.
+      async recordKeyBackup(keyIds) {
+        if (!keyIds.includes(config.keyId)) return 0;
+        await portalLink(client, config, ctx.computerName, key(), 'key-backed-up');
+        return 1;
+      },
       backup: async () => {
         throw new Error('the portal has no databases to back up; back up its key (smgr key backup)');
       },
@@ -169,7 +174,7 @@ async function portalStatus(
         part: 'portal',
         inSecureStorage: a.held,
         verifies: Boolean(a.link),
-        lastBackupAt: null,
+        lastBackupAt: a.link?.lastKeyBackupAt ?? null,
       },
     ],
     summary: [

@@ -18,7 +18,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { jsonOut, runCli, type ServeHandle } from '../support/cli.js';
+import { jsonOut, runCli, type ServeHandle, startServe } from '../support/cli.js';
 import { eventually } from '../support/eventually.js';
 import {
   openPortalGroup,
@@ -119,6 +119,35 @@ describe('smgr setup portal, status, doctor and recovery', () => {
     });
   });
 
+  test('serve refuses, changing nothing, a portal not registered or whose key does not match its record', async () => {
+    const home = path.join(g.root, 'web01');
+    const copy = (name: string, computerName: string) => {
+      const to = path.join(g.root, name);
+      fs.cpSync(home, to, { recursive: true });
+      const config = JSON.parse(fs.readFileSync(path.join(to, 'config.json'), 'utf8'));
+      fs.writeFileSync(path.join(to, 'config.json'), JSON.stringify({ ...config, computerName }));
+      return to;
+    };
+    const stranger = copy('web09', 'web09');
+    await unchanged(stranger, async () => {
+      const r = await runCli(['serve', '--listen', '127.0.0.1:0'], { home: stranger, computerName: 'web09' });
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /Portal "web09" is not registered in management group "Portal Group"/);
+    });
+    const forged = copy('web01-forged', 'web01');
+    const dir = path.join(forged, 'secure-storage');
+    const keyPath = path.join(dir, fs.readdirSync(dir).find((f) => f.endsWith('.key'))!);
+    const key = JSON.parse(fs.readFileSync(keyPath, 'utf8'));
+    fs.writeFileSync(keyPath, JSON.stringify({ ...key, kek: Buffer.alloc(32, 7).toString('base64') }), {
+      mode: 0o600,
+    });
+    await unchanged(forged, async () => {
+      const r = await runCli(['serve', '--listen', '127.0.0.1:0'], { home: forged, computerName: 'web01' });
+      assert.equal(r.code, 13);
+      assert.match(r.stderr, /does not match the key record/);
+    });
+  });
+
   test('serve checks the key through the API and heartbeats; status and doctor show the portal computers', async () => {
     const home = path.join(g.root, 'web01');
     const r = await runCli(['key', 'backup', '--file', keyFile(), '--password-file', passphrase()], {
@@ -138,6 +167,12 @@ describe('smgr setup portal, status, doctor and recovery', () => {
     const portal = st.parts.find((p: { part: string }) => p.part === 'portal');
     assert.equal(portal.keys[0].inSecureStorage, true);
     assert.equal(portal.keys[0].verifies, true);
+    assert.match(
+      portal.keys[0].lastBackupAt ?? '',
+      /^\d{4}-/,
+      'the key backup time is recorded through the API',
+    );
+    assert.ok(!r.stderr.includes('could not be recorded'), r.stderr);
     await eventually('web01 alive in status', async () => {
       const s = jsonOut((await runCli(['status', '--json'], { home, computerName: 'web01' })).stdout);
       const p = s.parts.find((x: { part: string }) => x.part === 'portal');
@@ -152,6 +187,15 @@ describe('smgr setup portal, status, doctor and recovery', () => {
         (c: { name: string; state: string }) =>
           c.name.startsWith('portal key and registration') && c.state === 'pass',
       ),
+    );
+    const msDoctor = jsonOut(
+      (await runCli(['doctor', '--json'], { home: g.msHome, computerName: 'ms01' })).stdout,
+    );
+    assert.ok(
+      msDoctor.checks.some(
+        (c: { name: string; state: string }) => c.name === 'portal web01' && c.state === 'pass',
+      ),
+      JSON.stringify(msDoctor.checks),
     );
     const ms = await runCli(['status'], { home: g.msHome, computerName: 'ms01' });
     assert.match(ms.stdout, /Server web01:\s+portal portal, alive/);
@@ -203,5 +247,33 @@ describe('smgr setup portal, status, doctor and recovery', () => {
     const st = await runCli(['status'], { home, computerName: 'web02' });
     assert.match(st.stdout, /Portal web01:\s+alive/);
     assert.match(st.stdout, /Portal web02:\s+alive/);
+  });
+
+  test('a management server and a portal on one computer: serve starts both, the portal checked once the API runs', async () => {
+    const env = { home: g.msHome, computerName: 'ms01' };
+    const restore = await runCli(
+      ['key', 'restore', '--file', keyFile(), '--password-file', passphrase()],
+      env,
+    );
+    assert.equal(restore.code, 0, restore.stderr);
+    const r = await runCli(['setup', 'portal', ...flags(), '--existing', '--listen', '127.0.0.1:0'], env);
+    assert.equal(r.code, 0, r.stderr);
+    await g.ms.stop();
+    // On the address the portal's config names (the management server's listen address in real life).
+    const both = await startServe(env, ['--listen', new URL(g.msUrl).host]);
+    after(() => both.stop());
+    const portalUrl = await eventually(
+      'the portal listening',
+      () => /smgr portal listening on (http:\/\/[^\s]+)/.exec(both.stdout())?.[1],
+    );
+    const agent = new PortalAgent(portalUrl);
+    agent.cookie = cookie;
+    assert.match((await agent.get('/requests')).text, /Signed in as <strong>alice<\/strong>/);
+    const st = jsonOut((await runCli(['status', '--json'], env)).stdout);
+    assert.deepEqual(
+      st.parts.map((p: { part: string }) => p.part),
+      ['management-server', 'portal'],
+    );
+    assert.equal(st.parts[1].keys[0].verifies, true);
   });
 });

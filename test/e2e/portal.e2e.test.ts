@@ -161,6 +161,37 @@ describe('Self-Service Portal in a browser', () => {
     assert.equal(answered.body.comment, 'Within budget');
   });
 
+  test('My Requests is paged, newest first', async () => {
+    const token = await g.signIn('alice');
+    for (let i = 1; i <= 21; i++) {
+      const r = await api(
+        g.msUrl,
+        'POST',
+        '/api/v1/work-items',
+        { class: 'incident', title: `Bulk ${i}` },
+        token,
+      );
+      assert.equal(r.status, 201, r.text);
+    }
+    await page.goto(`${portal.baseUrl}/requests`);
+    const first = await page.locator('tbody tr td:first-child').allTextContents();
+    assert.equal(first.length, 20);
+    assert.equal(await page.locator('tbody tr').first().locator('td').nth(1).textContent(), 'Bulk 21');
+    await page.getByRole('link', { name: 'Older requests' }).click();
+    const second = await page.locator('tbody tr td:first-child').allTextContents();
+    assert.ok(second.length >= 1);
+    const num = (id: string) => Number(id.replace(/^\D+/, ''));
+    assert.ok(num(second[0]!) < num(first.at(-1)!), 'the second page holds older requests');
+    assert.ok(second.includes(request) && second.includes(incident));
+    const all = [...first, ...second];
+    assert.deepEqual(
+      [...all].sort((a, b) => num(b) - num(a)),
+      all,
+      'newest first across pages',
+    );
+    await check(page, '10b-my-requests-page-2');
+  });
+
   test("another end user gets the 403 page for the first user's request, and for a missing one", async () => {
     const bob = await browser.newContext();
     try {
@@ -244,7 +275,30 @@ describe('Self-Service Portal in a browser', () => {
     assert.equal(right.status, 429);
   });
 
+  test('sign out revokes the session: the cookie of before no longer signs in', async () => {
+    const before = (await alice.cookies()).find((c) => c.name === 'smgr_portal')!.value;
+    await page.goto(`${portal.baseUrl}/`);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    const agent = new PortalAgent(portal.baseUrl);
+    agent.cookie = `smgr_portal=${before}`;
+    const r = await agent.get('/requests');
+    assert.equal(r.status, 303);
+    assert.match(r.location ?? '', /^\/sign-in/);
+  });
+
+  test('no password, API token or session cookie in the portal log', () => {
+    const logs = portal.logs();
+    for (const pw of Object.values(PORTAL_PASSWORDS)) assert.ok(!logs.includes(pw), 'a password in the log');
+    assert.ok(!logs.includes('smgr_portal='), 'a session cookie in the log');
+    assert.ok(!/Bearer|"token"/.test(logs), 'a token in the log');
+  });
+
   test('the management server unreachable: a page saying so, no stack trace', async () => {
+    await page.getByLabel('User name').fill('alice');
+    await page.getByLabel('Password').fill(PORTAL_PASSWORDS.alice);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'How can we help?' }).waitFor();
     await g.ms.stop();
     const res = await page.goto(`${portal.baseUrl}/requests`);
     assert.equal(res?.status(), 503);

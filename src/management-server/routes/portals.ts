@@ -5,12 +5,14 @@
  * key proven by its credential and the registration made or rebound).
  * POST /portals/heartbeat has no bearer token: the portal proves its key with
  * the credential derived from it, then the registration is checked
- * (state 'check', writes nothing: serve's check), marked alive, or stopped.
+ * (state 'check', writes nothing: serve's check), marked alive, or stopped;
+ * 'key-backed-up' records that the portal key was just backed up (smgr key backup).
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import { SmgrError } from '../../errors/smgr-error.js';
+import { recordKeyBackup } from '../../keys/key-records.js';
 import { audit } from '../../management-group/audit.js';
 import { getRegistration, heartbeat, recordCleanStop } from '../../management-group/registration.js';
 import { publicAccess, requires } from '../access.js';
@@ -77,7 +79,12 @@ const HeartbeatBody = Type.Object(
     computerName: NAME,
     keyId: KEY_ID,
     credential: B64(100),
-    state: Type.Union([Type.Literal('check'), Type.Literal('alive'), Type.Literal('stopped')]),
+    state: Type.Union([
+      Type.Literal('check'),
+      Type.Literal('alive'),
+      Type.Literal('stopped'),
+      Type.Literal('key-backed-up'),
+    ]),
   },
   strict,
 );
@@ -158,7 +165,14 @@ export const portalHeartbeatRoutes: FastifyPluginAsync<{ ctx: AppContext }> = as
         description: 'No bearer token: the portal sends the credential derived from its key.',
         body: HeartbeatBody,
         response: {
-          200: Type.Object({ managementGroup: Group, computers: PortalsAnswer.properties.computers }, strict),
+          200: Type.Object(
+            {
+              managementGroup: Group,
+              computers: PortalsAnswer.properties.computers,
+              lastKeyBackupAt: Type.Union([Type.String(), Type.Null()]),
+            },
+            strict,
+          ),
           ...errorResponses,
         },
       },
@@ -171,7 +185,13 @@ export const portalHeartbeatRoutes: FastifyPluginAsync<{ ctx: AppContext }> = as
       }
       if (b.state === 'alive') await heartbeat(ctx.db, b.computerName, 'portal');
       if (b.state === 'stopped') await recordCleanStop(ctx.db, b.computerName, 'portal');
-      return { managementGroup: group(), computers: await listPortalComputers(ctx.db) };
+      if (b.state === 'key-backed-up') await recordKeyBackup(ctx.db, [b.keyId]);
+      const key = (await listPortalKeys(ctx.db)).find((k) => k.keyId === b.keyId);
+      return {
+        managementGroup: group(),
+        computers: await listPortalComputers(ctx.db),
+        lastKeyBackupAt: key?.lastBackupAt ?? null,
+      };
     },
   );
 };
