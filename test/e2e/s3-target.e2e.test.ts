@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import S3rver from 's3rver';
-import { CLI, jsonOut, runCli } from '../support/cli.js';
+import { CLI, jsonOut, runCli, startServe } from '../support/cli.js';
 import { serverFixture, tempDir } from '../support/engines.js';
 import { configure, eventually, type Member, setupGroup, withDb } from '../support/group.js';
 
@@ -148,5 +148,30 @@ describe('S3 target (s3rver)', () => {
       async (db) => (await db.query(`SELECT target FROM audit_log WHERE action = 'backup.prune'`)).rows,
     );
     assert.deepEqual(logged, [{ target: older }]);
+  });
+
+  test('scheduled backups upload each archive to the bucket and prune it there', async () => {
+    configure(m, {
+      backups: {
+        schedule: '*/2 * * * * *',
+        drill: false,
+        retention: { keepLast: 1 },
+        s3: { url: `s3://${BUCKET}/sched` },
+      },
+    });
+    const serve = await startServe(m);
+    try {
+      await eventually('two scheduled uploads and a pruned bucket', async () => {
+        const ups = (serve.logs().match(/scheduled backup uploaded/g) ?? []).length;
+        if (ups < 2) return false;
+        const list = jsonOut(
+          (await runCli(['backup', 'list', '--dir', `s3://${BUCKET}/sched`, '--json'], m)).stdout,
+        );
+        return list.backups.length === 1;
+      });
+      assert.doesNotMatch(serve.logs(), /FAILED/);
+    } finally {
+      await serve.stop();
+    }
   });
 });
