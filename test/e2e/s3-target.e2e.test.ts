@@ -15,6 +15,7 @@ import S3rver from 's3rver';
 import { CLI, jsonOut, runCli, startServe } from '../support/cli.js';
 import { serverFixture, tempDir } from '../support/engines.js';
 import { configure, eventually, type Member, setupGroup, withDb } from '../support/group.js';
+import { snapshotDir } from '../support/snapshot.js';
 
 const BUCKET = 'smgr-test';
 
@@ -101,6 +102,23 @@ describe('S3 target (s3rver)', () => {
     );
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Restore complete/);
+  });
+
+  test('a malformed bucket URL is refused with USAGE, nothing changed', async () => {
+    const home = snapshotDir(m.home);
+    const store0 = snapshotDir(store);
+    for (const args of [
+      ['backup', 'list', '--dir', 's3://Bad_Bucket/x', '--json'],
+      ['backup', 'fetch', `s3://${BUCKET}/ms01/not-an-archive.txt`, '--to', path.join(root, 'f2'), '--json'],
+    ]) {
+      const r = await runCli(args, m);
+      assert.equal(r.code, 2, r.stdout);
+      const e = jsonOut(r.stdout);
+      assert.equal(e.error, 'USAGE');
+      assert.match(e.message, /is not an s3:\/\/BUCKET\[\/PREFIX\] URL|does not name an \.smbak archive/);
+    }
+    assert.deepEqual(snapshotDir(m.home), home);
+    assert.deepEqual(snapshotDir(store), store0);
   });
 
   test('kill -9 during a multipart upload leaves no visible archive', async () => {

@@ -57,12 +57,21 @@ export function registerS3(backup: Command): void {
     .option('--to <dir>', 'target directory (default: the current directory)')
     .action(async (url: string, flags: { to?: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
+      parseS3Url(url);
+      if (!url.endsWith('.smbak'))
+        throw new SmgrError('USAGE', { detail: `${url} does not name an .smbak archive` });
       const dir = path.resolve(flags.to ?? '.');
-      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
       const file = path.join(dir, path.basename(url));
       if (fs.existsSync(file)) throw new SmgrError('FILE_EXISTS', { path: file });
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
       const partial = `${file}.partial`;
-      await downloadArchive(s3Client(s3SettingsOf(ctx.home)), url, partial);
+      try {
+        await downloadArchive(s3Client(s3SettingsOf(ctx.home)), url, partial);
+      } catch (e) {
+        fs.rmSync(partial, { force: true });
+        fs.rmSync(`${partial}.json`, { force: true });
+        throw e;
+      }
       if (fs.existsSync(`${partial}.json`)) fs.renameSync(`${partial}.json`, `${file}.json`);
       fs.renameSync(partial, file);
       ctx.out.result({ url, file, listed: listBackups(dir).some((b) => b.file === file) }, (r) =>
