@@ -97,6 +97,8 @@ describe('scheduled backups on a PostgreSQL database with two management servers
     assert.ok(done.checks.every((c) => c.kind === 'verify' && c.ok));
     assert.ok(done.pruned.every((p) => p.actor === 'scheduled-prune@ms01'));
     assert.deepEqual(archives(ms02), []);
+    const st = await runCli(['status'], ms02); // any server of the group answers from the database
+    assert.match(st.stdout, /Last scheduled: +(ok|running) \S+ on ms01/);
     await eventually('retention keeps two', async () => archives(ms01).length <= 3);
     for (const p of done.pruned) assert.ok(!archives(ms01).includes(p.target));
     assert.match(servers[0]!.logs(), /pruned archive deleted/);
