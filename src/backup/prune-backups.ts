@@ -20,7 +20,7 @@ import type { Queryable } from '../db/database.js';
 import { audit } from '../management-group/audit.js';
 import type { ArchiveEvidence } from '../recovery/archive-checks.js';
 import { archiveInUse } from './archive-use.js';
-import { listBackups } from './backup-catalog.js';
+import { type BackupListEntry, listBackups } from './backup-catalog.js';
 import { applyRetention, type KeepReason, type RetentionPolicy } from './retention-policy.js';
 
 export interface PruneOptions {
@@ -32,6 +32,10 @@ export interface PruneOptions {
   actor: string;
   /** Runs one deletion's log row and removal in one transaction (fenced on the workflow server). */
   commit(fn: (q: Queryable) => Promise<void>): Promise<void>;
+  /** The archives, when not the local directory's (an S3 bucket). */
+  list?(): Promise<BackupListEntry[]>;
+  /** Deletes one archive and its summary, when not in the local directory. */
+  remove?(file: string): Promise<void>;
   /** Told of each deletion once it is done (the server's log). */
   onDelete?(archive: { file: string; createdAt: string | null; size: number }): void;
 }
@@ -47,7 +51,7 @@ export interface PruneResult {
 }
 
 export async function pruneBackups(o: PruneOptions): Promise<PruneResult> {
-  const all = listBackups(o.directory);
+  const all = o.list ? await o.list() : listBackups(o.directory);
   const ignored: PruneResult['ignored'] = [];
   const mine = all.filter((b) => {
     if (!b.summarized) ignored.push({ file: b.file, reason: 'no readable summary' });
@@ -66,7 +70,7 @@ export async function pruneBackups(o: PruneOptions): Promise<PruneResult> {
         createdAt: new Date(b.createdAt ?? 0),
         verified: ev?.verified ?? false,
         drillPassed: ev?.drillPassed ?? false,
-        busy: archiveInUse(b.file),
+        busy: o.list ? false : archiveInUse(b.file),
       };
     }),
     o.policy,
@@ -83,8 +87,11 @@ export async function pruneBackups(o: PruneOptions): Promise<PruneResult> {
           size: b.size,
           policy: o.policy,
         });
-        fs.rmSync(b.file, { force: true });
-        fs.rmSync(`${b.file}.json`, { force: true });
+        if (o.remove) await o.remove(b.file);
+        else {
+          fs.rmSync(b.file, { force: true });
+          fs.rmSync(`${b.file}.json`, { force: true });
+        }
       });
       o.onDelete?.(entry);
     }

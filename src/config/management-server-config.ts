@@ -95,6 +95,17 @@ export const RetentionConfig = Type.Object(
   strict,
 );
 
+/** An S3-compatible bucket each scheduled archive is also uploaded to; credentials from the SDK's chain, never here. */
+export const S3TargetConfig = Type.Object(
+  {
+    url: Type.String({ pattern: '^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$' }),
+    /** For S3-compatible services (not AWS): their endpoint URL. */
+    endpoint: Type.Optional(Type.String({ minLength: 1 })),
+    forcePathStyle: Type.Optional(Type.Boolean()),
+  },
+  strict,
+);
+
 /** Scheduled backups on the workflow server, what prune keeps, and what readiness demands. */
 export const BackupsConfig = Type.Object(
   {
@@ -109,6 +120,7 @@ export const BackupsConfig = Type.Object(
     rpoMinutes: Type.Optional(Seconds),
     /** Recovery time objective: the last drill's restore must be quicker (default 60 min). */
     rtoMinutes: Type.Optional(Seconds),
+    s3: Type.Optional(S3TargetConfig),
   },
   strict,
 );

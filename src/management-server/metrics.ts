@@ -71,6 +71,10 @@ export function createMetrics(o: MetricsOptions): Metrics {
       'The last drill: restore plus time until its API answered',
     ),
     recoverable: gauge('smgr_recoverable', '1 when recoverable now (smgr status), else 0'),
+    runOk: gauge(
+      'smgr_backup_last_scheduled_success',
+      '1 when the last scheduled backup run succeeded, 0 when not',
+    ),
     keyAge: gauge('smgr_key_backup_age_seconds', 'Seconds since each key was last backed up (-1: never)', [
       'key_id',
       'part',
@@ -98,6 +102,8 @@ export function createMetrics(o: MetricsOptions): Metrics {
     const readiness = await readinessOf(o.db, o.config);
     if (readiness) {
       g.recoverable.set(readiness.recoverable ? 1 : 0);
+      const run = readiness.lastScheduledRun;
+      if (run?.outcome) g.runOk.set(run.outcome === 'ok' ? 1 : 0);
       const d = readiness.lastDrill;
       if (d) {
         g.drillOk.set(d.ok ? 1 : 0);

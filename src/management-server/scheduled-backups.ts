@@ -8,7 +8,8 @@
  * fires it), writes an archive under the home's backup lock, checks it (a
  * restore drill when `drill` is not false, else a full verification), records
  * the outcome and the evidence (fenced), then prunes by the retention
- * policy, each deletion fenced and in the audit log.
+ * policy, each deletion fenced and in the audit log; with `backups.s3`, the
+ * archive is then uploaded to the bucket and the bucket pruned the same way.
  *
  * Guarantees: firings never overlap (croner's protect: a firing that comes
  * while the previous one still runs is skipped); stop() waits for the
@@ -26,8 +27,9 @@ import { archiveKeys } from '../backup/archive-keys.js';
 import { useArchive } from '../backup/archive-use.js';
 import { withBackupLock } from '../backup/backup-lock.js';
 import { checkArchive } from '../backup/check-archive.js';
-import { pruneBackups } from '../backup/prune-backups.js';
+import { type PruneOptions, pruneBackups } from '../backup/prune-backups.js';
 import { hasRetentionRule } from '../backup/retention-policy.js';
+import { deleteS3Archive, listS3Backups, parseS3Url, s3Client, uploadArchive } from '../backup/s3-target.js';
 import type { HomePaths } from '../computer/home.js';
 import type { ManagementServerConfig } from '../config/management-server-config.js';
 import type { Database, Transaction } from '../db/database.js';
@@ -179,7 +181,17 @@ export class ScheduledBackups {
           error: `${check.kind} failed: ${check.error}`,
         };
       }
-      const pruned = await this.prune(fence);
+      let pruned = await this.prune(fence);
+      const s3 = this.o.config.backups?.s3;
+      if (s3) {
+        const client = s3Client(s3);
+        const url = await uploadArchive(client, parseS3Url(s3.url), archive.file);
+        this.log.info({ slot, archive: url }, 'scheduled backup uploaded');
+        pruned += await this.prune(fence, {
+          list: () => listS3Backups(client, parseS3Url(s3.url)),
+          remove: (file) => deleteS3Archive(client, file),
+        });
+      }
       return { slot, outcome: 'ok', archive, check, pruned };
     } catch (e) {
       this.log.error({ slot, reason: reason(e) }, 'scheduled backup FAILED');
@@ -214,7 +226,10 @@ export class ScheduledBackups {
     }
   }
 
-  private async prune(fence: <T>(fn: (tx: Transaction) => Promise<T>) => Promise<T>): Promise<number> {
+  private async prune(
+    fence: <T>(fn: (tx: Transaction) => Promise<T>) => Promise<T>,
+    target: Pick<PruneOptions, 'list' | 'remove'> = {},
+  ): Promise<number> {
     const policy = this.o.config.backups?.retention ?? {};
     if (!hasRetentionRule(policy)) return 0;
     const r = await withBackupLock(this.o.home, this.o.config.managementGroup.name, async () =>
@@ -226,6 +241,7 @@ export class ScheduledBackups {
         dryRun: false,
         actor: `scheduled-prune@${this.o.computerName}`,
         commit: (fn) => fence(fn),
+        ...target,
         onDelete: (a) =>
           this.log.info(
             { archive: path.basename(a.file), createdAt: a.createdAt, size: a.size },

@@ -4,13 +4,15 @@
  * (`parts["management-server"].backups.retention`) and the evidence of
  * verifications and drills in ServiceManager; the others deleted, each
  * deletion in the audit log (src/backup/prune-backups.ts). Refused, changing
- * nothing, when no retention count is configured.
+ * nothing, when no retention count is configured. `--dir s3://BUCKET/PREFIX`
+ * prunes a bucket (backups.s3's endpoint; credentials from the SDK's chain).
  */
 import path from 'node:path';
 import { Type } from 'typebox';
 import { withBackupLock } from '../backup/backup-lock.js';
 import { type PruneResult, pruneBackups } from '../backup/prune-backups.js';
 import { hasRetentionRule } from '../backup/retention-policy.js';
+import { deleteS3Archive, isS3Url, listS3Backups, parseS3Url, s3Client } from '../backup/s3-target.js';
 import { SmgrError } from '../errors/smgr-error.js';
 import type { OpenedManagementServer } from '../management-server/management-server-part.js';
 import { archiveEvidence } from '../recovery/archive-checks.js';
@@ -28,8 +30,11 @@ export const backupPruneOperation = defineOperation({
     const policy = ms.config.backups?.retention ?? {};
     if (!hasRetentionRule(policy))
       throw new SmgrError('RETENTION_NOT_CONFIGURED', { path: inst.home.config });
+    const s3 = input.directory && isS3Url(input.directory) ? s3Client(ms.config.backups?.s3) : undefined;
     const directory = input.directory
-      ? path.resolve(input.directory)
+      ? s3
+        ? input.directory
+        : path.resolve(input.directory)
       : defaultBackupDirectory(inst.home, inst.config);
     return withBackupLock(inst.home, ms.managementGroup.name, async () =>
       pruneBackups({
@@ -40,6 +45,12 @@ export const backupPruneOperation = defineOperation({
         dryRun: input.dryRun === true,
         actor: `prune@${inst.computerName}`,
         commit: (fn) => ms.db.transaction(fn),
+        ...(s3
+          ? {
+              list: () => listS3Backups(s3, parseS3Url(directory)),
+              remove: (file: string) => deleteS3Archive(s3, file),
+            }
+          : {}),
         onDelete: (a) =>
           progress.report({
             phase: 'step',

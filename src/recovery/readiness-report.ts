@@ -52,6 +52,13 @@ export function withReadiness(
       value: `${d.ok ? 'passed' : 'FAILED'} ${d.finishedAt} on ${d.archive}${d.rtoMs !== null ? `, RTO ${(d.rtoMs / 1000).toFixed(1)} s` : ''}${d.ok ? '' : `: ${d.error}`}`,
     });
   }
+  const run = readiness.lastScheduledRun;
+  if (run) {
+    lines.push({
+      label: 'Last scheduled',
+      value: `${run.outcome ?? 'running'} ${run.finishedAt ?? run.slot} on ${run.holder}${run.archive ? `, ${run.archive}` : ''}${run.outcome === 'failed' ? `: ${run.error}` : ''}`,
+    });
+  }
   return {
     ...status,
     summary: [...status.summary, ...lines],

@@ -39,6 +39,39 @@ export interface Readiness {
   newestVerifiedArchive: (ArchiveCheck & { ageMinutes: number }) | null;
   lastDrill: (ArchiveCheck & { rtoMs: number | null }) | null;
   reasons: ReadinessReason[];
+  /** The last scheduled backup run (backup_runs), whatever its outcome; a failed one shows here first. */
+  lastScheduledRun: ScheduledRunRecord | null;
+}
+
+export interface ScheduledRunRecord {
+  slot: string;
+  holder: string;
+  outcome: 'ok' | 'failed' | 'interrupted' | null;
+  archive: string | null;
+  error: string | null;
+  finishedAt: string | null;
+}
+
+async function lastScheduledRun(db: Queryable): Promise<ScheduledRunRecord | null> {
+  const r = await db.query<{
+    slot: Date;
+    holder: string;
+    outcome: ScheduledRunRecord['outcome'];
+    archive: string | null;
+    error: string | null;
+    finished_at: Date | null;
+  }>('SELECT slot, holder, outcome, archive, error, finished_at FROM backup_runs ORDER BY slot DESC LIMIT 1');
+  const x = r.rows[0];
+  return x
+    ? {
+        slot: x.slot.toISOString(),
+        holder: x.holder,
+        outcome: x.outcome,
+        archive: x.archive,
+        error: x.error,
+        finishedAt: x.finished_at?.toISOString() ?? null,
+      }
+    : null;
 }
 
 const KEY_PART_COMPUTERS = {
@@ -72,6 +105,7 @@ export async function assessReadiness(
       verified && ageMinutes !== null ? { ...verified, ageMinutes: Math.round(ageMinutes) } : null,
     lastDrill: drill ? { ...drill, rtoMs } : null,
     reasons,
+    lastScheduledRun: await lastScheduledRun(db),
   };
 }
 

@@ -94,9 +94,11 @@ for (const engine of ENGINES) {
 
     test('without a retention policy: refused, nothing deleted or written', async () => {
       const files = snapshotDir(dir);
+      const home = snapshotDir(m.home);
       const dump = await dumpDatabaseAt(url);
       const r = await runCli(['backup', 'prune', '--dir', dir, '--json'], m);
       assert.equal(r.code, 2);
+      assert.deepEqual(snapshotDir(m.home), home);
       const e = jsonOut(r.stdout);
       assert.equal(e.error, 'RETENTION_NOT_CONFIGURED');
       assert.match(e.message, /No retention is configured/);

@@ -13,6 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { jsonOut, msStatus, runCli, type ServeHandle, startServe } from '../support/cli.js';
 import { embeddedFixture, serverFixture, tempDir } from '../support/engines.js';
 import { configure, eventually, type Member, setupGroup, withDb } from '../support/group.js';
+import { dumpDatabaseAt, snapshotDir } from '../support/snapshot.js';
 
 const scratchHomes = () => fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('smgr-drill-'));
 
@@ -64,6 +65,21 @@ describe('smgr drill on a PostgreSQL database', () => {
     assert.match(human.stdout, /Recoverable now: +YES/);
     const doc = jsonOut((await runCli(['doctor', '--json'], m)).stdout);
     assert.equal(doc.checks.find((c: { name: string }) => c.name === 'recovery drill').state, 'pass');
+  });
+
+  test('no archive to drill: refused (NO_ARCHIVE), nothing changed', async () => {
+    const empty = path.join(root, 'empty');
+    fs.mkdirSync(empty);
+    const dump = await dumpDatabaseAt(url);
+    const home = snapshotDir(m.home);
+    const r = await runCli(['drill', '--dir', empty, '--json'], m);
+    assert.equal(r.code, 1);
+    const e = jsonOut(r.stdout);
+    assert.equal(e.error, 'NO_ARCHIVE');
+    assert.equal(e.message, `There is no archive of management group "Contoso" in ${empty}.`);
+    assert.match(e.remedy, /smgr backup create/);
+    assert.equal(await dumpDatabaseAt(url), dump);
+    assert.deepEqual(snapshotDir(m.home), home);
   });
 
   test('a damaged archive: the drill fails loudly and is recorded as failed', async () => {

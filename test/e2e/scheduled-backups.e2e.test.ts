@@ -9,6 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { jsonOut, runCli, type ServeHandle, startServe } from '../support/cli.js';
@@ -96,6 +97,8 @@ describe('scheduled backups on a PostgreSQL database with two management servers
     assert.ok(done.checks.every((c) => c.kind === 'verify' && c.ok));
     assert.ok(done.pruned.every((p) => p.actor === 'scheduled-prune@ms01'));
     assert.deepEqual(archives(ms02), []);
+    const st = await runCli(['status'], ms02); // any server of the group answers from the database
+    assert.match(st.stdout, /Last scheduled: +(ok|running) \S+ on ms01/);
     await eventually('retention keeps two', async () => archives(ms01).length <= 3);
     for (const p of done.pruned) assert.ok(!archives(ms01).includes(p.target));
     assert.match(servers[0]!.logs(), /pruned archive deleted/);
@@ -138,5 +141,53 @@ describe('scheduled backups on PGlite', () => {
     await serve.stop();
     serve = undefined;
     assert.ok(archives(m).length >= 1 && archives(m).length <= 2, archives(m).join(' '));
+  });
+});
+
+describe('a scheduled backup cut by kill -9', () => {
+  const fx = serverFixture();
+  const root = tempDir('smgr-sched-k-');
+  let url = '';
+  let m!: Member;
+  let serve: ServeHandle | undefined;
+  before(async () => {
+    url = await fx.newDatabaseUrl();
+    m = (await setupGroup(root, url, ['ms01'], TIMING))[0]!;
+  });
+  after(async () => {
+    await serve?.stop('SIGKILL').catch(() => {});
+    await fx.cleanup();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  test('is marked interrupted by the next run, which succeeds; its drill scratch home is removed', async () => {
+    configure(m, { backups: { schedule: EVERY_2S } }); // with drills: a run lasts seconds
+    serve = await startServe(m);
+    const running = () =>
+      withDb(
+        url,
+        async (db) =>
+          (await db.query<{ id: number }>('SELECT id FROM backup_runs WHERE finished_at IS NULL')).rows[0],
+      );
+    const cut = await eventually('a scheduled backup in progress', running);
+    const pid = serve.child.pid!;
+    await serve.stop('SIGKILL');
+    serve = await startServe(m);
+    await eventually('the cut run interrupted and a later one ok', async () =>
+      withDb(url, async (db) => {
+        const r = await db.query<{ id: number; outcome: string | null }>(
+          'SELECT id, outcome FROM backup_runs ORDER BY id',
+        );
+        const killed = r.rows.find((x) => x.id === cut.id);
+        return killed?.outcome === 'interrupted' && r.rows.some((x) => x.id > cut.id && x.outcome === 'ok');
+      }),
+    );
+    await serve.stop();
+    serve = undefined;
+    const scratch = fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith(`smgr-drill-${pid}-`));
+    assert.deepEqual(scratch, []);
+    const dir = path.join(m.home, 'backups');
+    for (const n of fs.readdirSync(dir).filter((x) => x.endsWith('.smbak')))
+      assert.ok(fs.existsSync(path.join(dir, `${n}.json`)), n);
   });
 });

@@ -1,6 +1,7 @@
 /** smgr backup prune [--dry-run]: parse, run the operation (directly or through the server), print. */
 import path from 'node:path';
 import type { Command } from 'commander';
+import { isS3Url } from '../../backup/s3-target.js';
 import { backupPruneOperation } from '../../operations/backup-prune.js';
 import { contextOf } from '../cli-context.js';
 import { humanSize } from '../human-size.js';
@@ -12,11 +13,14 @@ export function registerPrune(backup: Command): void {
     .description(
       'delete the archives the retention policy (config backups.retention) does not keep; never the newest verified one, one being read, or the newest a drill proved',
     )
-    .option('--dir <dir>', 'directory to prune (default: config backup.directory, else <home>/backups)')
+    .option(
+      '--dir <dir>',
+      'directory or s3://BUCKET[/PREFIX] to prune (default: config backup.directory, else <home>/backups)',
+    )
     .option('--dry-run', 'show what would be kept and deleted, delete nothing')
     .action(async (flags: { dir?: string; dryRun?: boolean }, cmd: Command) => {
       const ctx = contextOf(cmd);
-      const directory = flags.dir ? path.resolve(flags.dir) : undefined;
+      const directory = flags.dir ? (isS3Url(flags.dir) ? flags.dir : path.resolve(flags.dir)) : undefined;
       const r = await runOperation(ctx, backupPruneOperation, { directory, dryRun: flags.dryRun === true });
       ctx.out.result(r, () => {
         for (const k of r.kept) ctx.out.line(`keep    ${path.basename(k.file)}  (${k.reasons.join(', ')})`);

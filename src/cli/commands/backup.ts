@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { listBackups } from '../../backup/backup-catalog.js';
 import { checkArchive } from '../../backup/check-archive.js';
+import { isS3Url } from '../../backup/s3-target.js';
 import { readConfig } from '../../config/config-file.js';
 import { backupCreateOperation, defaultBackupDirectory } from '../../operations/backup-create.js';
 import { archiveKeysFromFlags } from '../archive-keys-flags.js';
@@ -12,6 +13,7 @@ import { humanSize } from '../human-size.js';
 import { progressRenderer } from '../progress-bar.js';
 import { runOperation } from '../run-operation.js';
 import { registerPrune } from './backup-prune.js';
+import { listBucket, registerS3 } from './backup-s3.js';
 
 const totalRows = (d: Array<{ tables: Array<{ rows: number }> }>) =>
   d.reduce((n, db) => n + db.tables.reduce((m, t) => m + t.rows, 0), 0);
@@ -19,11 +21,12 @@ const totalRows = (d: Array<{ tables: Array<{ rows: number }> }>) =>
 export function registerBackup(program: Command): void {
   const backup = program
     .command('backup')
-    .description('database backups: create, list, verify, prune (docs/FORMAT.md §2)');
+    .description('database backups: create, list, verify, prune, upload, fetch (docs/FORMAT.md §2)');
   registerCreate(backup);
   registerList(backup);
   registerVerify(backup);
   registerPrune(backup); // ops (issue 13)
+  registerS3(backup);
 }
 
 function registerCreate(backup: Command): void {
@@ -50,13 +53,19 @@ function registerList(backup: Command): void {
   backup
     .command('list')
     .description('the whole archives in the backup directory, newest first')
-    .option('--dir <dir>', 'directory to list (default: config backup.directory, else <home>/backups)')
+    .option(
+      '--dir <dir>',
+      'directory or s3://BUCKET[/PREFIX] to list (default: config backup.directory, else <home>/backups)',
+    )
     .action(async (flags: { dir?: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
+      const s3 = flags.dir !== undefined && isS3Url(flags.dir); // ops (issue 13): a bucket
       const dir = flags.dir
-        ? path.resolve(flags.dir)
+        ? s3
+          ? flags.dir
+          : path.resolve(flags.dir)
         : defaultBackupDirectory(ctx.home, readConfigQuietly(ctx.home));
-      const backups = listBackups(dir);
+      const backups = s3 ? await listBucket(ctx.home, dir) : listBackups(dir);
       ctx.out.result({ directory: dir, backups }, (r) => {
         if (r.backups.length === 0) ctx.out.line(`No backups in ${r.directory}`);
         for (const b of r.backups) {

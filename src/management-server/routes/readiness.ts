@@ -39,6 +39,17 @@ const ReadinessSchema = Type.Object({
     Type.Intersect([Check, Type.Object({ rtoMs: Type.Union([Type.Integer(), Type.Null()]) })]),
     Type.Null(),
   ]),
+  lastScheduledRun: Type.Union([
+    Type.Object({
+      slot: Type.String(),
+      holder: Type.String(),
+      outcome: Type.Union([Type.String(), Type.Null()]),
+      archive: Type.Union([Type.String(), Type.Null()]),
+      error: Type.Union([Type.String(), Type.Null()]),
+      finishedAt: Type.Union([Type.String(), Type.Null()]),
+    }),
+    Type.Null(),
+  ]),
   reasons: Type.Array(
     Type.Object({
       check: Type.String(),
