@@ -33,6 +33,7 @@ import { openapiRoutes } from './routes/openapi.js';
 import { runAsAccountRoutes } from './routes/run-as-accounts.js';
 import { currentSessionRoutes, sessionRoutes } from './routes/sessions.js';
 import { userRoutes } from './routes/users.js';
+import { viewRoutes } from './routes/views.js';
 import { workItemRoutes, workItemSchema } from './routes/work-items.js';
 import { RunAsAccountSchema } from './run-as-account-store.js';
 import { UserSchema } from './user-store.js';
@@ -97,6 +98,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
       await api.register(runAsAccountRoutes, { ctx });
       // --- management packs (issue 10)
       await api.register(managementPackRoutes, { ctx });
+      await api.register(viewRoutes, { ctx });
     },
     { prefix: API_PREFIX },
   );
