@@ -7,6 +7,7 @@
  * the view's columns of each item. Read-only.
  */
 import type { Queryable } from '../db/database.js';
+import { SmgrError } from '../errors/smgr-error.js';
 import type { FieldType, PackCatalog } from './pack-catalog.js';
 import type { PackCriterion, PackView } from './pack-schema.js';
 
@@ -65,6 +66,13 @@ export async function runView(
   scope: ViewScope,
   limit: number,
 ): Promise<Array<Record<string, unknown>>> {
+  const fields = [...view.criteria.map((c) => c.field), ...view.columns, ...view.sort.map((x) => x.field)];
+  const unknown = fields.find((f) => !catalog.fieldOf(view.class, f, true));
+  // Cannot happen while the packs' rules hold (a view's pack references the packs whose properties it uses).
+  if (unknown)
+    throw new SmgrError('PACK_INVALID', {
+      detail: `view ${view.id} names ${unknown}, which no imported pack defines`,
+    });
   const kind = catalog.classes.get(view.class)?.kind;
   const table = kind === 'work-item' ? 'work_items' : 'config_items';
   const columns = kind === 'work-item' ? WORK_ITEM_COLUMNS : CONFIG_ITEM_COLUMNS;

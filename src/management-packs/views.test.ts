@@ -19,6 +19,7 @@ const viewsPack = {
   id: 'acme.views',
   version: '1.0.0.0',
   name: 'Acme views',
+  references: [{ id: 'contoso.servicedesk', minVersion: '1.0.0.0' }],
   views: [
     {
       id: 'acme.views.big-vip',
