@@ -92,7 +92,9 @@ for (const makeEngine of ENGINES) {
         (e) => {
           assert.ok(isSmgrError(e), String(e));
           assert.equal(e.code, 'BACKUP_ROW_TOO_LARGE');
-          assert.match(e.message, /Table ServiceManager\.work_items holds a row too large/);
+          // The change feed (issue 9) keeps a copy of each work item version in `changes`,
+          // which the archive writes first: either table is the one that holds the row.
+          assert.match(e.message, /Table ServiceManager\.(changes|work_items) holds a row too large/);
           return true;
         },
       );

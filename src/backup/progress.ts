@@ -21,6 +21,8 @@ export interface ProgressEvent {
   tablesTotal: number;
   /** Bytes written to (or read from) the archive file so far. */
   archiveBytes?: number;
+  /** smgr recover: the step a `step` event starts, ends or skips (docs/RECOVERY.md §4a). */
+  recoveryStep?: { id: string; index: number; total: number; state: 'begun' | 'done' | 'skipped' };
 }
 
 export interface Progress {

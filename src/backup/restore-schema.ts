@@ -52,6 +52,12 @@ export function serviceManagerPlan(h: ArchiveHeader, file: string): DatabasePlan
 /** Sets the transaction's search_path to `schema` alone (pg_catalog is always searched first). */
 export async function useSchema(tx: Queryable, schema: string): Promise<void> {
   await tx.query('SELECT set_config($1, $2, true)', ['search_path', `"${schema.replace(/"/g, '""')}"`]);
+  await muteChangeFeed(tx);
+}
+
+/** Restored rows are not new changes: the change feed's triggers (migration v6) stay silent in this transaction. */
+export async function muteChangeFeed(tx: Queryable): Promise<void> {
+  await tx.query("SELECT set_config('smgr.change_feed', 'off', true)");
 }
 
 export async function prepareSchema(
@@ -60,6 +66,7 @@ export async function prepareSchema(
   file: string,
   schema: string,
 ): Promise<DeferredConstraints> {
+  await muteChangeFeed(tx);
   await migrateInTransaction(tx, serviceManagerMigrations, plan.schemaVersion);
   const actual = new Map((await planTables(tx, schema)).map((t) => [t.name, t.columns]));
   const planned = new Map(plan.tables.map((t) => [t.name, t.columns]));

@@ -9,11 +9,14 @@ import { SmgrError } from '../errors/smgr-error.js';
 import { SMGR_VERSION } from '../version.js';
 import { registerBackup } from './commands/backup.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerDrill } from './commands/drill.js';
+import { registerDw } from './commands/dw.js';
 import { registerHome } from './commands/home.js';
 import { registerKey } from './commands/key.js';
 // --- management packs (issue 10)
 import { registerMp } from './commands/mp.js';
 import { registerPromote } from './commands/promote.js';
+import { registerRecover } from './commands/recover.js';
 import { registerRestore } from './commands/restore.js';
 import { registerServe } from './commands/serve.js';
 import { registerSetup } from './commands/setup.js';
@@ -46,9 +49,12 @@ export function buildProgram(): Command {
   registerUser(program);
   registerBackup(program);
   registerRestore(program);
+  registerRecover(program);
   registerHome(program);
   // --- management packs (issue 10)
   registerMp(program);
+  registerDw(program); // data warehouse (issue 9)
+  registerDrill(program); // ops (issue 13)
   return program;
 }
 

@@ -6,7 +6,9 @@
  * management server, smgr 0.1) is read by config-upgrade.ts.
  */
 import { type Static, Type } from 'typebox';
+import { DataWarehouseConfig } from './data-warehouse-config.js';
 import { ManagementServerConfig } from './management-server-config.js';
+import { PortalConfig } from './portal-config.js';
 
 export const CONFIG_FORMAT = 2;
 
@@ -25,6 +27,8 @@ export const BackupConfig = Type.Object(
 export const PartsConfig = Type.Object(
   {
     'management-server': Type.Optional(ManagementServerConfig),
+    'data-warehouse': Type.Optional(DataWarehouseConfig),
+    portal: Type.Optional(PortalConfig),
   },
   strict,
 );

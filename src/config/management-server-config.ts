@@ -84,6 +84,42 @@ export const LimitsConfig = Type.Object(
   strict,
 );
 
+// --- ops (issue 13): scheduled backups, retention, drills, readiness, metrics
+export const RetentionConfig = Type.Object(
+  {
+    keepLast: Type.Optional(Type.Integer({ minimum: 0 })),
+    keepDaily: Type.Optional(Type.Integer({ minimum: 0 })),
+    keepWeekly: Type.Optional(Type.Integer({ minimum: 0 })),
+    keepMonthly: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  strict,
+);
+
+/** Scheduled backups on the workflow server, what prune keeps, and what readiness demands. */
+export const BackupsConfig = Type.Object(
+  {
+    /** Cron pattern (croner: 5 fields, or 6 with seconds first); no schedule means backups by hand only. */
+    schedule: Type.Optional(Type.String({ minLength: 1 })),
+    /** IANA time zone of the schedule (default: this computer's). */
+    timezone: Type.Optional(Type.String({ minLength: 1 })),
+    retention: Type.Optional(RetentionConfig),
+    /** Restore drill after each scheduled backup (default true). */
+    drill: Type.Optional(Type.Boolean()),
+    /** Recovery point objective: the newest verified archive must be younger (default 24 h). */
+    rpoMinutes: Type.Optional(Seconds),
+    /** Recovery time objective: the last drill's restore must be quicker (default 60 min). */
+    rtoMinutes: Type.Optional(Seconds),
+  },
+  strict,
+);
+
+/** GET /metrics: open on loopback; from elsewhere it needs this bearer token's SHA-256 (hex). */
+export const MetricsConfig = Type.Object(
+  { tokenSha256: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })) },
+  strict,
+);
+// --- end ops
+
 export const ManagementServerConfig = Type.Object(
   {
     managementGroup: GroupRef,
@@ -96,6 +132,8 @@ export const ManagementServerConfig = Type.Object(
     workflowFailoverGraceSeconds: Type.Optional(Seconds),
     workflows: Type.Optional(WorkflowSettingsConfig),
     limits: Type.Optional(LimitsConfig),
+    backups: Type.Optional(BackupsConfig),
+    metrics: Type.Optional(MetricsConfig),
   },
   strict,
 );

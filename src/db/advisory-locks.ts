@@ -39,6 +39,12 @@ export const ADVISORY_LOCKS = {
    * against a state the other changes.
    */
   managementPacks: 8420101,
+  /**
+   * An extract run of the data warehouse (src/data-warehouse/extract-job.ts),
+   * in DWStagingAndConfig: tried, held for the run; a second runner is
+   * refused with DW_EXTRACT_RUNNING.
+   */
+  dwExtract: 8420006,
 } as const;
 
 export type AdvisoryLock = keyof typeof ADVISORY_LOCKS;

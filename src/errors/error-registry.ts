@@ -246,6 +246,38 @@ export const errorRegistry = {
     'This embedded group holds one management server ("{computer}"), and this computer is "{given}".',
     'Recover under the same name (--computer-name {computer}), or move the group to a PostgreSQL server first.',
   ),
+  // --- Self-Service Portal (issue 12)
+  PORTAL_KEY_EXISTS: entry(
+    1,
+    409,
+    'Management group "{group}" already has portal key {keyId}; a new portal key is not made.',
+    'Restore that key on this computer (smgr key restore --file <key backup file>), then run smgr setup portal --existing.',
+  ),
+  PORTAL_ALREADY_REGISTERED: entry(
+    1,
+    409,
+    'Computer "{computer}" is already registered as a portal of management group "{group}".',
+    'Recover it under this name with smgr setup portal --existing (its key restored first), or choose another computer name.',
+  ),
+  PORTAL_NAME_IN_USE: entry(
+    1,
+    409,
+    'Portal "{computer}" is still alive (last heartbeat {heartbeat}): another live portal uses this name.',
+    'Stop that portal first; if it is truly gone, wait 60 seconds or pass --force.',
+  ),
+  PORTAL_KEY_MISSING: entry(
+    EXIT.KEY,
+    409,
+    'Secure storage {path} holds no portal key of management group "{group}".',
+    'Restore the portal key first: smgr key restore --file <key backup file>; then run smgr setup portal --existing again.',
+  ),
+  MANAGEMENT_SERVER_UNREACHABLE: entry(
+    1,
+    502,
+    'The management server {url} cannot be reached: {reason}.',
+    'Check that smgr serve runs there and that the URL names it (http://HOST:PORT).',
+  ),
+  MANAGEMENT_SERVER_REFUSED: entry(1, 502, 'The management server {url} refused: {message}', '{remedy}'),
   // --- workflow lease and promotion
   LEASE_HELD: entry(
     1,
@@ -537,6 +569,161 @@ export const errorRegistry = {
     404,
     'The archive {file} holds no unsealed management packs.',
     'Check it is an archive of the group whose packs you want (smgr backup verify lists its content).',
+  ),
+  // --- data warehouse (issue 9)
+  DW_DATABASE_NOT_EMPTY: entry(
+    1,
+    409,
+    'The database {url} given for {database} is not empty.',
+    'Point {flag} at an empty database (CREATE DATABASE ...), or use --existing-database to recover a data warehouse.',
+  ),
+  DW_DATABASE_NO_GROUP: entry(
+    1,
+    409,
+    'The database {url} holds no data warehouse management group.',
+    'Pass the DWStagingAndConfig database with --staging-database (restore it first with smgr restore database if it was lost).',
+  ),
+  DW_DATABASE_MISSING: entry(
+    1,
+    409,
+    'The {database} database ({url}) that DWStagingAndConfig names is missing or empty.',
+    'Restore it from the data warehouse archive: smgr restore database --file ARCHIVE --database-name {database} --database {url}',
+  ),
+  DW_GROUP_NAME_TAKEN: entry(
+    1,
+    409,
+    'The data warehouse management group and the Service Manager management group are both named "{name}".',
+    'Management group names are unique: set up the data warehouse under another name.',
+  ),
+  DW_OTHER_REGISTERED: entry(
+    1,
+    409,
+    'Management group "{group}" already has data warehouse "{dw}" registered (computer {computer}).',
+    'Run smgr dw unregister on that data warehouse server first.',
+  ),
+  DW_REGISTERED_ELSEWHERE: entry(
+    1,
+    409,
+    'This data warehouse is registered with management group "{group}" ({url}).',
+    'Run smgr dw unregister first, then register with the other management group.',
+  ),
+  DW_NOT_REGISTERED: entry(
+    1,
+    409,
+    'Data warehouse "{dw}" is not registered with a Service Manager management group.',
+    'Run smgr dw register --management-server URL --admin-user NAME',
+  ),
+  DW_SOURCE_UNREACHABLE: entry(
+    1,
+    503,
+    'Cannot reach the management server {url}: {reason}.',
+    'Check the URL and that smgr serve runs there.',
+  ),
+  DW_SOURCE_SIGN_IN_FAILED: entry(
+    1,
+    401,
+    'The management server {url} refused the sign-in of {user}: {reason}.',
+    'Check the user name and password (the data warehouse credential: smgr dw register again).',
+  ),
+  DW_SOURCE_ERROR: entry(
+    1,
+    502,
+    'The management server {url} answered {status}: {message}',
+    'See the management server log; the remedy it gave: {remedy}',
+  ),
+  DW_KEY_MISMATCH_SOURCE: entry(
+    EXIT.KEY,
+    409,
+    'The data warehouse key {keyId} does not match its record in management group "{group}": {detail}.',
+    'Restore the right key (smgr key restore --file <key backup file> --force), or register again: smgr dw register',
+  ),
+  DW_EXTRACT_RUNNING: entry(
+    EXIT.LOCKED,
+    409,
+    'Another extract run of data warehouse "{dw}" is in progress.',
+    'Wait for it to finish; smgr status shows the last runs.',
+  ),
+  CHANGE_CURSOR_INVALID: entry(
+    1,
+    400,
+    'The change cursor "{cursor}" is not valid.',
+    'Pass the `next` cursor of a previous answer, or none to start from the beginning.',
+  ),
+  // --- end data warehouse
+  // --- ops (issue 13): retention, scheduled backups, drills, readiness, metrics
+  RETENTION_NOT_CONFIGURED: entry(
+    2,
+    400,
+    'No retention is configured in {path}: prune would not know what to keep.',
+    'Set parts["management-server"].backups.retention (keepLast, keepDaily, keepWeekly, keepMonthly) in config.json.',
+  ),
+  BACKUP_SCHEDULE_INVALID: entry(
+    1,
+    400,
+    'The backup schedule "{schedule}" in {path} is not a cron pattern: {reason}.',
+    'Write 5 fields (minute hour day month weekday), or 6 with seconds first, e.g. "0 */6 * * *".',
+  ),
+  DRILL_FAILED: entry(
+    1,
+    409,
+    'The restore drill of {archive} failed: {reason}.',
+    'Run smgr backup verify on it and smgr doctor here; take a new backup (smgr backup create) and drill it (smgr drill).',
+  ),
+  NO_ARCHIVE: entry(
+    1,
+    404,
+    'There is no archive of management group "{group}" in {directory}.',
+    'Run smgr backup create first, or name the archive.',
+  ),
+  METRICS_UNAUTHORIZED: entry(
+    1,
+    401,
+    'The metrics need a bearer token from a non-loopback address.',
+    'Send Authorization: Bearer TOKEN, where the SHA-256 of TOKEN is parts["management-server"].metrics.tokenSha256.',
+  ),
+  // --- end ops
+  // --- smgr recover (issue 13 item 1; docs/RECOVERY.md §4a)
+  RECOVER_TARGET_NOT_EMPTY: entry(
+    1,
+    409,
+    'The database {url} is not empty, and the plan restores the archive into it.',
+    'Point --database at an empty database (or an absent embedded one), or leave out --from to recover with the database as it is.',
+  ),
+  RECOVER_OTHER_GROUP: entry(
+    1,
+    409,
+    'The key backup file {path} is of management group "{file}"; {source} holds management group "{found}".',
+    'Use the key backup file of "{found}", or point --database (or --from) at the database of "{file}".',
+  ),
+  RECOVER_KEY_NOT_IN_FILE: entry(
+    EXIT.KEY,
+    409,
+    'The key backup file {path} does not hold key {keyId} of management group "{group}", which {source} needs.',
+    'Use a key backup file made after that key was created (smgr key backup on a computer that holds it).',
+  ),
+  RECOVER_KEY_MISMATCH: entry(
+    EXIT.KEY,
+    409,
+    'The key {keyId} in the key backup file {path} does not match its key record in {source}.',
+    "Use another copy of this group's key backup file: this one is damaged or was altered.",
+  ),
+  RECOVER_JOURNAL_MISMATCH: entry(
+    1,
+    409,
+    'This home holds the journal of an interrupted recovery with other inputs ({what}).',
+    'Run smgr recover again with the same flags, or remove {path} to start over (nothing it did is undone).',
+  ),
+  RECOVER_NO_PART: entry(
+    1,
+    400,
+    'The key backup file {path} holds no key of a part smgr recover can recover.',
+    'Use the key backup file of the computer to recover (smgr key backup wrote it).',
+  ),
+  RECOVER_NOT_CONFIRMED: entry(
+    2,
+    400,
+    'The recovery was not confirmed ({reason}); nothing was written.',
+    'Check the plan (smgr recover --dry-run), then run it again and confirm, or pass --yes.',
   ),
   INTERNAL: entry(
     1,

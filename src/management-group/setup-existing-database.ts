@@ -12,13 +12,15 @@
  *  - an embedded group holds one management server.
  * Then, in one transaction: pending migrations, the registration (new
  * secondary) or an audit row (rebind); then config.json. A crash before the
- * config is written leaves a registration that a rerun rebinds to.
+ * config is written leaves a registration that a rerun rebinds to; with a
+ * `recoveryId` (smgr recover), the audit row carries it and a rerun that
+ * finds it writes nothing more to the database.
  */
 
 import fs from 'node:fs';
 import type { HomePaths } from '../computer/home.js';
 import { DEFAULT_LISTEN, installPart, refuseInstalledPart } from '../config/config-file.js';
-import type { Database } from '../db/database.js';
+import type { Database, Queryable } from '../db/database.js';
 import { parseDatabaseUrl } from '../db/database-url.js';
 import { migrateInTransaction } from '../db/migrate.js';
 import { serviceManagerMigrations } from '../db/migrations/service-manager.js';
@@ -38,6 +40,8 @@ export interface SetupExistingOptions {
   databaseUrl: string;
   listen?: string;
   force?: boolean;
+  /** smgr recover's journal id: tags the audit row, so a resumed recovery records the rebind once. */
+  recoveryId?: string;
 }
 
 export async function setupExistingDatabase(o: SetupExistingOptions): Promise<SetupResult> {
@@ -50,17 +54,20 @@ export async function setupExistingDatabase(o: SetupExistingOptions): Promise<Se
   const db = await openDatabase(o.databaseUrl);
   try {
     const plan = await check(db, storage, o);
+    const tag = o.recoveryId ? { recovery: o.recoveryId } : {};
     await db.transaction(async (tx) => {
+      if (o.recoveryId && (await recordedByRecovery(tx, o.computerName, o.recoveryId))) return;
       await migrateInTransaction(tx, serviceManagerMigrations);
       // Issue 10: smgr's built-in sealed packs (classes, statuses, priorities), new or upgraded.
       await importBuiltInPacks(tx, `setup@${o.computerName}`);
       if (plan.rebound) {
         await audit(tx, `setup@${o.computerName}`, 'management-server.rebound', o.computerName, {
           forced: !!o.force,
+          ...tag,
         });
       } else {
         await registerComputer(tx, o.computerName, 'management-server', 'secondary');
-        await audit(tx, `setup@${o.computerName}`, 'management-server.registered', o.computerName, {});
+        await audit(tx, `setup@${o.computerName}`, 'management-server.registered', o.computerName, tag);
       }
     });
     const managementGroup = { id: plan.group.id, name: plan.group.name };
@@ -84,6 +91,16 @@ export async function setupExistingDatabase(o: SetupExistingOptions): Promise<Se
   } finally {
     await db.close();
   }
+}
+
+/** True when this recovery's setup already committed its registration or rebind (it was interrupted after). */
+async function recordedByRecovery(db: Queryable, computerName: string, recoveryId: string): Promise<boolean> {
+  const r = await db.query(
+    `SELECT 1 FROM audit_log WHERE target = $1 AND details->>'recovery' = $2
+        AND action IN ('management-server.rebound', 'management-server.registered')`,
+    [computerName, recoveryId],
+  );
+  return r.rows.length > 0;
 }
 
 /** Every refusal, read-only. */

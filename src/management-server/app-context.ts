@@ -7,7 +7,9 @@
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
 import type { SecretSealer } from '../keys/secret-sealer.js';
+import type { Readiness } from '../recovery/readiness.js';
 import type { ApiLimitOverrides } from './api-limits.js';
+import type { Metrics } from './metrics.js';
 
 export interface ServerIdentity {
   managementGroup: { id: string; name: string };
@@ -22,4 +24,8 @@ export interface AppContext {
   identity: ServerIdentity;
   /** Sign-in rate limits and HTTP timeouts, when not the defaults (api-limits.ts). */
   limits?: ApiLimitOverrides;
+  /** ops (issue 13): recoverable now? (GET /api/v1/recovery/readiness) */
+  readiness?: () => Promise<Readiness>;
+  /** ops (issue 13): GET /metrics and the HTTP request counters. */
+  metrics?: Metrics;
 }

@@ -24,12 +24,16 @@ import { guardedServerOptions, installHttpGuards } from './http-guards.js';
 import { logSerializers } from './log-serializers.js';
 import { openapiOptions } from './openapi.js';
 import { approvalRoutes } from './routes/approvals.js';
+import { changeRoutes } from './routes/changes.js';
 import { commentRoutes } from './routes/comments.js';
 import { configItemRoutes } from './routes/config-items.js';
+import { dataWarehouseRoutes } from './routes/data-warehouse.js';
 import { healthRoutes } from './routes/health.js';
 // --- management packs (issue 10)
 import { managementPackRoutes, PackSummarySchema } from './routes/management-packs.js';
 import { openapiRoutes } from './routes/openapi.js';
+import { portalHeartbeatRoutes, portalRoutes } from './routes/portals.js';
+import { readinessRoutes } from './routes/readiness.js';
 import { runAsAccountRoutes } from './routes/run-as-accounts.js';
 import { currentSessionRoutes, sessionRoutes } from './routes/sessions.js';
 import { userRoutes } from './routes/users.js';
@@ -82,9 +86,11 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   await app.register(swagger, openapiOptions);
 
+  ctx.metrics?.install(app); // ops (issue 13)
   await app.register(healthRoutes, { ctx });
   await app.register(sessionRoutes, { ctx, prefix: API_PREFIX });
   await app.register(openapiRoutes, { ctx, prefix: API_PREFIX });
+  await app.register(portalHeartbeatRoutes, { ctx, prefix: API_PREFIX }); // issue 12
   await app.register(
     async (api) => {
       api.addHook('onRequest', requireBearer(ctx.db));
@@ -99,6 +105,11 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
       // --- management packs (issue 10)
       await api.register(managementPackRoutes, { ctx });
       await api.register(viewRoutes, { ctx });
+      // data warehouse (issue 9)
+      await api.register(changeRoutes, { ctx });
+      await api.register(dataWarehouseRoutes, { ctx });
+      await api.register(portalRoutes, { ctx }); // issue 12: the Self-Service Portal
+      await api.register(readinessRoutes, { ctx }); // ops (issue 13)
     },
     { prefix: API_PREFIX },
   );

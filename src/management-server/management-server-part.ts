@@ -22,6 +22,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ensureBackupRecipient } from '../backup/backup-recipient.js';
 import { createBackup } from '../backup/create-backup.js';
+import { silentProgress } from '../backup/progress.js';
 import { requirePart } from '../config/config-file.js';
 import type { ManagementServerConfig } from '../config/management-server-config.js';
 import type { Database } from '../db/database.js';
@@ -39,13 +40,19 @@ import {
   recordCleanStop,
 } from '../management-group/registration.js';
 import { packEntries } from '../management-packs/archive-packs.js';
+import { defaultBackupDirectory } from '../operations/backup-create.js';
 import type { OpenedPart, PartContext, PartDefinition, PreparedPart, ServerHooks } from '../parts/part.js';
+import { assessReadiness } from '../recovery/readiness.js';
+import { readinessChecks, readinessOf, withReadiness } from '../recovery/readiness-report.js';
 import type { ApiLimitOverrides } from './api-limits.js';
 import { buildApp } from './build-app.js';
 import { managementServerChecks } from './doctor-checks.js';
 import { listenOn } from './listen.js';
+import { managementServerRecoveryPlan } from './management-server-recovery.js';
 import { managementServerSetup } from './management-server-setup.js';
 import { collectStatus } from './management-server-status.js';
+import { createMetrics } from './metrics.js';
+import { ScheduledBackups } from './scheduled-backups.js';
 import { DEFAULT_SIGN_IN_LIMITS, type SignInLimits } from './sign-in-throttle.js';
 import { createWorkflowRuntime, type WorkflowRuntime } from './workflow-runtime.js';
 
@@ -59,6 +66,7 @@ export const managementServerPart: PartDefinition = {
   title: 'management server',
   keyPart: 'management-group',
   setup: managementServerSetup,
+  recoveryPlan: managementServerRecoveryPlan,
 
   async open(ctx: PartContext): Promise<OpenedManagementServer> {
     const config = requirePart(ctx.home, ctx.config, 'management-server');
@@ -69,8 +77,17 @@ export const managementServerPart: PartDefinition = {
       databases: [{ name: 'ServiceManager', db }],
       db,
       config,
-      status: () => collectStatus(db, ctx.computerName, ctx.storage),
-      doctor: () => managementServerChecks(db, ctx.computerName, ctx.storage, config),
+      // ops (issue 13): readiness in status and doctor
+      status: async () =>
+        withReadiness(
+          await collectStatus(db, ctx.computerName, ctx.storage),
+          await readinessOf(db, config),
+          config.backups !== undefined,
+        ),
+      doctor: async () => [
+        ...(await managementServerChecks(db, ctx.computerName, ctx.storage, config)),
+        ...readinessChecks(await readinessOf(db, config), config.backups !== undefined),
+      ],
       async recordKeyBackup(keyIds) {
         const known = (await db.query<{ key_id: string }>('SELECT key_id FROM key_records')).rows.map(
           (r) => r.key_id,
@@ -114,6 +131,7 @@ export const managementServerPart: PartDefinition = {
       logger: serve.logger,
     });
     hooks.leaseChanged = () => workflows.keeper.poke();
+    const scheduled = scheduledBackupsOf(ms, ctx, serve.logger, workflows); // ops (issue 13)
     let started!: () => void;
     const ready = new Promise<void>((resolve) => {
       started = resolve;
@@ -123,6 +141,13 @@ export const managementServerPart: PartDefinition = {
       sealer,
       logger: serve.logger,
       limits: limitsOf(config),
+      readiness: () => assessReadiness(db, config),
+      metrics: createMetrics({
+        db,
+        config,
+        backupDirectory: defaultBackupDirectory(ctx.home, ctx.config),
+        holdsLease: () => workflows.keeper.tenure !== undefined,
+      }),
       identity: {
         managementGroup: { id: group.id, name: group.name },
         computerName: ctx.computerName,
@@ -143,13 +168,21 @@ export const managementServerPart: PartDefinition = {
           await ensureBackupRecipient(db, ctx.storage, group.id);
           const beat = await startHeartbeat(db, ctx.computerName, serve.logger);
           await workflows.start();
+          scheduled.start();
           started();
           serve.logger.info(
             { address, computerName: ctx.computerName, role: workflows.role() },
             'management server started',
           );
-          return { address, stop: () => stop(db, ctx.computerName, serve.logger, beat, workflows, app) };
+          return {
+            address,
+            stop: async () => {
+              await scheduled.stop();
+              await stop(db, ctx.computerName, serve.logger, beat, workflows, app);
+            },
+          };
         } catch (e) {
+          await scheduled.stop().catch(() => {});
           await workflows.stop().catch(() => {});
           await app.close().catch(() => {});
           throw e;
@@ -158,6 +191,37 @@ export const managementServerPart: PartDefinition = {
     };
   },
 };
+
+/** ops (issue 13): the scheduled backups of this server (they run only while it holds the workflow lease). */
+function scheduledBackupsOf(
+  ms: OpenedManagementServer,
+  ctx: PartContext,
+  logger: Logger,
+  workflows: WorkflowRuntime,
+): ScheduledBackups {
+  return new ScheduledBackups({
+    db: ms.db,
+    home: ctx.home,
+    computerName: ctx.computerName,
+    config: ms.config,
+    configPath: ctx.home.config,
+    directory: defaultBackupDirectory(ctx.home, ctx.config),
+    tenure: () => workflows.keeper.tenure,
+    fenceIdleMs: workflows.settings.fenceIdleMs,
+    logger,
+    backup: (directory) => ms.backup({ directory, progress: silentProgress }),
+    // Imported when needed: the drill opens parts itself (a static import would be a cycle).
+    drill: async (archive) =>
+      (await import('../recovery/drill.js')).runDrill({
+        file: archive.file,
+        archiveCreatedAt: archive.createdAt,
+        managementGroup: ms.config.managementGroup,
+        keyId: ms.config.keyId,
+        storage: ctx.storage,
+        computerName: ctx.computerName,
+      }),
+  });
+}
 
 /** config.json's limits over the defaults (rules merged field by field). */
 function limitsOf(config: ManagementServerConfig): ApiLimitOverrides | undefined {

@@ -67,6 +67,16 @@ const ROUTES: Array<[path: string, method: string, body: boolean, success: strin
   ['/api/v1/management-packs/{id}/request-offerings/{offeringId}/status', 'put', true, '200', true],
   ['/api/v1/views', 'get', false, '200', true],
   ['/api/v1/views/{id}/items', 'get', false, '200', true],
+  // data warehouse (issue 9)
+  ['/api/v1/changes', 'get', false, '200', true],
+  ['/api/v1/data-warehouse', 'put', true, '200', true],
+  ['/api/v1/data-warehouse', 'delete', false, '200', true],
+  ['/api/v1/data-warehouse/self', 'get', false, '200', true],
+  ['/api/v1/data-warehouse/heartbeat', 'post', true, '200', true],
+  // issue 12: the Self-Service Portal
+  ['/api/v1/portals', 'get', false, '200', true],
+  ['/api/v1/portals', 'post', true, '201', true],
+  ['/api/v1/portals/heartbeat', 'post', true, '200', false],
 ];
 
 for (const makeEngine of ENGINES) {
@@ -118,7 +128,7 @@ for (const makeEngine of ENGINES) {
         } else assert.equal(op.security, undefined, `${m} ${p} is open`);
       }
       const listQuery = doc.paths['/api/v1/work-items']?.get?.parameters?.map((x) => x.name).sort();
-      assert.deepEqual(listQuery, ['class', 'cursor', 'limit', 'status']);
+      assert.deepEqual(listQuery, ['class', 'cursor', 'limit', 'order', 'status']);
     });
 
     it('describes the bearer scheme and the shared schemas', () => {

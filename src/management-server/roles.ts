@@ -29,6 +29,16 @@ export const PERMISSIONS = [
   'users',
   /** Import and remove management packs (issue 10): administrators only. */
   'management-packs',
+  // --- data warehouse (issue 9)
+  /** Read the change feed (GET /api/v1/changes). */
+  'changes:read',
+  /** The registered data warehouse's own record: its key record, its heartbeat. */
+  'data-warehouse:self',
+  /** Register and unregister the group's data warehouse. */
+  'data-warehouse:register',
+  // --- end data warehouse
+  /** Set up Self-Service Portals: their key records and registrations (issue 12). */
+  'portals',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -67,6 +77,14 @@ export const BUILT_IN_ROLES = [
     description:
       'Their own requests (work items they are the affected user of), comments on them, their approvals.',
     permissions: ['work-items:own', 'approvals:answer'],
+  },
+  // --- data warehouse (issue 9): the DW's service account, made by smgr dw register
+  {
+    name: 'data-warehouse',
+    label: 'data warehouse',
+    description:
+      'The data warehouse service account: reads the change feed and its own registration, nothing else.',
+    permissions: ['changes:read', 'data-warehouse:self'],
   },
 ] as const satisfies readonly RoleDefinition[];
 

@@ -29,7 +29,7 @@ for (const makeEngine of ENGINES) {
         const rootId = (await db.query<{ id: number }>(`SELECT id FROM users WHERE username = 'root'`))
           .rows[0]!.id;
         const session = await createSession(db, rootId);
-        assert.equal(await migrate(db, serviceManagerMigrations), 4);
+        assert.equal(await migrate(db, serviceManagerMigrations, 4), 4);
         const users = await db.query<{ username: string; role: string; disabled_at: Date | null }>(
           'SELECT username, role, disabled_at FROM users ORDER BY username',
         );

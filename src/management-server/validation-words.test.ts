@@ -49,7 +49,7 @@ describe('validation errors in words', () => {
       'GET',
       '/api/v1/work-items?sort=title',
       undefined,
-      /querystring\/sort: unknown field \(the fields are: class, status, limit, cursor\)/,
+      /querystring\/sort: unknown field \(the fields are: class, status, order, limit, cursor\)/,
     ],
     [
       'POST',

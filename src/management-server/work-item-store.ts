@@ -215,6 +215,8 @@ export interface WorkItemFilter {
   afterId: number;
   /** Rows to read (the caller asks for one more than its page size). */
   limit: number;
+  /** Newest first (the portal's My Requests): ids below afterId, or all when it is 0. */
+  newestFirst?: boolean;
 }
 
 export async function listWorkItems(db: Queryable, f: WorkItemFilter): Promise<WorkItem[]> {
@@ -222,9 +224,9 @@ export async function listWorkItems(db: Queryable, f: WorkItemFilter): Promise<W
     `SELECT ${COLUMNS} FROM work_items
       WHERE ($1::text IS NULL OR class = $1::text)
         AND ($2::text IS NULL OR status = $2::text)
-        AND id > $3::bigint
+        AND ${f.newestFirst ? '($3::bigint = 0 OR id < $3::bigint)' : 'id > $3::bigint'}
         AND ($5::text IS NULL OR affected_user = $5::text)
-      ORDER BY id
+      ORDER BY id ${f.newestFirst ? 'DESC' : ''}
       LIMIT $4::int`,
     [f.class ?? null, f.status ?? null, f.afterId, f.limit, f.affectedUser ?? null],
   );

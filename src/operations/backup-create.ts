@@ -41,7 +41,10 @@ export const backupCreateOperation = defineOperation({
     );
     try {
       const archives: ArchiveResult[] = [];
-      for (const p of inst.parts) archives.push(await p.backup({ directory, progress }));
+      for (const p of inst.parts) {
+        // A part without databases (the portal: its key is all its state) has no archive.
+        if (p.databases.length > 0) archives.push(await p.backup({ directory, progress }));
+      }
       return { archives };
     } finally {
       lock.release();

@@ -4,7 +4,11 @@
  * file in this folder and one line here.
  */
 import { backupCreateOperation } from './backup-create.js';
+import { backupPruneOperation } from './backup-prune.js';
 import { doctorOperation } from './doctor.js';
+import { drillOperation } from './drill.js';
+// data warehouse (issue 9)
+import { dwRegisterOperation, dwRunExtractOperation, dwUnregisterOperation } from './dw.js';
 // --- management packs (issue 10)
 import {
   mpExportOperation,
@@ -36,6 +40,13 @@ export const operations: readonly Operation[] = [
   mpImportOperation,
   mpExportOperation,
   mpRemoveOperation,
+  // data warehouse (issue 9)
+  dwRegisterOperation,
+  dwUnregisterOperation,
+  dwRunExtractOperation,
+  // ops (issue 13)
+  backupPruneOperation,
+  drillOperation,
 ] as unknown as readonly Operation[];
 
 export function findOperation(name: string): Operation | undefined {

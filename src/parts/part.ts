@@ -18,6 +18,7 @@ import type { HomePaths } from '../computer/home.js';
 import type { PartName, SmgrConfig } from '../config/config-schema.js';
 import type { Database } from '../db/database.js';
 import type { DoctorCheck } from '../recovery/doctor-check.js';
+import type { PartRecoveryPlan, RecoveryInput } from '../recovery/recovery-plan.js';
 import type { KeyPart, SecureStorage } from '../secure-storage/secure-storage.js';
 
 export type { PartName } from '../config/config-schema.js';
@@ -170,4 +171,9 @@ export interface PartDefinition {
     serve: ServeContext,
     hooks: ServerHooks,
   ): Promise<PreparedPart>;
+  /**
+   * smgr recover (src/recovery, docs/RECOVERY.md §4a): this part's steps and preflight checks, or
+   * undefined when the key backup file holds no key of this part. Reads only; optional.
+   */
+  recoveryPlan?(input: RecoveryInput): Promise<PartRecoveryPlan | undefined>;
 }

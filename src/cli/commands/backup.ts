@@ -11,6 +11,7 @@ import { contextOf } from '../cli-context.js';
 import { humanSize } from '../human-size.js';
 import { progressRenderer } from '../progress-bar.js';
 import { runOperation } from '../run-operation.js';
+import { registerPrune } from './backup-prune.js';
 
 const totalRows = (d: Array<{ tables: Array<{ rows: number }> }>) =>
   d.reduce((n, db) => n + db.tables.reduce((m, t) => m + t.rows, 0), 0);
@@ -18,10 +19,11 @@ const totalRows = (d: Array<{ tables: Array<{ rows: number }> }>) =>
 export function registerBackup(program: Command): void {
   const backup = program
     .command('backup')
-    .description('database backups: create, list, verify (docs/FORMAT.md §2)');
+    .description('database backups: create, list, verify, prune (docs/FORMAT.md §2)');
   registerCreate(backup);
   registerList(backup);
   registerVerify(backup);
+  registerPrune(backup); // ops (issue 13)
 }
 
 function registerCreate(backup: Command): void {

@@ -123,6 +123,7 @@ const listQuery = {
   properties: {
     class: { type: 'string', enum: WORK_ITEM_CLASSES },
     status: { type: 'string', enum: WORK_ITEM_STATUSES },
+    order: { type: 'string', enum: ['oldest', 'newest'], description: 'oldest (default) or newest first.' },
     limit: limitSchema,
     cursor: cursorSchema,
   },
@@ -131,6 +132,7 @@ const listQuery = {
 interface ListQuery {
   class?: WorkItemClass;
   status?: WorkItemStatus;
+  order?: 'oldest' | 'newest';
   limit?: string;
   cursor?: string;
 }
@@ -193,19 +195,22 @@ export const workItemRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
     async (request) => {
       const q = request.query;
       const limit = parseLimit(q.limit);
-      const afterId = q.cursor ? decodeIdCursor(LIST, q.cursor) : 0;
+      // A newest-first cursor is of its own list, so it cannot be mixed up with an oldest-first one.
+      const list = q.order === 'newest' ? `${LIST}-newest` : LIST;
+      const afterId = q.cursor ? decodeIdCursor(list, q.cursor) : 0;
       const rows = await listWorkItems(ctx.db, {
         class: q.class,
         status: q.status,
         affectedUser: workItemScope(request).affectedUser,
         afterId,
         limit: limit + 1,
+        newestFirst: q.order === 'newest',
       });
       const catalog = await activeCatalog(ctx.db);
       return toPage(
         rows.map((w) => withVisibleProperties(catalog, w)),
         limit,
-        LIST,
+        list,
         (w) => String(w.id),
       );
     },

@@ -1,0 +1,51 @@
+/** smgr drill [ARCHIVE]: run a restore drill, print its evidence; exit 1 when it failed. */
+import path from 'node:path';
+import type { Command } from 'commander';
+import { SmgrError } from '../../errors/smgr-error.js';
+import { drillOperation } from '../../operations/drill.js';
+import { contextOf } from '../cli-context.js';
+import { runOperation } from '../run-operation.js';
+
+const seconds = (ms: number | undefined) => (ms === undefined ? '?' : `${(ms / 1000).toFixed(1)} s`);
+
+export function registerDrill(program: Command): void {
+  program
+    .command('drill')
+    .description(
+      'restore an archive into a scratch embedded installation, start it, run doctor, measure restore and API times, delete it, and record the evidence',
+    )
+    .argument('[archive]', 'the .smbak archive (default: the newest of this group in the backup directory)')
+    .option(
+      '--dir <dir>',
+      'backup directory to take the newest archive from (default: config backup.directory, else <home>/backups)',
+    )
+    .action(async (archive: string | undefined, flags: { dir?: string }, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const { drill } = await runOperation(
+        ctx,
+        drillOperation,
+        {
+          archive: archive ? path.resolve(archive) : undefined,
+          directory: flags.dir ? path.resolve(flags.dir) : undefined,
+        },
+        { progress: true },
+      );
+      if (!drill.ok && ctx.out.json)
+        throw new SmgrError('DRILL_FAILED', { archive: drill.archive, reason: drill.error ?? 'unknown' });
+      ctx.out.result({ drill }, () => {
+        ctx.out.line(
+          `Drill ${drill.ok ? 'PASSED' : 'FAILED'}: ${drill.archive} (made ${drill.archiveCreatedAt})`,
+        );
+        ctx.out.line(`restore ${seconds(drill.restoreMs)}, API answered after ${seconds(drill.apiMs)}`);
+        ctx.out.line(
+          `${drill.tablesChecked ?? 0} tables, ${(drill.rowsChecked ?? 0).toLocaleString('en-US')} rows counted against the manifest`,
+        );
+        const bad = (drill.doctor ?? []).filter((c) => c.state !== 'pass');
+        ctx.out.line(
+          `doctor: ${drill.doctorOk === undefined ? 'not run' : drill.doctorOk ? 'passed' : 'FAILED'}${bad.length ? ` (${bad.map((c) => `${c.name} ${c.state}`).join(', ')})` : ''}`,
+        );
+      });
+      if (!drill.ok)
+        throw new SmgrError('DRILL_FAILED', { archive: drill.archive, reason: drill.error ?? 'unknown' });
+    });
+}

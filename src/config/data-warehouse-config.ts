@@ -1,0 +1,43 @@
+/**
+ * The data warehouse's entry in config.json (`parts["data-warehouse"]`):
+ * its management group, its key id, its three databases, where its small
+ * API listens, and the extract job's schedule. A leaf module: schemas only.
+ * The source group it is registered with is not here: DWStagingAndConfig
+ * holds it (so a restored database brings it back).
+ */
+import { type Static, Type } from 'typebox';
+import { GroupRef } from './management-server-config.js';
+
+const strict = { additionalProperties: false } as const;
+
+export const DEFAULT_DW_LISTEN = '127.0.0.1:8440';
+
+export const DataWarehouseConfig = Type.Object(
+  {
+    managementGroup: GroupRef,
+    keyId: Type.String({ minLength: 1 }),
+    databases: Type.Object(
+      {
+        staging: Type.String({ minLength: 1 }),
+        repository: Type.String({ minLength: 1 }),
+        datamart: Type.String({ minLength: 1 }),
+      },
+      strict,
+    ),
+    listen: Type.String({ minLength: 1 }),
+    extract: Type.Optional(
+      Type.Object(
+        {
+          /** Seconds between scheduled extract runs (default 300). */
+          intervalSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+          /** Changes asked for per batch (default 500). */
+          batchSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000 })),
+        },
+        strict,
+      ),
+    ),
+  },
+  strict,
+);
+
+export type DataWarehouseConfig = Static<typeof DataWarehouseConfig>;

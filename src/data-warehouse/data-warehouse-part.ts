@@ -1,0 +1,73 @@
+/**
+ * The data warehouse as a part (src/parts/part.ts): its databases are
+ * DWStagingAndConfig, DWRepository and DWDataMart; its key the DW key, whose
+ * records are in DWStagingAndConfig (the matching key) and, once registered,
+ * in the Service Manager group's ServiceManager database (reached through
+ * that management server's API, never its database).
+ *
+ * serve: prepare (writes nothing) checks the KEK against both records and
+ * binds the DW API's listener (/health, /api/v1/dw/jobs; default
+ * 127.0.0.1:8440); start applies pending migrations, heartbeats (here and in
+ * ServiceManager) and runs the extract job every interval. Crash (kill -9):
+ * a registration that stops heartbeating and at most one extract batch that
+ * never committed (the watermark moves with the batch).
+ */
+import { requirePart } from '../config/config-file.js';
+import type { DataWarehouseConfig } from '../config/data-warehouse-config.js';
+import type { Database } from '../db/database.js';
+import { recordKeyBackup } from '../keys/key-records.js';
+import type { OpenedPart, PartContext, PartDefinition } from '../parts/part.js';
+import type { SecureStorage } from '../secure-storage/secure-storage.js';
+import { dataWarehouseSetup } from './data-warehouse-setup.js';
+import { backupDataWarehouse } from './dw-backup.js';
+import { openDwDatabases } from './dw-databases.js';
+import { dwChecks } from './dw-doctor.js';
+import { prepareDwServe } from './dw-serve.js';
+import { collectDwStatus } from './dw-status.js';
+
+export interface OpenedDataWarehouse extends OpenedPart {
+  readonly staging: Database;
+  readonly repository: Database;
+  readonly datamart: Database;
+  readonly config: DataWarehouseConfig;
+  readonly storage: SecureStorage;
+  readonly computerName: string;
+}
+
+export const dataWarehousePart: PartDefinition = {
+  name: 'data-warehouse',
+  title: 'data warehouse server',
+  keyPart: 'data-warehouse',
+  setup: dataWarehouseSetup,
+
+  async open(ctx: PartContext): Promise<OpenedDataWarehouse> {
+    const config = requirePart(ctx.home, ctx.config, 'data-warehouse');
+    const dbs = await openDwDatabases(config.databases);
+    const opened: OpenedDataWarehouse = {
+      definition: dataWarehousePart,
+      managementGroup: config.managementGroup,
+      databases: dbs.list,
+      staging: dbs.staging,
+      repository: dbs.repository,
+      datamart: dbs.datamart,
+      config,
+      storage: ctx.storage,
+      computerName: ctx.computerName,
+      status: () => collectDwStatus(opened),
+      doctor: () => dwChecks(opened),
+      async recordKeyBackup(keyIds) {
+        const known = (
+          await dbs.staging.query<{ key_id: string }>('SELECT key_id FROM key_records')
+        ).rows.map((r) => r.key_id);
+        const mine = keyIds.filter((k) => known.includes(k));
+        await recordKeyBackup(dbs.staging, mine);
+        return mine.length;
+      },
+      backup: (o) => backupDataWarehouse(opened, ctx, o),
+      close: () => dbs.close(),
+    };
+    return opened;
+  },
+
+  prepareServe: (opened, ctx, serve) => prepareDwServe(opened as OpenedDataWarehouse, ctx, serve),
+};

@@ -1,0 +1,78 @@
+/**
+ * The DW's own small HTTP API, on its own listen address (default
+ * 127.0.0.1:8440): GET /health (open: who this server is, no secrets) and
+ * GET /api/v1/dw/jobs (the run history of every job, newest first, with the
+ * extract watermark), for a DW user signed in with HTTP Basic
+ * authentication against DWStagingAndConfig's users. Errors are
+ * `{error, message, remedy}` from the registry; never a stack trace.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Database } from '../db/database.js';
+import { SmgrError } from '../errors/smgr-error.js';
+import { verifyPassword } from '../keys/password-hash.js';
+import { listRuns, readWatermark } from './job-runs.js';
+
+export interface DwApiContext {
+  staging: Database;
+  logger: Logger;
+  identity: { managementGroup: { id: string; name: string }; computerName: string };
+}
+
+async function basicUser(db: Database, header: string | undefined): Promise<string | undefined> {
+  const m = /^Basic ([A-Za-z0-9+/=]+)$/.exec(header ?? '');
+  if (!m) return undefined;
+  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+  const i = decoded.indexOf(':');
+  if (i < 1) return undefined;
+  const username = decoded.slice(0, i);
+  const r = await db.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE username = $1', [
+    username,
+  ]);
+  const hash = r.rows[0]?.password_hash;
+  return hash && (await verifyPassword(decoded.slice(i + 1), hash)) ? username : undefined;
+}
+
+export async function buildDwApi(ctx: DwApiContext): Promise<FastifyInstance> {
+  const logger: FastifyBaseLogger = ctx.logger.child({ component: 'dw-http' });
+  const app = Fastify({ loggerInstance: logger });
+  app.setErrorHandler((e: FastifyError, _req, reply) => {
+    const err =
+      e instanceof SmgrError
+        ? e
+        : new SmgrError(e.statusCode === 404 ? 'ROUTE_NOT_FOUND' : 'INTERNAL', {
+            method: _req.method,
+            path: _req.url,
+          });
+    if (!(e instanceof SmgrError)) ctx.logger.error({ err: { message: e.message } }, 'DW API error');
+    return reply.status(err.httpStatus).send(err.toJSON());
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const err = new SmgrError('ROUTE_NOT_FOUND', { method: req.method, path: req.url.split('?')[0] ?? '' });
+    return reply.status(404).send(err.toJSON());
+  });
+  app.get('/health', async () => ({
+    status: 'ok',
+    part: 'data-warehouse',
+    managementGroup: ctx.identity.managementGroup.name,
+    computerName: ctx.identity.computerName,
+  }));
+  app.get('/api/v1/dw/jobs', async (req, reply) => {
+    const user = await basicUser(ctx.staging, req.headers.authorization);
+    if (!user) {
+      reply.header('www-authenticate', 'Basic realm="smgr data warehouse"');
+      throw new SmgrError('UNAUTHORIZED');
+    }
+    const watermark = await readWatermark(ctx.staging, 'extract');
+    return {
+      jobs: [
+        {
+          job: 'extract',
+          watermark: watermark?.position ?? null,
+          runs: await listRuns(ctx.staging, 'extract'),
+        },
+      ],
+    };
+  });
+  return app;
+}

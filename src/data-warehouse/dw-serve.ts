@@ -1,0 +1,175 @@
+/**
+ * `smgr serve` for the data warehouse part.
+ *
+ * prepare (writes nothing; a refusal leaves everything as it was): the
+ * config names DWStagingAndConfig's group; this computer is registered
+ * there; the KEK verifies against its record there (KEY_MISSING,
+ * KEY_MISMATCH) and, once registered, against its record in ServiceManager
+ * through the management server's API (DW_KEY_MISMATCH_SOURCE); an
+ * unreachable management server is logged, not fatal (the check runs again
+ * at each heartbeat); the DW API's listener is bound.
+ * start: pending migrations of the three databases; heartbeats in
+ * DWStagingAndConfig and in ServiceManager; the extract job every interval.
+ * stop: waits for the extract in progress, records a clean stop on both sides.
+ */
+import type { Logger } from 'pino';
+import { silentProgress } from '../backup/progress.js';
+import { migrate } from '../db/migrate.js';
+import { SmgrError } from '../errors/smgr-error.js';
+import type { SecretSealer } from '../keys/secret-sealer.js';
+import { unlockKey } from '../keys/unlock-key.js';
+import {
+  getRegistration,
+  HEARTBEAT_INTERVAL_MS,
+  heartbeat,
+  recordCleanStop,
+} from '../management-group/registration.js';
+import { listenOn } from '../management-server/listen.js';
+import type { PartContext, PreparedPart, ServeContext } from '../parts/part.js';
+import type { OpenedDataWarehouse } from './data-warehouse-part.js';
+import { buildDwApi } from './dw-api.js';
+import { DW_DATABASES } from './dw-databases.js';
+import { requireDwGroup } from './dw-group.js';
+import { openCredential, readSourceGroup, type SourceGroup } from './dw-source.js';
+import { runExtract } from './extract-job.js';
+import { extractSettings } from './extract-settings.js';
+import { signInToSource, withSourceSession } from './source-client.js';
+import { verifyAgainstSource } from './source-record-check.js';
+
+/** What a running DW offers operations run through the admin channel (smgr dw run extract). */
+export interface DwRuntime {
+  extractNow(): ReturnType<typeof runExtract>;
+}
+
+const runtimes = new WeakMap<OpenedDataWarehouse, DwRuntime>();
+export const dwRuntimeOf = (dw: OpenedDataWarehouse): DwRuntime | undefined => runtimes.get(dw);
+
+export async function prepareDwServe(
+  dw: OpenedDataWarehouse,
+  ctx: PartContext,
+  serve: ServeContext,
+): Promise<PreparedPart> {
+  const group = await requireDwGroup(dw.staging);
+  if (group.id !== dw.config.managementGroup.id) {
+    throw new SmgrError('CONFIG_INVALID', {
+      path: ctx.home.config,
+      reason: `it names DW management group ${dw.config.managementGroup.name}, DWStagingAndConfig holds ${group.name}`,
+    });
+  }
+  const reg = await getRegistration(dw.staging, ctx.computerName, 'data-warehouse');
+  if (!reg) throw new SmgrError('NOT_REGISTERED', { computer: ctx.computerName, group: group.name });
+  const sealer = await unlockKey(dw.staging, ctx.storage, dw.config.keyId, group.name);
+  const source = await readSourceGroup(dw.staging);
+  if (source) {
+    try {
+      await verifyAgainstSource(source, sealer, ctx.storage);
+    } catch (e) {
+      if (!(e instanceof SmgrError) || e.code !== 'DW_SOURCE_UNREACHABLE') throw e;
+      serve.logger.warn(
+        { url: source.url },
+        'management server unreachable: the DW key is checked against ServiceManager when it answers',
+      );
+    }
+  }
+  const app = await buildDwApi({
+    staging: dw.staging,
+    logger: serve.logger,
+    identity: { managementGroup: group, computerName: ctx.computerName },
+  });
+  const address = await listenOn(app, serve.listen ?? dw.config.listen);
+  return {
+    address,
+    abandon: () => app.close(),
+    async start() {
+      for (const spec of DW_DATABASES) await migrate(dw[spec.role], spec.migrations);
+      const loops = startLoops(dw, ctx.computerName, sealer, serve.logger, group.name);
+      runtimes.set(dw, { extractNow: () => loops.extract('on demand') });
+      serve.logger.info({ address, computerName: ctx.computerName }, 'data warehouse server started');
+      return {
+        address,
+        async stop() {
+          runtimes.delete(dw);
+          await loops.stop();
+          await app.close();
+          await recordCleanStop(dw.staging, ctx.computerName, 'data-warehouse').catch(() => {});
+          serve.logger.info({ computerName: ctx.computerName }, 'data warehouse server stopped');
+        },
+      };
+    },
+  };
+}
+
+function startLoops(
+  dw: OpenedDataWarehouse,
+  computerName: string,
+  sealer: SecretSealer,
+  logger: Logger,
+  dwName: string,
+) {
+  const settings = extractSettings(dw.config);
+  let current: Promise<unknown> = Promise.resolve();
+  let stopping = false;
+  const warn = (what: string) => (e: Error) => logger.warn({ err: { message: e.message } }, what);
+
+  const beat = async (stopped = false) => {
+    await heartbeat(dw.staging, computerName, 'data-warehouse');
+    const source = await readSourceGroup(dw.staging);
+    if (!source) return;
+    await withSourceSession(source.url, source.username, openCredential(sealer, source), (s) =>
+      s.call('POST', '/api/v1/data-warehouse/heartbeat', { computerName, stopped }),
+    );
+  };
+  const extract = async (why: string) => {
+    const source = await readSourceGroup(dw.staging);
+    if (!source) throw new SmgrError('DW_NOT_REGISTERED', { dw: dwName });
+    const run = runExtract({
+      staging: dw.staging,
+      dwName,
+      source,
+      connect: () => connect(source, sealer),
+      runner: `${computerName}:${process.pid}`,
+      batchSize: settings.batchSize,
+      progress: silentProgress,
+    });
+    current = run.catch(() => {});
+    const result = await run;
+    logger.info(
+      { why, rows: result.rows, batches: result.batches, watermark: result.watermark },
+      'extract finished',
+    );
+    return result;
+  };
+  beat().catch(warn('heartbeat failed'));
+  const beatTimer = setInterval(() => beat().catch(warn('heartbeat failed')), HEARTBEAT_INTERVAL_MS);
+  beatTimer.unref();
+  let extractTimer: NodeJS.Timeout | undefined;
+  const schedule = () => {
+    if (stopping) return;
+    extractTimer = setTimeout(() => {
+      extract('schedule')
+        .catch((e: Error) => {
+          if (
+            !(e instanceof SmgrError && (e.code === 'DW_NOT_REGISTERED' || e.code === 'DW_EXTRACT_RUNNING'))
+          )
+            warn('extract failed')(e);
+        })
+        .finally(schedule);
+    }, settings.intervalMs);
+    extractTimer.unref();
+  };
+  schedule();
+  return {
+    extract,
+    async stop() {
+      stopping = true;
+      clearInterval(beatTimer);
+      if (extractTimer) clearTimeout(extractTimer);
+      await current;
+      await beat(true).catch(() => {});
+    },
+  };
+}
+
+function connect(source: SourceGroup, sealer: SecretSealer) {
+  return signInToSource(source.url, source.username, openCredential(sealer, source));
+}

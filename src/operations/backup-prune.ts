@@ -1,0 +1,53 @@
+/**
+ * smgr backup prune [--dry-run]: the management group's archives in the
+ * backup directory judged by the retention policy of config.json
+ * (`parts["management-server"].backups.retention`) and the evidence of
+ * verifications and drills in ServiceManager; the others deleted, each
+ * deletion in the audit log (src/backup/prune-backups.ts). Refused, changing
+ * nothing, when no retention count is configured.
+ */
+import path from 'node:path';
+import { Type } from 'typebox';
+import { withBackupLock } from '../backup/backup-lock.js';
+import { type PruneResult, pruneBackups } from '../backup/prune-backups.js';
+import { hasRetentionRule } from '../backup/retention-policy.js';
+import { SmgrError } from '../errors/smgr-error.js';
+import type { OpenedManagementServer } from '../management-server/management-server-part.js';
+import { archiveEvidence } from '../recovery/archive-checks.js';
+import { defaultBackupDirectory } from './backup-create.js';
+import { defineOperation } from './operation.js';
+
+export const backupPruneOperation = defineOperation({
+  name: 'backup-prune',
+  input: Type.Object(
+    { directory: Type.Optional(Type.String({ minLength: 1 })), dryRun: Type.Optional(Type.Boolean()) },
+    { additionalProperties: false },
+  ),
+  async run(inst, input, progress): Promise<PruneResult> {
+    const ms = inst.part<OpenedManagementServer>('management-server');
+    const policy = ms.config.backups?.retention ?? {};
+    if (!hasRetentionRule(policy))
+      throw new SmgrError('RETENTION_NOT_CONFIGURED', { path: inst.home.config });
+    const directory = input.directory
+      ? path.resolve(input.directory)
+      : defaultBackupDirectory(inst.home, inst.config);
+    return withBackupLock(inst.home, ms.managementGroup.name, async () =>
+      pruneBackups({
+        directory,
+        managementGroup: ms.managementGroup,
+        policy,
+        evidence: await archiveEvidence(ms.db),
+        dryRun: input.dryRun === true,
+        actor: `prune@${inst.computerName}`,
+        commit: (fn) => ms.db.transaction(fn),
+        onDelete: (a) =>
+          progress.report({
+            phase: 'step',
+            message: `deleted ${path.basename(a.file)}`,
+            tablesDone: 0,
+            tablesTotal: 0,
+          }),
+      }),
+    );
+  },
+});

@@ -1,0 +1,127 @@
+/**
+ * smgr drill through the built CLI (issue 13 item 4): the newest archive
+ * restored into a scratch embedded installation, served, doctored, measured
+ * and deleted, its evidence recorded in ServiceManager; a damaged archive's
+ * drill fails loudly (DRILL_FAILED, exit 1) and is recorded as failed. No
+ * scratch home is left behind. Also after each scheduled backup (PGlite).
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { jsonOut, msStatus, runCli, type ServeHandle, startServe } from '../support/cli.js';
+import { embeddedFixture, serverFixture, tempDir } from '../support/engines.js';
+import { configure, eventually, type Member, setupGroup, withDb } from '../support/group.js';
+
+const scratchHomes = () => fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('smgr-drill-'));
+
+describe('smgr drill on a PostgreSQL database', () => {
+  const fx = serverFixture();
+  const root = tempDir('smgr-drill-test-');
+  let url = '';
+  let m!: Member;
+  before(async () => {
+    url = await fx.newDatabaseUrl();
+    m = (await setupGroup(root, url, ['ms01']))[0]!;
+    const b = await runCli(['backup', 'create'], m);
+    assert.equal(b.code, 0, b.stderr);
+  });
+  after(async () => {
+    await fx.cleanup();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  test('the newest archive restores, serves and passes doctor; the evidence is recorded', async () => {
+    const before = scratchHomes();
+    const r = await runCli(['drill', '--json'], m);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const { drill } = jsonOut(r.stdout.trim().split('\n').at(-1)!);
+    assert.equal(drill.ok, true, JSON.stringify(drill));
+    assert.equal(drill.kind, 'drill');
+    assert.match(drill.archive, /^Contoso-\d{8}T\d{6}Z\.smbak$/);
+    assert.ok(drill.restoreMs > 0 && drill.apiMs > 0);
+    assert.ok(drill.tablesChecked > 10 && drill.rowsChecked > 0);
+    assert.equal(drill.doctorOk, true);
+    assert.ok(drill.doctor.some((c: { name: string }) => c.name === 'sealed values'));
+    const rows = await withDb(
+      url,
+      async (db) => (await db.query('SELECT kind, archive, ok, restore_ms, api_ms FROM archive_checks')).rows,
+    );
+    assert.deepEqual(
+      rows.map((x) => [x.kind, x.archive, x.ok]),
+      [['drill', drill.archive, true]],
+    );
+    assert.deepEqual(scratchHomes(), before);
+    // The evidence makes the group recoverable: status and doctor say so.
+    configure(m, { backups: { rpoMinutes: 60 } });
+    const st = await runCli(['status', '--json'], m);
+    const recovery = msStatus(jsonOut(st.stdout)).recovery;
+    assert.equal(recovery.recoverable, true, JSON.stringify(recovery.reasons));
+    assert.equal(recovery.lastDrill.archive, drill.archive);
+    assert.doesNotMatch(st.stderr, /warning/);
+    const human = await runCli(['status'], m);
+    assert.match(human.stdout, /Recoverable now: +YES/);
+    const doc = jsonOut((await runCli(['doctor', '--json'], m)).stdout);
+    assert.equal(doc.checks.find((c: { name: string }) => c.name === 'recovery drill').state, 'pass');
+  });
+
+  test('a damaged archive: the drill fails loudly and is recorded as failed', async () => {
+    const dir = path.join(m.home, 'backups');
+    const good = fs.readdirSync(dir).find((n) => n.endsWith('.smbak'))!;
+    const bad = path.join(root, 'damaged.smbak');
+    const bytes = fs.readFileSync(path.join(dir, good));
+    bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
+    fs.writeFileSync(bad, bytes);
+    const r = await runCli(['drill', bad], m);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /Drill FAILED: damaged\.smbak/);
+    assert.match(r.stderr, /^error: The restore drill of damaged\.smbak failed: /m);
+    assert.match(r.stderr, /^remedy: .*smgr backup verify/m);
+    const rows = await withDb(
+      url,
+      async (db) =>
+        (await db.query(`SELECT ok, error FROM archive_checks WHERE archive = 'damaged.smbak'`)).rows,
+    );
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]!.ok, false);
+    assert.ok(!fs.existsSync(`${bad}.reading-${process.pid}`));
+    // Loud: status answers no, with the drill's failure and the remedy, and warns.
+    const st = await runCli(['status'], m);
+    assert.match(st.stdout, /Recoverable now: +NO — the last drill .* FAILED: .*remedy: smgr backup verify/);
+    assert.match(st.stdout, /Last drill: +FAILED .* on damaged\.smbak/);
+    assert.match(st.stderr, /warning: Not recoverable now: the last drill/);
+    const doctor = await runCli(['doctor', '--json'], m);
+    assert.equal(doctor.code, 0, 'a failed drill warns in doctor, it does not fail it');
+    const c = jsonOut(doctor.stdout).checks.find((x: { name: string }) => x.name === 'recovery drill');
+    assert.equal(c.state, 'warn');
+    assert.match(c.remedy, /smgr drill/);
+  });
+});
+
+describe('a drill after each scheduled backup (PGlite)', () => {
+  const fx = embeddedFixture();
+  const root = tempDir('smgr-drill-sched-');
+  let m!: Member;
+  let serve: ServeHandle | undefined;
+  before(async () => {
+    m = (await setupGroup(root, await fx.newDatabaseUrl(), ['ms01']))[0]!;
+  });
+  after(async () => {
+    await serve?.stop('SIGKILL').catch(() => {});
+    await fx.cleanup();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  test('scheduled backups are drilled; the drill evidence is in the database', async () => {
+    configure(m, { backups: { schedule: '*/2 * * * * *' } });
+    serve = await startServe(m);
+    await eventually('a scheduled backup and its drill', async () =>
+      serve!
+        .logs()
+        .split('\n')
+        .some((l) => l.includes('"kind":"drill"') && l.includes('scheduled backup checked')),
+    );
+    assert.doesNotMatch(serve.logs(), /FAILED/);
+  });
+});

@@ -1,0 +1,142 @@
+/**
+ * Scheduled backups in smgr serve (issue 13 item 2), end to end through the
+ * built CLI: a schedule every few seconds in config.json; on a PostgreSQL
+ * database with two management servers, only the workflow server backs up
+ * (fenced: each slot runs once, by the lease holder), every archive is
+ * checked and recorded, retention prunes the rest with each deletion in the
+ * audit log; on PGlite the same for one server. A misspelt key and a bad
+ * cron pattern refuse serve, changing nothing. Waits on conditions only.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { jsonOut, runCli, type ServeHandle, startServe } from '../support/cli.js';
+import { embeddedFixture, serverFixture, tempDir } from '../support/engines.js';
+import { configure, eventually, type Member, setupGroup, withDb } from '../support/group.js';
+import { dumpDatabaseAt, snapshotDir } from '../support/snapshot.js';
+
+const TIMING = { SMGR_LEASE_SECONDS: '6', SMGR_LEASE_RENEW_SECONDS: '0.5' };
+const EVERY_2S = '*/2 * * * * *';
+
+const archives = (m: Member) => {
+  const dir = path.join(m.home, 'backups');
+  return fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir)
+        .filter((n) => n.endsWith('.smbak'))
+        .sort()
+    : [];
+};
+
+describe('scheduled backups on a PostgreSQL database with two management servers', () => {
+  const fx = serverFixture();
+  const root = tempDir('smgr-sched-');
+  let url = '';
+  let ms01!: Member;
+  let ms02!: Member;
+  const servers: ServeHandle[] = [];
+  before(async () => {
+    url = await fx.newDatabaseUrl();
+    [ms01, ms02] = (await setupGroup(root, url, ['ms01', 'ms02'], TIMING)) as [Member, Member];
+  });
+  after(async () => {
+    for (const s of servers) await s.stop('SIGKILL').catch(() => {});
+    await fx.cleanup();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  test('a misspelt key and a bad cron pattern refuse serve, changing nothing', async () => {
+    const dump = await dumpDatabaseAt(url);
+    const home = snapshotDir(ms01.home, ['config.json']);
+    configure(ms01, { backups: { schedual: EVERY_2S } });
+    let r = await runCli(['serve', '--json', '--listen', '127.0.0.1:0'], ms01);
+    assert.equal(jsonOut(r.stdout).error, 'CONFIG_INVALID');
+    configure(ms01, { backups: { schedule: '*/2 * * *' } });
+    r = await runCli(['serve', '--json', '--listen', '127.0.0.1:0'], ms01);
+    const e = jsonOut(r.stdout);
+    assert.equal(e.error, 'BACKUP_SCHEDULE_INVALID');
+    assert.match(e.message, /The backup schedule "\*\/2 \* \* \*" in .*config\.json is not a cron pattern/);
+    assert.match(e.remedy, /5 fields/);
+    assert.equal(await dumpDatabaseAt(url), dump);
+    assert.deepEqual(snapshotDir(ms01.home, ['config.json']), home);
+  });
+
+  test('only the workflow server backs up, each slot once; archives checked, retention prunes with a log row each', async () => {
+    const backups = { schedule: EVERY_2S, retention: { keepLast: 2 }, drill: false };
+    configure(ms01, { backups });
+    configure(ms02, { backups });
+    servers.push(await startServe(ms01));
+    servers.push(await startServe(ms02));
+    const done = await eventually('four scheduled backups and a prune', async () => {
+      const r = await withDb(url, async (db) => ({
+        runs: (
+          await db.query<{ holder: string; outcome: string | null; slot: Date }>(
+            'SELECT holder, outcome, slot FROM backup_runs ORDER BY slot',
+          )
+        ).rows,
+        checks: (
+          await db.query<{ kind: string; ok: boolean; archive: string }>(
+            'SELECT kind, ok, archive FROM archive_checks ORDER BY id',
+          )
+        ).rows,
+        pruned: (
+          await db.query<{ actor: string; target: string }>(
+            `SELECT actor, target FROM audit_log WHERE action = 'backup.prune' ORDER BY id`,
+          )
+        ).rows,
+      }));
+      return r.runs.filter((x) => x.outcome === 'ok').length >= 4 && r.pruned.length >= 2 && r;
+    });
+    assert.ok(
+      done.runs.every((x) => x.holder === 'ms01'),
+      JSON.stringify(done.runs),
+    );
+    assert.equal(new Set(done.runs.map((x) => x.slot.toISOString())).size, done.runs.length);
+    assert.ok(done.checks.every((c) => c.kind === 'verify' && c.ok));
+    assert.ok(done.pruned.every((p) => p.actor === 'scheduled-prune@ms01'));
+    assert.deepEqual(archives(ms02), []);
+    await eventually('retention keeps two', async () => archives(ms01).length <= 3);
+    for (const p of done.pruned) assert.ok(!archives(ms01).includes(p.target));
+    assert.match(servers[0]!.logs(), /pruned archive deleted/);
+    // Prometheus metrics of the real server, from loopback without a token.
+    const metrics = await (await fetch(`${servers[0]!.baseUrl}/metrics`)).text();
+    assert.match(metrics, /^smgr_backup_last_size_bytes [1-9]\d*$/m);
+    assert.match(metrics, /^smgr_backup_last_timestamp_seconds \d/m);
+    assert.match(metrics, /^smgr_workflow_lease_holder\{holder="ms01"\} 1$/m);
+    assert.match(metrics, /^smgr_workflow_lease_held 1$/m);
+    const secondary = await (await fetch(`${servers[1]!.baseUrl}/metrics`)).text();
+    assert.match(secondary, /^smgr_workflow_lease_held 0$/m);
+  });
+});
+
+describe('scheduled backups on PGlite', () => {
+  const fx = embeddedFixture();
+  const root = tempDir('smgr-sched-e-');
+  let m!: Member;
+  let serve: ServeHandle | undefined;
+  before(async () => {
+    const url = await fx.newDatabaseUrl();
+    m = (await setupGroup(root, url, ['ms01'], TIMING))[0]!;
+  });
+  after(async () => {
+    await serve?.stop('SIGKILL').catch(() => {});
+    await fx.cleanup();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  test('the server backs up on schedule and prunes by retention', async () => {
+    configure(m, { backups: { schedule: EVERY_2S, retention: { keepLast: 1 }, drill: false } });
+    serve = await startServe(m);
+    await eventually('three scheduled backups, pruned to the newest', async () => {
+      const logs = serve!.logs();
+      return (
+        (logs.match(/scheduled backup written/g) ?? []).length >= 3 && /pruned archive deleted/.test(logs)
+      );
+    });
+    assert.doesNotMatch(serve.logs(), /FAILED/);
+    await serve.stop();
+    serve = undefined;
+    assert.ok(archives(m).length >= 1 && archives(m).length <= 2, archives(m).join(' '));
+  });
+});
