@@ -104,7 +104,7 @@ async function importIn(tx: Queryable, pack: Pack, actor: string): Promise<Impor
     }
     const others = new PackCatalog((await activePacks(tx)).filter((p) => p.id !== pack.id));
     const problems = packProblems(pack, others);
-    problems.push(...(await dependantProblems(tx, pack)));
+    problems.push(...(await dependantProblems(tx, pack, others)));
     if (problems.length > 0) throw invalidPack(problems);
     if (kind === 'unchanged') return outcome(pack, fingerprint, kind);
     await writePack(tx, { document: pack, sealed: !!pack.seal, keyFingerprint: fingerprint, actor });
@@ -131,13 +131,18 @@ function outcomeOf(removedAt: string | null, old: Pack | undefined, next: Pack):
   return old.seal ? 'upgraded' : 'overwritten';
 }
 
-/** The packs that reference `pack` and would no longer be satisfied by its new version. */
-async function dependantProblems(db: Queryable, pack: Pack): Promise<string[]> {
+/**
+ * The packs that reference `pack` and would no longer pass their own checks
+ * with its new version (a minimum version no longer met, a list, template or
+ * property they use gone): each problem prefixed with the dependant's id.
+ */
+async function dependantProblems(db: Queryable, pack: Pack, others: PackCatalog): Promise<string[]> {
   const out: string[] = [];
+  const after = [...others.packs.values(), pack];
   for (const p of await listPacks(db)) {
-    const ref = p.document.references?.find((r) => r.id === pack.id);
-    if (ref && compareVersions(pack.version, ref.minVersion) < 0)
-      out.push(`/version: pack ${p.id} needs ${pack.id} ${ref.minVersion} or later`);
+    if (!p.document.references?.some((r) => r.id === pack.id)) continue;
+    const problems = packProblems(p.document, new PackCatalog(after.filter((x) => x.id !== p.id)));
+    out.push(...problems.map((x) => `pack ${p.id} (which references this one): ${x}`));
   }
   return out;
 }

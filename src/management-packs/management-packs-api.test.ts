@@ -147,7 +147,14 @@ for (const makeEngine of ENGINES) {
 
     it('a referenced pack cannot be removed; removal hides, re-import shows it again', async () => {
       assert.equal((await post(dependant())).statusCode, 201);
-      await unchanged('a refused removal', async () => {
+      await unchanged('a refused removal or overwrite', async () => {
+        const breaking = docExample();
+        breaking.version = '1.0.2.0';
+        breaking.enumerations[0].items[0].items = [{ id: 'contoso.servicedesk.sites.lyon', name: 'Lyon' }];
+        assert.match(
+          expectError(await post(breaking), 400, 'PACK_INVALID'),
+          /pack contoso\.london \(which references this one\): \/templates\/0\/values\/contoso\.servicedesk\.site: must be an item id/,
+        );
         const m = expectError(
           await fx.app.inject({ method: 'DELETE', url: `${URL}/contoso.servicedesk`, headers: admin }),
           409,

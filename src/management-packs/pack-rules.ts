@@ -109,7 +109,41 @@ export function packProblems(pack: Pack, others: PackCatalog): string[] {
         out.push(`${at}/sort/${j}/field: class ${v.class} has no field ${s.field}`);
     });
   });
+  checkForeignFields(pack, all, referenced, out);
   return out;
+}
+
+/** An extension property of another pack used here (a field of a template, question, view or criterion): that pack must be referenced. */
+function checkForeignFields(pack: Pack, all: PackCatalog, referenced: Set<string>, out: string[]): void {
+  const uses: Array<[string, string]> = [];
+  pack.templates?.forEach((t, i) => {
+    for (const f of Object.keys(t.values)) uses.push([f, `/templates/${i}/values/${f}`]);
+  });
+  pack.requestOfferings?.forEach((r, i) => {
+    r.questions.forEach((q, j) => {
+      uses.push([q.mapsTo, `/requestOfferings/${i}/questions/${j}/mapsTo`]);
+    });
+  });
+  for (const kind of ['views', 'notificationSubscriptions'] as const) {
+    pack[kind]?.forEach((v, i) => {
+      v.criteria.forEach((c, j) => {
+        uses.push([c.field, `/${kind}/${i}/criteria/${j}/field`]);
+      });
+    });
+  }
+  pack.views?.forEach((v, i) => {
+    v.columns.forEach((c, j) => {
+      uses.push([c, `/views/${i}/columns/${j}`]);
+    });
+    v.sort.forEach((s, j) => {
+      uses.push([s.field, `/views/${i}/sort/${j}/field`]);
+    });
+  });
+  for (const [field, path] of uses) {
+    const owner = all.properties.get(field)?.packId;
+    if (owner && owner !== pack.id && !referenced.has(owner))
+      out.push(`${path}: property ${field} is in pack ${owner}, which this pack does not reference`);
+  }
 }
 
 function typedKeyProblems(t: Typed, path: string, out: string[]): void {

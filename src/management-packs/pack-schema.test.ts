@@ -502,6 +502,31 @@ describe('management pack schema', () => {
     ],
   ];
 
+  test('a property of another pack is used only from a referenced pack', () => {
+    const others = new PackCatalog([...builtInPacks(), docExample() as never]);
+    const doc = {
+      ...minimal(),
+      views: [
+        {
+          id: 'acme.desk.v',
+          name: 'V',
+          class: 'incident',
+          criteria: [],
+          columns: ['contoso.servicedesk.site'],
+          sort: [],
+        },
+      ],
+    };
+    assert.match(
+      problemsOf(doc, others),
+      /\/views\/0\/columns\/0: property contoso\.servicedesk\.site is in pack contoso\.servicedesk, which this pack does not reference/,
+    );
+    assert.equal(
+      problemsOf({ ...doc, references: [{ id: 'contoso.servicedesk', minVersion: '1.0.0.0' }] }, others),
+      '',
+    );
+  });
+
   test(`${malformed.length} malformed packs are each refused naming the JSON path`, () => {
     assert.ok(malformed.length >= 30);
     for (const [what, mutate, expected] of malformed) {

@@ -7,6 +7,7 @@ import type { Queryable } from '../db/database.js';
 import { builtInPacks } from './built-in-packs.js';
 import { PackCatalog } from './pack-catalog.js';
 import type { Pack } from './pack-schema.js';
+import { compareVersions } from './pack-version.js';
 
 export interface StoredPack {
   id: string;
@@ -89,13 +90,20 @@ export async function hidePack(db: Queryable, id: string): Promise<void> {
 }
 
 /**
- * The imported, not removed packs (and the built-in ones, which always
- * exist: a database set up before packs, or a test database, has them too).
+ * The imported, not removed packs, and the built-in ones, which always exist
+ * (a database set up before packs, or a test database, has them too): of a
+ * built-in pack, the newer of the stored version and the one this smgr
+ * ships, so a server upgraded before its setup re-imported them already
+ * follows its own.
  */
 export async function activePacks(db: Queryable): Promise<Pack[]> {
   const stored = await listPacks(db);
-  const ids = new Set(stored.map((p) => p.id));
-  return [...builtInPacks().filter((b) => !ids.has(b.id)), ...stored.map((p) => p.document)];
+  const byId = new Map(stored.map((p) => [p.id, p.document]));
+  for (const b of builtInPacks()) {
+    const have = byId.get(b.id);
+    if (!have || compareVersions(b.version, have.version) > 0) byId.set(b.id, b);
+  }
+  return [...byId.values()];
 }
 
 export async function activeCatalog(db: Queryable): Promise<PackCatalog> {

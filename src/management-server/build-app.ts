@@ -37,6 +37,7 @@ import { readinessRoutes } from './routes/readiness.js';
 import { runAsAccountRoutes } from './routes/run-as-accounts.js';
 import { currentSessionRoutes, sessionRoutes } from './routes/sessions.js';
 import { userRoutes } from './routes/users.js';
+import { viewRoutes } from './routes/views.js';
 import { workItemRoutes, workItemSchema } from './routes/work-items.js';
 import { RunAsAccountSchema } from './run-as-account-store.js';
 import { UserSchema } from './user-store.js';
@@ -103,6 +104,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
       await api.register(runAsAccountRoutes, { ctx });
       // --- management packs (issue 10)
       await api.register(managementPackRoutes, { ctx });
+      await api.register(viewRoutes, { ctx });
       // data warehouse (issue 9)
       await api.register(changeRoutes, { ctx });
       await api.register(dataWarehouseRoutes, { ctx });

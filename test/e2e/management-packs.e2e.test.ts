@@ -95,6 +95,18 @@ describe('smgr mp (embedded)', () => {
     const exists = await cli(['mp', 'export', 'contoso.servicedesk', '--to', out]);
     assert.equal(exists.code, 1);
     assert.equal(exists.json.error, 'FILE_EXISTS');
+    const builtIn = await cli(['mp', 'remove', 'smgr.workitems']);
+    assert.equal(builtIn.json.error, 'PACK_BUILT_IN');
+    assert.deepEqual(await ok(['mp', 'remove', 'contoso.servicedesk']), {
+      ok: true,
+      id: 'contoso.servicedesk',
+      removed: true,
+    });
+    const ids = (r: { packs: Array<{ id: string }> }) => r.packs.map((p) => p.id);
+    assert.ok(!ids(await ok(['mp', 'list'])).includes('contoso.servicedesk'));
+    assert.ok(ids(await ok(['mp', 'list', '--all'])).includes('contoso.servicedesk'));
+    const back = await ok(['mp', 'import', example]);
+    assert.equal(back.imported[0].outcome, 'restored');
   });
 
   test('sealed packs: keygen, seal, import; a changed byte, an incompatible upgrade and an unsealed replacement refused', async () => {

@@ -3,9 +3,12 @@
  * makes the change, so the change and its notification commit together or
  * not at all (the transactional outbox). The payload holds the work item's
  * display id, class, title, status and priority, and the names of the
- * changed fields: nothing secret.
+ * changed fields: nothing secret. A created or updated work item also
+ * queues the notifications of the matching subscriptions of the management
+ * packs (src/management-packs/subscriptions.ts).
  */
 import type { Queryable } from '../../db/database.js';
+import { enqueueSubscriptions } from '../../management-packs/subscriptions.js';
 import type { WorkItem } from '../work-item-store.js';
 
 export type NotificationEvent =
@@ -33,4 +36,8 @@ export async function enqueueNotification(
       ...(fields.length ? { fields } : {}),
     }),
   ]);
+  // Issue 10: the notification subscriptions of the management packs, in the same transaction.
+  if (event === 'work-item.created' || event === 'work-item.updated') {
+    await enqueueSubscriptions(tx, event === 'work-item.created' ? 'created' : 'updated', wi);
+  }
 }
