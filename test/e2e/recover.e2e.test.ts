@@ -22,6 +22,7 @@ import {
   type RecoverFixture,
   workItems,
 } from '../support/recover-fixture.js';
+import { snapshotDir } from '../support/snapshot.js';
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 const lines = (stdout: string) =>
@@ -175,6 +176,25 @@ for (const makeFixture of ENGINES) {
         'RECOVER_TARGET_NOT_EMPTY',
         [f.url],
       );
+    });
+
+    test("refused before any write: secure storage here holds another group's key", async () => {
+      const env = { home: f.file('home-conflict') };
+      const r0 = await runCli(['key', 'restore', '--file', otherKeys, '--password-file', f.passFile], env);
+      assert.equal(r0.code, 0, r0.stderr);
+      const home = snapshotDir(env.home);
+      const db = await dump(f.url);
+      const r = await recover(env, [
+        '--key-file',
+        f.keyFile,
+        '--password-file',
+        f.passFile,
+        '--database',
+        f.url,
+      ]);
+      assert.equal(jsonOut(r.stdout).error, 'KEY_RESTORE_CONFLICT', r.stdout);
+      assert.deepEqual(snapshotDir(env.home), home, 'home and secure storage unchanged');
+      assert.equal(await dump(f.url), db);
     });
 
     test('refused before any write: no --yes and no terminal; --dry-run prints the plan and preflight only', async () => {
