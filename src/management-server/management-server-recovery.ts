@@ -12,7 +12,7 @@
  * and then writes only config.json.
  */
 import net from 'node:net';
-import type { Progress } from '../backup/progress.js';
+import { type Progress, reportStep } from '../backup/progress.js';
 import { restoreDatabase } from '../backup/restore-database.js';
 import { defaultDatabaseUrl } from '../computer/home.js';
 import { DEFAULT_LISTEN, readConfig } from '../config/config-file.js';
@@ -128,6 +128,10 @@ export async function managementServerRecoveryPlan(
       let snapshot: GroupSnapshot | undefined;
       if (archive && !restoreDone) {
         await check('archive', async () => {
+          reportStep(
+            progress,
+            `verifying ${archive.file}: every table's count and hash, before anything is written`,
+          );
           const a = await archive.snapshot(progress);
           snapshot = a.group;
           return `${archive.file} verifies: made ${a.createdAt} by management group "${a.group.group?.name}", ${a.tables.length} tables, every count and hash checked${a.authenticated ? ', authenticated' : ''}`;

@@ -7,10 +7,12 @@
  * result last.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { api, type CliEnv, jsonOut, runCli, startServe } from '../support/cli.js';
+import { api, CLI, type CliEnv, jsonOut, runCli, startServe } from '../support/cli.js';
 import { admin, ENGINES, tempDir } from '../support/engines.js';
+import { DEADLINE_MS } from '../support/eventually.js';
 import { withDb } from '../support/group.js';
 import {
   ADMIN_PASSWORD,
@@ -20,7 +22,9 @@ import {
   type RecoverFixture,
   workItems,
 } from '../support/recover-fixture.js';
+import { snapshotDir } from '../support/snapshot.js';
 
+const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 const lines = (stdout: string) =>
   stdout
     .trim()
@@ -33,6 +37,7 @@ for (const makeFixture of ENGINES) {
     const root = tempDir('smgr-recover-');
     let f: RecoverFixture;
     let otherKeys = '';
+    let targets = 0;
 
     before(async () => {
       f = await makeRecoverFixture(fx, root);
@@ -173,6 +178,25 @@ for (const makeFixture of ENGINES) {
       );
     });
 
+    test("refused before any write: secure storage here holds another group's key", async () => {
+      const env = { home: f.file('home-conflict') };
+      const r0 = await runCli(['key', 'restore', '--file', otherKeys, '--password-file', f.passFile], env);
+      assert.equal(r0.code, 0, r0.stderr);
+      const home = snapshotDir(env.home);
+      const db = await dump(f.url);
+      const r = await recover(env, [
+        '--key-file',
+        f.keyFile,
+        '--password-file',
+        f.passFile,
+        '--database',
+        f.url,
+      ]);
+      assert.equal(jsonOut(r.stdout).error, 'KEY_RESTORE_CONFLICT', r.stdout);
+      assert.deepEqual(snapshotDir(env.home), home, 'home and secure storage unchanged');
+      assert.equal(await dump(f.url), db);
+    });
+
     test('refused before any write: no --yes and no terminal; --dry-run prints the plan and preflight only', async () => {
       const env = { home: f.file('home-dry') };
       const args = ['--key-file', f.keyFile, '--password-file', f.passFile, '--database', f.url];
@@ -240,6 +264,57 @@ for (const makeFixture of ENGINES) {
         [true, true, false],
       );
       fs.rmSync(env.home, { recursive: true, force: true });
+    });
+
+    test('restore database shows progress: JSON lines with the result last, a line per table off a terminal, a bar on one', async () => {
+      const env = { home: f.file('home-progress') };
+      const target = () =>
+        fx.name === 'server'
+          ? fx.newDatabaseUrl()
+          : Promise.resolve(`pglite:${f.file(`db-p${++targets}/SM`)}`);
+      const keys = ['--key-file', f.keyFile, '--password-file', f.passFile];
+      const json = await runCli(
+        ['--json', 'restore', 'database', '--from', f.archive, '--database', await target(), ...keys],
+        env,
+      );
+      assert.equal(json.code, 0, json.stdout);
+      const out = lines(json.stdout);
+      const result = out.at(-1);
+      assert.equal(result.ok, true);
+      const done = out.filter((l) => l.type === 'progress' && l.phase === 'table' && l.tableDone);
+      assert.ok(done.length > 0 && done.length <= result.tables.length, `${done.length} tables reported`);
+      assert.ok(out.slice(0, -1).every((l) => l.type === 'progress'));
+
+      const human = await runCli(
+        ['restore', 'database', '--from', f.archive, '--database', await target(), ...keys],
+        env,
+      );
+      assert.equal(human.code, 0, human.stderr);
+      assert.match(human.stderr, /^\d+\/\d+ tables {2}ServiceManager\.work_items: 5 rows/m);
+
+      const pty = spawnSync(
+        'script',
+        [
+          '-qec',
+          [
+            process.execPath,
+            CLI,
+            'restore',
+            'database',
+            '--from',
+            f.archive,
+            '--database',
+            await target(),
+            ...keys,
+          ]
+            .map(q)
+            .join(' '),
+          '/dev/null',
+        ],
+        { env: { ...process.env, SMGR_HOME: env.home }, encoding: 'utf8', timeout: DEADLINE_MS },
+      );
+      assert.equal(pty.status, 0, pty.stdout);
+      assert.match(pty.stdout, /\r\x1b\[2K\[#+\.*\] \d+\/\d+ tables/, 'a bar redrawn in place');
     });
 
     test('everything lost: recover --from on a new home; doctor passes; the work items are those of the archive', async () => {
