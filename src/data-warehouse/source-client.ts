@@ -99,7 +99,8 @@ export async function signInToSource(
       reason: 'too many failed sign-ins, try again later',
     });
   }
-  if ((r.status !== 200 && r.status !== 201) || typeof r.json?.token !== 'string') throw sourceError(url, r.status, r.json);
+  if ((r.status !== 200 && r.status !== 201) || typeof r.json?.token !== 'string')
+    throw sourceError(url, r.status, r.json);
   const token = r.json.token;
   return {
     url,

@@ -567,6 +567,12 @@ export const errorRegistry = {
     'The change cursor "{cursor}" is not valid.',
     'Pass the `next` cursor of a previous answer, or none to start from the beginning.',
   ),
+  BACKUP_NOT_SUPPORTED: entry(
+    1,
+    409,
+    'Archives of the {part} part are not built yet: {databases} would be left out.',
+    "Back up those databases with the database server's tools (pg_dump -Fc each) until they are (docs/RECOVERY.md §7).",
+  ),
   // --- end data warehouse
   INTERNAL: entry(
     1,

@@ -162,13 +162,14 @@ export async function assertStagedExactlyOnce(smUrl: string, stagingUrl: string)
   } finally {
     await staging.close();
   }
-  const [xid, id] = watermark.split('-');
+  const [epoch, xid, id] = watermark.split('-');
   const sm = await openDatabase(smUrl);
   try {
     const expected = (
       await sm.query<{ p: string }>(
-        `SELECT xid::text || '-' || id::text AS p FROM changes WHERE (xid, id) <= ($1::text::xid8, $2::bigint)`,
-        [xid, id],
+        `SELECT epoch::text || '-' || xid::text || '-' || id::text AS p FROM changes
+          WHERE (epoch, xid, id) <= ($1::integer, $2::text::xid8, $3::bigint)`,
+        [epoch, xid, id],
       )
     ).rows.map((r) => r.p);
     assert.equal(new Set(staged).size, staged.length, 'no change staged twice');
@@ -189,4 +190,34 @@ export async function assertStagedExactlyOnce(smUrl: string, stagingUrl: string)
   } finally {
     await sm.close();
   }
+}
+
+/**
+ * Runs `smgr dw run extract` until the staging tables hold `n` work items
+ * titled `<tag> …`: the feed holds back changes while an older transaction
+ * of the database cluster runs (other tests share the server), so one run
+ * may not reach the newest changes. The DW must not be serving (its
+ * embedded staging database is opened here).
+ */
+export async function extractUntil(env: CliEnv, stagingUrl: string, tag: string, n: number): Promise<void> {
+  const { eventually } = await import('./eventually.js');
+  const { openDatabase } = await import('../../src/db/open-database.js');
+  await eventually(
+    `${n} work items "${tag} …" staged`,
+    async () => {
+      const r = await runCli(['dw', 'run', 'extract', '--json'], env);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      const db = await openDatabase(stagingUrl);
+      try {
+        const c = await db.query<{ n: number }>(
+          "SELECT count(DISTINCT entity_id)::int AS n FROM staging_work_items WHERE data->>'title' LIKE $1",
+          [`${tag} %`],
+        );
+        return c.rows[0]!.n >= n;
+      } finally {
+        await db.close();
+      }
+    },
+    { everyMs: 500 },
+  );
 }
