@@ -95,6 +95,10 @@ export async function finishSchema(tx: Transaction, schema: string): Promise<voi
     'UPDATE computers SET stopped_at = now() WHERE stopped_at IS NULL AND last_heartbeat IS NOT NULL',
   );
   await migrateInTransaction(tx, serviceManagerMigrations);
+  // The change feed (migration v6) starts a new epoch: this cluster's transaction ids may be lower than the archive's.
+  await tx.query(
+    'INSERT INTO change_feed (epoch) VALUES (2) ON CONFLICT (singleton) DO UPDATE SET epoch = change_feed.epoch + 1',
+  );
   // Likewise the workflow lease of the snapshot: expired, so the rebuilt server need not wait it out.
   await tx.query(
     'UPDATE workflow_lease SET expires_at = least(expires_at, now()) WHERE expires_at IS NOT NULL',

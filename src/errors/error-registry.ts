@@ -655,6 +655,12 @@ export const errorRegistry = {
     'The change cursor "{cursor}" is not valid.',
     'Pass the `next` cursor of a previous answer, or none to start from the beginning.',
   ),
+  BACKUP_NOT_SUPPORTED: entry(
+    1,
+    409,
+    'Archives of the {part} part are not built yet: {databases} would be left out.',
+    "Back up those databases with the database server's tools (pg_dump -Fc each) until they are (docs/RECOVERY.md §9).",
+  ),
   // --- end data warehouse
   // --- ops (issue 13): retention, scheduled backups, drills, readiness, metrics
   RETENTION_NOT_CONFIGURED: entry(

@@ -42,6 +42,13 @@ const BackedUpKeySchema = Type.Refine(
     part: Part,
     kek: Type.Refine(Type.String(), isKek, () => 'is not base64 of 32 bytes'),
     createdAt: IsoTime,
+    /** The key's own group when it is not the document's (the DW's key on a computer running both parts). */
+    managementGroup: Type.Optional(
+      Type.Object({
+        id: Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' }),
+        name: Type.Refine(Type.String(), accepts(validateGroupName), () => 'is not a valid group name'),
+      }),
+    ),
   }),
   (k) => k.keyId.startsWith(`${PART_PREFIX[k.part]}-`),
   () => '.keyId does not match its part',

@@ -177,6 +177,9 @@ function toDocument(c: KeyBackupContent): KeyBackupDocument {
       part: k.part,
       kek: Buffer.isBuffer(k.kek) ? k.kek.toString('base64') : '',
       createdAt: k.createdAt,
+      ...(k.managementGroup
+        ? { managementGroup: { id: k.managementGroup.id, name: k.managementGroup.name } }
+        : {}),
     })),
     backupIdentity: c.backupIdentity ?? null,
   };
@@ -192,6 +195,9 @@ function fromDocument(d: KeyBackupDocument): KeyBackupContent {
       part: k.part,
       kek: Buffer.from(k.kek, 'base64'),
       createdAt: k.createdAt,
+      ...(k.managementGroup
+        ? { managementGroup: { id: k.managementGroup.id, name: k.managementGroup.name } }
+        : {}),
     })),
     backupIdentity: d.backupIdentity ?? null,
   };

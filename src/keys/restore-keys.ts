@@ -131,8 +131,8 @@ function toStoredKey(key: BackedUpKey, content: KeyBackupContent): StoredKey {
   return {
     keyId: key.keyId,
     part: key.part,
-    managementGroupId: content.managementGroup.id,
-    managementGroupName: content.managementGroup.name,
+    managementGroupId: (key.managementGroup ?? content.managementGroup).id,
+    managementGroupName: (key.managementGroup ?? content.managementGroup).name,
     kek: key.kek,
     createdAt: key.createdAt,
   };

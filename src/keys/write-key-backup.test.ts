@@ -8,6 +8,7 @@ import { tempDir } from '../../test/support/engines.js';
 import { sampleGroup, snapshot, storedKey } from '../../test/support/key-backup.js';
 import { SecureStorage } from '../secure-storage/secure-storage.js';
 import { readKeyBackup } from './key-backup-file.js';
+import { restoreKeys } from './restore-keys.js';
 import { writeKeyBackup } from './write-key-backup.js';
 
 const PASS = 'a long enough passphrase';
@@ -27,6 +28,35 @@ describe('writeKeyBackup', () => {
     fs.mkdirSync(out);
     return { storage, group, keys, out, file: path.join(out, 'sm01.smkey') };
   }
+
+  it('a computer running a management server and a data warehouse: both keys, each under its own group (issue 9)', async () => {
+    const root2 = path.join(root, `both-${n++}`);
+    const storage = SecureStorage.open(path.join(root2, 'secure-storage'), { create: true });
+    const sm = sampleGroup('Contoso SM');
+    const dw = sampleGroup('Contoso DW');
+    const mg = storedKey(sm, 'management-group');
+    const dwKey = storedKey(dw, 'data-warehouse');
+    storage.putKey(mg);
+    storage.putKey(dwKey);
+    const file = path.join(root2, 'both.smkey');
+    const r = await writeKeyBackup({
+      storage,
+      file,
+      passphrase: PASS,
+      computerName: 'sm01',
+      managementGroup: sm,
+      otherGroups: [dw],
+    });
+    assert.deepEqual(r.keyIds.sort(), [mg.keyId, dwKey.keyId].sort());
+    const content = await readKeyBackup(file, PASS);
+    assert.deepEqual(content.keys.find((k) => k.part === 'data-warehouse')?.managementGroup, dw);
+    assert.equal(content.keys.find((k) => k.part === 'management-group')?.managementGroup, undefined);
+    const fresh = SecureStorage.open(path.join(root2, 'restored'), { create: true });
+    restoreKeys({ storage: fresh, content });
+    assert.equal(fresh.getKey(dwKey.keyId)?.managementGroupId, dw.id);
+    assert.equal(fresh.getKey(mg.keyId)?.managementGroupId, sm.id);
+    assert.ok(fresh.getKey(dwKey.keyId)?.kek.equals(dwKey.kek));
+  });
 
   it('writes the group keys to a 0600 file that decodes to them, leaving no temporary file', async () => {
     const { storage, group, keys, out, file } = setup();

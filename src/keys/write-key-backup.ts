@@ -28,6 +28,8 @@ export interface WriteKeyBackupOptions {
   managementGroup: { id: string; name: string };
   /** The database-backup identity (AGE-SECRET-KEY-1...), once there is one. */
   backupIdentity?: string | null;
+  /** The groups of the other parts installed on this computer: their keys go into the same file. */
+  otherGroups?: ReadonlyArray<{ id: string; name: string }>;
 }
 
 /**
@@ -38,7 +40,9 @@ export async function writeKeyBackup(o: WriteKeyBackupOptions): Promise<{ file: 
   validatePassword(o.passphrase);
   const file = path.resolve(o.file);
   if (!o.force && fs.existsSync(file)) throw new SmgrError('FILE_EXISTS', { path: file });
-  const keys = o.storage.listKeys().filter((k) => k.managementGroupId === o.managementGroup.id);
+  // The keys of the file's group, and of the other parts' groups installed here (a DW beside a management server).
+  const groups = new Map([o.managementGroup, ...(o.otherGroups ?? [])].map((g) => [g.id, g]));
+  const keys = o.storage.listKeys().filter((k) => groups.has(k.managementGroupId));
   if (keys.length === 0) {
     throw new SmgrError('KEY_BACKUP_NOTHING', { path: o.storage.dir, group: o.managementGroup.name });
   }
@@ -46,7 +50,15 @@ export async function writeKeyBackup(o: WriteKeyBackupOptions): Promise<{ file: 
     createdAt: new Date().toISOString(),
     computerName: o.computerName,
     managementGroup: { id: o.managementGroup.id, name: o.managementGroup.name },
-    keys: keys.map((k) => ({ keyId: k.keyId, part: k.part, kek: k.kek, createdAt: k.createdAt })),
+    keys: keys.map((k) => ({
+      keyId: k.keyId,
+      part: k.part,
+      kek: k.kek,
+      createdAt: k.createdAt,
+      ...(k.managementGroupId !== o.managementGroup.id
+        ? { managementGroup: groups.get(k.managementGroupId)! }
+        : {}),
+    })),
     backupIdentity: o.backupIdentity ?? null,
   };
   const bytes = await encodeKeyBackup(content, o.passphrase);

@@ -110,13 +110,26 @@ for (const makeFixture of ENGINES) {
       );
     });
 
-    test('a restore (smgr.change_feed off) records no change; a bad cursor is refused', async () => {
+    test('a restore (smgr.change_feed off) records no change, then a new epoch; a bad cursor is refused', async () => {
       const { cursor } = await drain(db, null, 100);
       await db.transaction(async (tx) => {
         await tx.query("SELECT set_config('smgr.change_feed', 'off', true)");
         await insertItem(tx, 'restored');
       });
       assert.deepEqual((await readChanges(db, cursor ?? undefined, 10)).changes, []);
+      // A restore into another cluster: transaction ids restart lower, so the restore starts a new epoch.
+      await db.query('INSERT INTO change_feed (epoch) VALUES (2)');
+      await db.query(
+        `INSERT INTO changes (epoch, xid, kind, op, entity_id, data)
+         VALUES (2, '5'::xid8, 'config-item', 'insert', 99, '{"name":"low xid"}')`,
+      );
+      await insertItem(db, 'after the restore');
+      const next = await drain(db, cursor);
+      assert.deepEqual(
+        next.changes.map((c) => c.data.name ?? c.data.title),
+        ['low xid', 'after the restore'],
+        'a lower transaction id in the new epoch is not skipped',
+      );
       await assert.rejects(
         readChanges(db, '12; DROP TABLE changes', 10),
         (e) => isSmgrError(e) && e.code === 'CHANGE_CURSOR_INVALID',

@@ -10,11 +10,21 @@
  * (xid, id) order after the cursor. A transaction still running when a page
  * is read has an xid at or above that xmin, hence above every position the
  * page hands out; it is delivered by a later page, after it commits.
- * The same on PGlite and PostgreSQL (both have pg_current_snapshot). A long
- * transaction delays the feed; it never makes it skip.
+ * The same on PGlite and PostgreSQL (both have pg_current_snapshot).
+ * Transaction ids are the cluster's: a transaction of ANOTHER database of
+ * the same server cannot write here, so the in-progress transactions of the
+ * snapshot (pg_snapshot_xip) whose backend is connected to another database
+ * (pg_stat_activity) are left out of the horizon; an in-progress one that
+ * cannot be placed (it just ended, or its row is hidden) counts, which only
+ * delays. A long transaction of this database delays the feed; nothing
+ * makes it skip.
  *
- * A position is "<xid>-<id>" (decimal); the cursor is the last position
- * delivered. Read-only.
+ * Transaction ids belong to the database's cluster: a restore into another
+ * cluster (a new embedded directory) starts lower. So a restore starts a new
+ * epoch (change_feed.epoch, bumped by src/backup/restore-schema.ts), and a
+ * position is "<epoch>-<xid>-<id>" (decimal), ordered by epoch first; the
+ * changes of an earlier epoch are all committed and delivered whole. The
+ * cursor is the last position delivered. Read-only.
  */
 import type { Queryable } from '../db/database.js';
 import { SmgrError } from '../errors/smgr-error.js';
@@ -39,21 +49,36 @@ export interface ChangePage {
   more: boolean;
 }
 
-const POSITION = /^(\d{1,20})-(\d{1,19})$/;
+const POSITION = /^(\d{1,9})-(\d{1,20})-(\d{1,19})$/;
 
-export function parseCursor(cursor: string): { xid: string; id: string } {
+export function parseCursor(cursor: string): { epoch: string; xid: string; id: string } {
   const m = POSITION.exec(cursor);
   if (!m) throw new SmgrError('CHANGE_CURSOR_INVALID', { cursor: cursor.slice(0, 80) });
-  return { xid: m[1]!, id: m[2]! };
+  return { epoch: m[1]!, xid: m[2]!, id: m[3]! };
 }
+
+/**
+ * The current epoch and the first transaction id not known to have ended
+ * among those that can write here (see the header), in one snapshot.
+ */
+const HORIZON = `WITH snap AS (SELECT pg_current_snapshot() AS s),
+  running AS (
+    SELECT x FROM snap, pg_snapshot_xip(snap.s) AS x
+     WHERE NOT EXISTS (
+       SELECT 1 FROM pg_stat_activity a
+        WHERE a.backend_xid = x::xid AND a.datname IS DISTINCT FROM current_database()))
+  , horizon AS (
+    SELECT COALESCE((SELECT epoch FROM change_feed), 1) AS epoch,
+           COALESCE((SELECT min(x) FROM running), (SELECT pg_snapshot_xmax(s) FROM snap)) AS xid)`;
 
 export async function readChanges(
   db: Queryable,
   after: string | undefined,
   limit: number,
 ): Promise<ChangePage> {
-  const from = after ? parseCursor(after) : { xid: '0', id: '0' };
+  const from = after ? parseCursor(after) : { epoch: '0', xid: '0', id: '0' };
   const r = await db.query<{
+    epoch: string;
     xid: string;
     id: string;
     kind: Change['kind'];
@@ -62,17 +87,19 @@ export async function readChanges(
     at: Date;
     data: Record<string, unknown>;
   }>(
-    `SELECT c.xid::text AS xid, c.id::text AS id, c.kind, c.op, c.entity_id::text AS entity_id, c.at, c.data
-       FROM changes c
-      WHERE c.xid < pg_snapshot_xmin(pg_current_snapshot())
-        AND (c.xid, c.id) > ($1::text::xid8, $2::bigint)
-      ORDER BY c.xid, c.id
-      LIMIT $3`,
-    [from.xid, from.id, limit + 1],
+    `${HORIZON}
+     SELECT c.epoch::text AS epoch, c.xid::text AS xid, c.id::text AS id, c.kind, c.op,
+            c.entity_id::text AS entity_id, c.at, c.data
+       FROM changes c, horizon h
+      WHERE (c.epoch < h.epoch OR c.xid < h.xid)
+        AND (c.epoch, c.xid, c.id) > ($1::integer, $2::text::xid8, $3::bigint)
+      ORDER BY c.epoch, c.xid, c.id
+      LIMIT $4`,
+    [from.epoch, from.xid, from.id, limit + 1],
   );
   const rows = r.rows.slice(0, limit);
   const changes = rows.map((row) => ({
-    position: `${row.xid}-${row.id}`,
+    position: `${row.epoch}-${row.xid}-${row.id}`,
     kind: row.kind,
     op: row.op,
     id: Number(row.entity_id),

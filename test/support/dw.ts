@@ -104,3 +104,120 @@ export async function servedManagementServer(
   const server = await startServe(env);
   return { env, url, server, baseUrl: server.baseUrl };
 }
+
+/** Signs in to a management server; answers the bearer token. */
+export async function signIn(baseUrl: string, password: string, username = 'admin'): Promise<string> {
+  const { api } = await import('./cli.js');
+  const r = await api(baseUrl, 'POST', '/api/v1/sessions', { username, password });
+  assert.equal(r.status, 201, r.text);
+  return r.body.token as string;
+}
+
+/** Creates `n` work items and changes every third one's status (each change writes history). */
+export async function makeChanges(baseUrl: string, token: string, n: number, tag: string): Promise<void> {
+  const { api } = await import('./cli.js');
+  for (let i = 0; i < n; i++) {
+    const r = await api(
+      baseUrl,
+      'POST',
+      '/api/v1/work-items',
+      { class: 'incident', title: `${tag} ${i}`, priority: 1 + (i % 4) },
+      token,
+    );
+    assert.equal(r.status, 201, r.text);
+    if (i % 3 === 0) {
+      const p = await api(baseUrl, 'PATCH', `/api/v1/work-items/${r.body.id}`, { status: 'resolved' }, token);
+      assert.equal(p.status, 200, p.text);
+    }
+  }
+}
+
+/**
+ * Every change of ServiceManager up to the DW's watermark is in the staging
+ * tables exactly once, and nothing else is: positions compared as
+ * multisets, and every work item history row staged once. Answers the count.
+ */
+export async function assertStagedExactlyOnce(smUrl: string, stagingUrl: string): Promise<number> {
+  const { openDatabase } = await import('../../src/db/open-database.js');
+  const staging = await openDatabase(stagingUrl);
+  let staged: string[];
+  let watermark: string;
+  let historyStaged: string[];
+  try {
+    const wm = await staging.query<{ position: string }>(
+      "SELECT position FROM watermarks WHERE job = 'extract'",
+    );
+    watermark = wm.rows[0]!.position;
+    staged = (
+      await staging.query<{ p: string }>(
+        `SELECT position AS p FROM staging_work_items UNION ALL SELECT position FROM staging_work_item_history
+         UNION ALL SELECT position FROM staging_config_items UNION ALL SELECT position FROM staging_users`,
+      )
+    ).rows.map((r) => r.p);
+    historyStaged = (
+      await staging.query<{ id: string }>(
+        "SELECT entity_id::text AS id FROM staging_work_item_history WHERE op = 'insert'",
+      )
+    ).rows.map((r) => r.id);
+  } finally {
+    await staging.close();
+  }
+  const [epoch, xid, id] = watermark.split('-');
+  const sm = await openDatabase(smUrl);
+  try {
+    const expected = (
+      await sm.query<{ p: string }>(
+        `SELECT epoch::text || '-' || xid::text || '-' || id::text AS p FROM changes
+          WHERE (epoch, xid, id) <= ($1::integer, $2::text::xid8, $3::bigint)`,
+        [epoch, xid, id],
+      )
+    ).rows.map((r) => r.p);
+    assert.equal(new Set(staged).size, staged.length, 'no change staged twice');
+    assert.deepEqual(
+      [...staged].sort(),
+      [...expected].sort(),
+      'every change up to the watermark staged, nothing else',
+    );
+    const history = (await sm.query<{ id: string }>('SELECT id::text AS id FROM work_item_history')).rows.map(
+      (r) => r.id,
+    );
+    assert.deepEqual(
+      [...historyStaged].sort(),
+      [...history].sort(),
+      'every history row of the management server, once',
+    );
+    return staged.length;
+  } finally {
+    await sm.close();
+  }
+}
+
+/**
+ * Runs `smgr dw run extract` until the staging tables hold `n` work items
+ * titled `<tag> …`: the feed holds back changes while an older transaction
+ * of the database cluster runs (other tests share the server), so one run
+ * may not reach the newest changes. The DW must not be serving (its
+ * embedded staging database is opened here).
+ */
+export async function extractUntil(env: CliEnv, stagingUrl: string, tag: string, n: number): Promise<void> {
+  const { eventually } = await import('./eventually.js');
+  const { openDatabase } = await import('../../src/db/open-database.js');
+  await eventually(
+    `${n} work items "${tag} …" staged`,
+    async () => {
+      const r = await runCli(['dw', 'run', 'extract', '--json'], env);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      const db = await openDatabase(stagingUrl);
+      try {
+        const c = await db.query<{ n: number }>(
+          "SELECT count(DISTINCT entity_id)::int AS n FROM staging_work_items WHERE data->>'title' LIKE $1",
+          [`${tag} %`],
+        );
+        return c.rows[0]!.n >= n;
+      } finally {
+        await db.close();
+      }
+    },
+    { everyMs: 500 },
+  );
+}

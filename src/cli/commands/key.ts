@@ -48,6 +48,10 @@ export function registerKey(program: Command): void {
         computerName: config.computerName,
         managementGroup: group,
         backupIdentity: storage.getBackupIdentity(group.id) ?? null,
+        // Every installed part's key: a computer running a management server and a DW backs up both.
+        otherGroups: Object.values(config.parts)
+          .slice(1)
+          .map((p) => p.managementGroup),
       });
       const recorded = await recordBackupTime(ctx, result.keyIds).then(
         () => true,

@@ -1,0 +1,126 @@
+/**
+ * kill -9 of `smgr dw run extract` (issue 9 item 5) at points spread over
+ * its run — before a fetch, after a fetch (mid-batch), while writing, and
+ * with the commit of the watermark under way — with new changes made between
+ * runs. The kill points are progress events, never times. After the last,
+ * whole, run every change of the management server up to the watermark is
+ * in the staging tables exactly once (no gap, no duplicate), and the
+ * killed runs are in the run history as interrupted.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { openDatabase } from '../../src/db/open-database.js';
+import { CLI, type CliEnv, jsonOut, runCli } from '../support/cli.js';
+import {
+  assertStagedExactlyOnce,
+  DW_PASSWORD,
+  makeChanges,
+  newDwUrls,
+  passwordFile,
+  servedManagementServer,
+  setupDw,
+  signIn,
+} from '../support/dw.js';
+import { serverFixture, tempDir } from '../support/engines.js';
+
+const ADMIN_PASSWORD = 'sm-admin-pass-0d1e';
+
+/** Runs `smgr --json dw run extract`, killed with SIGKILL as it prints its `killAt`-th progress event. */
+function extract(
+  env: CliEnv,
+  killAt?: number,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; events: string[]; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, '--json', 'dw', 'run', 'extract'], {
+      env: { ...process.env, SMGR_HOME: env.home, SMGR_COMPUTER_NAME: env.computerName },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const events: string[] = [];
+    let stdout = '';
+    let pending = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d;
+      pending += d;
+      for (let nl = pending.indexOf('\n'); nl !== -1; nl = pending.indexOf('\n')) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        const message = (JSON.parse(line) as { message?: string }).message;
+        if (message) events.push(message);
+        if (killAt !== undefined && events.length === killAt) child.kill('SIGKILL');
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, events, stdout }));
+  });
+}
+
+describe('extract killed at several points: no gap, no duplicate', () => {
+  const fx = serverFixture();
+  const root = tempDir('smgr-dw-crash-');
+  const smPw = passwordFile(root, ADMIN_PASSWORD);
+  const dw: CliEnv = { home: path.join(root, 'dw-home'), computerName: 'dw01' };
+  let sm: Awaited<ReturnType<typeof servedManagementServer>>;
+  let urls: Awaited<ReturnType<typeof newDwUrls>>;
+  before(async () => {
+    sm = await servedManagementServer(fx, root, 'Crash SM', 'ms01', smPw);
+    urls = await newDwUrls(fx);
+    await setupDw(dw, 'Crash DW', urls, passwordFile(root, DW_PASSWORD));
+    // Small batches, so a run has many points to be killed at.
+    const config = JSON.parse(fs.readFileSync(path.join(dw.home, 'config.json'), 'utf8'));
+    config.parts['data-warehouse'].extract = { batchSize: 7 };
+    fs.writeFileSync(path.join(dw.home, 'config.json'), JSON.stringify(config));
+    const r = await runCli(
+      [
+        'dw',
+        'register',
+        '--management-server',
+        sm.baseUrl,
+        '--admin-user',
+        'admin',
+        '--admin-password-file',
+        smPw,
+      ],
+      dw,
+    );
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+  });
+  after(async () => {
+    await sm?.server.stop();
+    await fx.cleanup();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  test('kill -9 before a fetch, mid-batch, while writing, at the commit; then a whole run', async () => {
+    const token = await signIn(sm.baseUrl, ADMIN_PASSWORD);
+    await makeChanges(sm.baseUrl, token, 30, 'before');
+    // The events of one batch: fetching, fetched (writing), committing, committed.
+    const killPoints = [1, 2, 3, 6, 7, 8, 13];
+    let interrupted = 0;
+    for (const [i, k] of killPoints.entries()) {
+      const r = await extract(dw, k);
+      if (r.signal === 'SIGKILL') interrupted++;
+      else assert.equal(r.code, 0, r.stdout);
+      await makeChanges(sm.baseUrl, token, 4, `between ${i}`);
+    }
+    assert.ok(interrupted >= 5, `only ${interrupted} runs were killed`);
+    const whole = await extract(dw);
+    assert.equal(whole.code, 0, whole.stdout);
+    assert.ok(jsonOut(whole.stdout).rows > 0);
+    const n = await assertStagedExactlyOnce(sm.url, urls.staging);
+    assert.ok(n > 100, `${n} changes staged`);
+    const staging = await openDatabase(urls.staging);
+    try {
+      const runs = await staging.query<{ outcome: string; n: number }>(
+        'SELECT outcome, count(*)::int AS n FROM job_runs GROUP BY outcome ORDER BY outcome',
+      );
+      const interruptedRuns = runs.rows.find((r) => r.outcome === 'interrupted')?.n ?? 0;
+      assert.ok(interruptedRuns >= interrupted - 1, JSON.stringify(runs.rows));
+      assert.equal((await staging.query('SELECT 1 FROM job_runs WHERE finished_at IS NULL')).rowCount, 0);
+    } finally {
+      await staging.close();
+    }
+  });
+});
