@@ -127,7 +127,7 @@ const log = (text: string) =>
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'smgr-bench-'));
 /**
- * The CLI under test, frozen at the start: a copy of dist/src (with the
+ * The CLI under test, frozen at the start: a copy of dist/src and packs/ (with the
  * repository's package.json and node_modules linked), so that a rebuild of
  * dist/ meanwhile (other work in the same checkout) cannot change the code
  * being measured halfway. SMGR_BENCH_CLI names another main.js instead.
@@ -137,6 +137,7 @@ function freezeCli(): string {
   const app = path.join(work, 'app');
   fs.cpSync(path.join(REPO, 'dist', 'src'), path.join(app, 'dist', 'src'), { recursive: true });
   fs.copyFileSync(path.join(REPO, 'package.json'), path.join(app, 'package.json'));
+  fs.cpSync(path.join(REPO, 'packs'), path.join(app, 'packs'), { recursive: true });
   fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(app, 'node_modules'), 'dir');
   return path.join(app, 'dist', 'src', 'cli', 'main.js');
 }
