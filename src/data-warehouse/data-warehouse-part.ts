@@ -38,6 +38,7 @@ export const dataWarehousePart: PartDefinition = {
   name: 'data-warehouse',
   title: 'data warehouse server',
   keyPart: 'data-warehouse',
+  recoverySetup: 'smgr setup data-warehouse --existing-database --staging-database URL',
   setup: dataWarehouseSetup,
 
   async open(ctx: PartContext): Promise<OpenedDataWarehouse> {

@@ -65,6 +65,7 @@ export const managementServerPart: PartDefinition = {
   name: 'management-server',
   title: 'management server',
   keyPart: 'management-group',
+  recoverySetup: 'smgr setup management-server --existing-database --database URL',
   setup: managementServerSetup,
   recoveryPlan: managementServerRecoveryPlan,
 

@@ -162,6 +162,8 @@ export interface PartDefinition {
   readonly keyPart: KeyPart;
   /** Installs the part on this computer (setup with a new or an existing database). */
   readonly setup: PartSetup;
+  /** The setup command that recovers this part once its key is restored (printed by `smgr key restore`). */
+  readonly recoverySetup: string;
   /** Opens the part installed in this home (its config entry must exist). */
   open(ctx: PartContext): Promise<OpenedPart>;
   /** Every check of serve, then the listener; writes nothing. */

@@ -40,6 +40,7 @@ export const portalPart: PartDefinition = {
   name: 'portal',
   title: 'Self-Service Portal',
   keyPart: 'portal',
+  recoverySetup: 'smgr setup portal --existing --management-server URL --admin-user NAME',
   setup: portalSetup,
 
   async open(ctx: PartContext): Promise<OpenedPortal> {

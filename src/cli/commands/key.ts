@@ -9,6 +9,7 @@ import { readKeyBackup } from '../../keys/key-backup-file.js';
 import { restoreKeys } from '../../keys/restore-keys.js';
 import { writeKeyBackup } from '../../keys/write-key-backup.js';
 import { recordKeyBackupOperation } from '../../operations/record-key-backup.js';
+import { partDefinitions } from '../../parts/registry.js';
 import { SecureStorage } from '../../secure-storage/secure-storage.js';
 import { type CliContext, contextOf } from '../cli-context.js';
 import { getPassword } from '../passwords.js';
@@ -95,9 +96,11 @@ export function registerKey(program: Command): void {
         for (const id of r.restored) ctx.out.line(`Restored:  ${id}`);
         for (const id of r.unchanged) ctx.out.line(`Unchanged: ${id} (already here)`);
         for (const f of r.replacedFiles) ctx.out.line(`Kept the replaced key in ${f}`);
-        ctx.out.line(
-          `Next: smgr setup management-server --existing-database --database URL --computer-name ${r.computerName}`,
-        );
+        // Each part whose key came back names its own recovery setup.
+        const parts = new Set(content.keys.map((k) => k.part));
+        for (const def of partDefinitions.filter((d) => parts.has(d.keyPart))) {
+          ctx.out.line(`Next: ${def.recoverySetup} --computer-name ${r.computerName}`);
+        }
       });
     });
 }

@@ -140,7 +140,8 @@ function printChecks(out: Output, checks: PreflightCheck[]): void {
 }
 
 function printResult(out: Output, r: RecoveryResult): void {
-  out.result(r, () => {
+  // With --json the result line's ok is doctor's verdict, as the exit code is.
+  out.result({ ...r, ok: r.doctor.ok }, () => {
     for (const s of r.steps) out.line(`${s.skipped ? 'SKIP' : 'DONE'}  ${s.id}: ${s.outcome}`);
     for (const c of r.doctor.checks.filter((x) => x.state !== 'pass')) {
       out.line(`${c.state.toUpperCase()}  ${c.name}: ${c.detail}`);
