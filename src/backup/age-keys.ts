@@ -19,7 +19,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { bech32 } from '@scure/base';
-import { generateX25519Identity, identityToRecipient } from 'age-encryption';
+import { identityToRecipient } from 'age-encryption';
 import { AgeFormatError, base64NoPad, decodeBase64NoPad, hkdf, type Stanza } from './age-header.js';
 
 export interface RecipientKey {
@@ -177,10 +177,7 @@ export function unwrapFileKey(stanzas: Stanza[], identities: IdentityKey[]): Buf
  * generateIdentity() may one day return a post-quantum identity, which these
  * streams do not read, so this asks for X25519 explicitly.)
  */
-export async function newBackupIdentity(): Promise<{ identity: string; recipient: string }> {
-  const identity = await generateX25519Identity();
-  return { identity, recipient: await identityToRecipient(identity) };
-}
+export { newBackupIdentity } from '../keys/backup-identity.js';
 
 /** The recipient (`age1…`) of an age X25519 identity; throws, without echoing it, if it is not one. */
 export async function recipientOf(identity: string): Promise<string> {

@@ -17,7 +17,6 @@
 
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import { newBackupKeyPair } from '../backup/backup-recipient.js';
 import { firstMissingAncestor } from '../computer/first-missing-ancestor.js';
 import { defaultDatabaseUrl, type HomePaths } from '../computer/home.js';
 import { DEFAULT_LISTEN, installPart, refuseInstalledPart } from '../config/config-file.js';
@@ -27,6 +26,7 @@ import { isEmptyDatabase, migrateInTransaction } from '../db/migrate.js';
 import { serviceManagerMigrations } from '../db/migrations/service-manager.js';
 import { openDatabase } from '../db/open-database.js';
 import { SmgrError } from '../errors/smgr-error.js';
+import { newBackupIdentity } from '../keys/backup-identity.js';
 import { newKek, newKeyId } from '../keys/key-hierarchy.js';
 import { insertKeyRecord } from '../keys/key-records.js';
 import { hashPassword } from '../keys/password-hash.js';
@@ -78,7 +78,7 @@ export async function setupNewDatabase(o: SetupNewOptions): Promise<SetupResult>
   const keyId = newKeyId('mg');
   const kek = newKek();
   const group = { id: randomUUID(), name: o.groupName };
-  const backupKeys = await newBackupKeyPair();
+  const backupKeys = await newBackupIdentity();
   let keyWritten = false;
   try {
     db = await openDatabase(url);

@@ -20,6 +20,7 @@
 
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { defaultBackupDirectory } from '../backup/backup-directory.js';
 import { ensureBackupRecipient } from '../backup/backup-recipient.js';
 import { createBackup } from '../backup/create-backup.js';
 import { silentProgress } from '../backup/progress.js';
@@ -40,7 +41,6 @@ import {
   recordCleanStop,
 } from '../management-group/registration.js';
 import { packEntries } from '../management-packs/archive-packs.js';
-import { defaultBackupDirectory } from '../operations/backup-create.js';
 import type { OpenedPart, PartContext, PartDefinition, PreparedPart, ServerHooks } from '../parts/part.js';
 import { assessReadiness } from '../recovery/readiness.js';
 import { readinessChecks, readinessOf, withReadiness } from '../recovery/readiness-report.js';

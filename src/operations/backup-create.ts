@@ -9,17 +9,13 @@
  */
 import path from 'node:path';
 import { Type } from 'typebox';
-import type { HomePaths } from '../computer/home.js';
-import type { SmgrConfig } from '../config/config-schema.js';
+import { defaultBackupDirectory } from '../backup/backup-directory.js';
 import { SmgrError } from '../errors/smgr-error.js';
 import { lockFile } from '../files/file-lock.js';
 import type { ArchiveResult } from '../parts/part.js';
 import { defineOperation } from './operation.js';
 
-/** Where archives go when no directory is given: config `backup.directory`, else <home>/backups. */
-export function defaultBackupDirectory(home: HomePaths, config: SmgrConfig | undefined): string {
-  return path.resolve(home.root, config?.backup?.directory ?? home.backups);
-}
+export { defaultBackupDirectory };
 
 export const backupCreateOperation = defineOperation({
   name: 'backup-create',

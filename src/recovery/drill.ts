@@ -29,11 +29,11 @@ import { quoteIdent } from '../db/database.js';
 import { openDatabase } from '../db/open-database.js';
 import { isSmgrError } from '../errors/smgr-error.js';
 import { isAlive } from '../files/file-lock.js';
-import { doctorOperation } from '../operations/doctor.js';
 import { openInstallation } from '../parts/installation.js';
 import type { RunningPart } from '../parts/part.js';
 import { SecureStorage } from '../secure-storage/secure-storage.js';
 import type { ArchiveCheck } from './archive-checks.js';
+import { doctorReport } from './doctor-report.js';
 
 export interface DrillOptions {
   /** The archive (.smbak) to drill. */
@@ -137,7 +137,7 @@ async function drillInto(scratch: string, o: DrillOptions, ev: ArchiveCheck): Pr
     ev.apiMs = Date.now() - apiStarted;
 
     step('running the doctor against it');
-    const report = await doctorOperation.run(inst, {}, { report: () => {} });
+    const report = await doctorReport(inst);
     ev.doctorOk = report.ok;
     ev.doctor = report.checks.map((c) => ({ name: c.name, state: c.state }));
     if (!report.ok) {

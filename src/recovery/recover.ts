@@ -25,11 +25,11 @@ import { readConfig } from '../config/config-file.js';
 import { isSmgrError, SmgrError } from '../errors/smgr-error.js';
 import { type KeyBackupContent, readKeyBackup } from '../keys/key-backup-file.js';
 import { restoreKeys } from '../keys/restore-keys.js';
-import { type DoctorReport, doctorOperation } from '../operations/doctor.js';
 import { openInstallation } from '../parts/installation.js';
 import { partDefinitions } from '../parts/registry.js';
 import { SecureStorage } from '../secure-storage/secure-storage.js';
 import { type ArchiveSnapshot, readArchiveSnapshot } from './archive-snapshot.js';
+import { type DoctorReport, doctorReport } from './doctor-report.js';
 import {
   checkJournalInputs,
   journalPath,
@@ -291,10 +291,10 @@ function doctorStep(input: RecoveryInput, out: { report?: DoctorReport }): Recov
     title: 'check the recovered computer (smgr doctor)',
     reads: ['config.json, secure storage and every database of the recovered parts'],
     writes: [],
-    async run(ctx) {
+    async run() {
       const inst = await openInstallation(input.home, input.computerName);
       try {
-        out.report = await doctorOperation.run(inst, {}, ctx.progress);
+        out.report = await doctorReport(inst);
       } finally {
         await inst.close();
       }
