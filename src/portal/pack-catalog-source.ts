@@ -75,7 +75,7 @@ export function packCatalog(services: ApiServiceOffering[], offerings: ApiReques
   const requestOfferings: RequestOffering[] = offerings.map((o) => {
     let serviceOffering = o.serviceOffering ?? '';
     if (!known.has(serviceOffering)) {
-      serviceOffering = `category:${o.category}`;
+      serviceOffering = `category-${o.category.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
       if (!known.has(serviceOffering)) {
         known.add(serviceOffering);
         serviceOfferings.push({ id: serviceOffering, title: o.category, description: '' });
