@@ -5,7 +5,7 @@
  * POST /api/v1/request-offerings/:id/requests creating the work item of the
  * offering's template with the answers mapped, the caller as affected user.
  * A bad answer is 400 naming the question and leaves the database as it was;
- * a draft or unknown offering is 404; a user without work item rights 403.
+ * a draft or unknown offering is 404; an account without work item rights 403.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -136,6 +136,18 @@ for (const makeEngine of ENGINES) {
           assert.match(expectError(await submit(answers), 400, 'VALIDATION'), message);
         });
       }
+    });
+
+    it('an analyst submits as their own affected user; an account without work item rights is 403, nothing written', async () => {
+      const ann = fx.auth(await fx.addUser('ann', 'analyst'));
+      const dw = fx.auth(await fx.addUser('dw-service', 'data-warehouse', 'dw service password 1'));
+      const answers = { [`${Q}model`]: 'contoso.servicedesk.laptop-models.x1', [`${Q}cost-centre`]: 'CC-7' };
+      const res = await submit(answers, ann);
+      assert.equal(res.statusCode, 201, res.body);
+      assert.equal(res.json<{ affectedUser: string }>().affectedUser, 'ann');
+      await unchanged('a data warehouse account', async () => {
+        expectError(await submit(answers, dw), 403, 'FORBIDDEN');
+      });
     });
 
     it('answers 404 for a draft or unknown offering and 401 without a session, writing nothing', async () => {

@@ -26,6 +26,8 @@ export interface Question {
   /** For 'text' and 'long-text' (characters), 'number' (value). */
   max?: number;
   min?: number;
+  /** For 'number': a decimal is accepted (else whole numbers only). */
+  decimal?: boolean;
   help?: string;
 }
 

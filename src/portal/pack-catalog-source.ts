@@ -2,7 +2,7 @@
  * The portal's catalog from the management packs, read through the API as
  * the signed-in user: GET /api/v1/service-offerings and
  * GET /api/v1/request-offerings. Each pack question becomes a form question
- * (string → text, or long text above 500 characters; integer → number;
+ * (string → text, or long text above 500 characters; integer, decimal → number;
  * boolean → yes/no; datetime → date; list → a choice among the list's
  * items, answered by item value, shown by title). A request offering of a
  * pack is submitted with POST /api/v1/request-offerings/:id/requests
@@ -49,7 +49,7 @@ export function formQuestion(q: ApiQuestion): Question {
       return { ...base, type: (q.maxLength ?? 0) > LONG_TEXT_FROM ? 'long-text' : 'text', max: q.maxLength };
     case 'integer':
     case 'decimal':
-      return { ...base, type: 'number', min: q.minimum, max: q.maximum };
+      return { ...base, type: 'number', min: q.minimum, max: q.maximum, decimal: q.type === 'decimal' };
     case 'boolean':
       return { ...base, type: 'yes-no' };
     case 'datetime':
