@@ -50,6 +50,9 @@ export async function submitOffering(
   } catch (e) {
     if (!(e instanceof ApiError) || e.status !== 400) throw e;
     const q = offering.questions.find((x) => e.message.includes(`body/answers/${x.id} `));
-    return { errors: { [q?.id ?? '']: q ? `${q.label}: ${e.message}` : e.message } };
+    if (!q) return { errors: { '': e.message } };
+    // "The request is not valid: body/answers/<id> ("<prompt>"): <problem>." → "<label>: <problem>."
+    const problem = e.message.slice(e.message.indexOf('"): ') + 4) || e.message;
+    return { errors: { [q.id]: `${q.label}: ${problem}` } };
   }
 }
