@@ -34,6 +34,7 @@ import { managementPackRoutes, PackSummarySchema } from './routes/management-pac
 import { openapiRoutes } from './routes/openapi.js';
 import { portalHeartbeatRoutes, portalRoutes } from './routes/portals.js';
 import { readinessRoutes } from './routes/readiness.js';
+import { requestOfferingRoutes } from './routes/request-offerings.js';
 import { runAsAccountRoutes } from './routes/run-as-accounts.js';
 import { currentSessionRoutes, sessionRoutes } from './routes/sessions.js';
 import { userRoutes } from './routes/users.js';
@@ -104,6 +105,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
       await api.register(runAsAccountRoutes, { ctx });
       // --- management packs (issue 10)
       await api.register(managementPackRoutes, { ctx });
+      await api.register(requestOfferingRoutes, { ctx }); // catalog: service offerings, submitting request offerings
       await api.register(viewRoutes, { ctx });
       // data warehouse (issue 9)
       await api.register(changeRoutes, { ctx });

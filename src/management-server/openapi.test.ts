@@ -67,6 +67,9 @@ const ROUTES: Array<[path: string, method: string, body: boolean, success: strin
   ['/api/v1/management-packs/{id}/request-offerings/{offeringId}/status', 'put', true, '200', true],
   ['/api/v1/views', 'get', false, '200', true],
   ['/api/v1/views/{id}/items', 'get', false, '200', true],
+  // catalog: service offerings, submitting a request offering
+  ['/api/v1/service-offerings', 'get', false, '200', true],
+  ['/api/v1/request-offerings/{id}/requests', 'post', true, '201', true],
   // data warehouse (issue 9)
   ['/api/v1/changes', 'get', false, '200', true],
   ['/api/v1/data-warehouse', 'put', true, '200', true],

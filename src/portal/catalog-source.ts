@@ -1,13 +1,13 @@
 /**
  * Where the portal's catalog comes from: service offerings grouping request
- * offerings, each with its questions. The built-in catalog
- * (built-in-catalog.ts) serves it today; once management packs publish
- * request offerings (GET /api/v1/request-offerings), another CatalogSource
- * reads them through the API as the signed-in user, and portal-app.ts
- * changes one line.
+ * offerings, each with its questions. The management packs' published
+ * offerings, read through the API as the signed-in user
+ * (pack-catalog-source.ts), or, when no pack publishes any, the built-in
+ * catalog (built-in-catalog.ts) as a fallback.
  *
- * A request offering becomes a service request: its title is the offering's
- * title and the answers' summary, its description the questions and answers,
+ * A pack's request offering is submitted to the API, which applies its
+ * template and the answers. A built-in one becomes a service request: its
+ * title is the offering's title, its description the questions and answers,
  * its properties `{ offering, answers }`.
  */
 
@@ -19,11 +19,15 @@ export interface Question {
   label: string;
   type: QuestionType;
   required: boolean;
-  /** For 'choice'. */
+  /** For 'choice': the values answered. */
   choices?: readonly string[];
+  /** For 'choice': what to show for each of `choices` (default: the value itself). */
+  labels?: readonly string[];
   /** For 'text' and 'long-text' (characters), 'number' (value). */
   max?: number;
   min?: number;
+  /** For 'number': a decimal is accepted (else whole numbers only). */
+  decimal?: boolean;
   help?: string;
 }
 
@@ -35,6 +39,8 @@ export interface RequestOffering {
   /** Priority (1-4) of the service request, when the offering sets one. */
   priority?: number;
   questions: readonly Question[];
+  /** Published by a management pack: submitted with POST /request-offerings/:id/requests. */
+  fromPack?: boolean;
 }
 
 export interface ServiceOffering {

@@ -40,4 +40,19 @@ describe('request offering form', async () => {
     );
     assert.match(checkOfferingForm(software, {}).errors.software ?? '', /required/);
   });
+
+  it('takes a decimal where the question allows one', () => {
+    const budget = {
+      id: 'a.b.o',
+      title: 'O',
+      description: '',
+      serviceOffering: 's',
+      questions: [
+        { id: 'b', label: 'Budget', type: 'number' as const, required: true, min: 0, decimal: true },
+      ],
+    };
+    assert.deepEqual(checkOfferingForm(budget, { q_b: '1250.50' }).answers, { b: 1250.5 });
+    assert.match(checkOfferingForm(budget, { q_b: '12,5' }).errors.b ?? '', /must be a number/);
+    assert.match(checkOfferingForm(budget, { q_b: '-1' }).errors.b ?? '', /at least 0/);
+  });
 });

@@ -43,7 +43,9 @@ function checkAnswer(q: Question, raw: string): Answer | { error: string } {
     }
     case 'number': {
       const n = Number(raw);
-      if (!/^-?[0-9]+$/.test(raw) || !Number.isSafeInteger(n))
+      if (q.decimal) {
+        if (!/^-?[0-9]{1,15}(\.[0-9]{1,15})?$/.test(raw)) return { error: `${q.label} must be a number.` };
+      } else if (!/^-?[0-9]+$/.test(raw) || !Number.isSafeInteger(n))
         return { error: `${q.label} must be a whole number.` };
       if (q.min !== undefined && n < q.min) return { error: `${q.label} must be at least ${q.min}.` };
       if (q.max !== undefined && n > q.max) return { error: `${q.label} must be at most ${q.max}.` };

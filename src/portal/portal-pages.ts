@@ -10,7 +10,8 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestOffering } from './catalog-source.js';
 import { searchCatalog } from './catalog-source.js';
 import { ApiError } from './management-server-client.js';
-import { checkOfferingForm, describeAnswers } from './offering-form.js';
+import { checkOfferingForm } from './offering-form.js';
+import { submitOffering } from './offering-submission.js';
 import { forbiddenPage, type PortalAppContext } from './portal-app.js';
 import { anonymousSession } from './session-cookie.js';
 
@@ -137,16 +138,22 @@ export const portalPages: FastifyPluginAsync<{ ctx: PortalAppContext }> = async 
         400,
       );
     }
-    const created = await api.call('POST', '/work-items', {
-      token: me.token,
-      body: {
-        class: 'service-request',
-        title: offering.title,
-        description: describeAnswers(offering, form.answers) || null,
-        properties: { offering: offering.id, answers: form.answers },
-      },
-    });
-    return reply.redirect(`/requests/${created.displayId}`, 303);
+    const sent = await submitOffering(api, me.token, offering, form.answers);
+    if ('errors' in sent) {
+      return reply.page(
+        '@offering',
+        {
+          title: offering.title,
+          nav: 'home',
+          offering,
+          errors: sent.errors,
+          values: form.values,
+          hasErrors: true,
+        },
+        400,
+      );
+    }
+    return reply.redirect(`/requests/${sent.displayId}`, 303);
   });
 
   app.get('/help', async (request, reply) => {

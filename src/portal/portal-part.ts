@@ -26,6 +26,7 @@ import type { DoctorCheck } from '../recovery/doctor-check.js';
 import type { StoredKey } from '../secure-storage/secure-storage.js';
 import { builtInCatalog } from './built-in-catalog.js';
 import { ManagementServerClient } from './management-server-client.js';
+import { packCatalogSource } from './pack-catalog-source.js';
 import { buildPortalApp } from './portal-app.js';
 import { sessionKey } from './portal-key.js';
 import { type LinkAnswer, portalKey, portalLink } from './portal-link.js';
@@ -76,7 +77,7 @@ export const portalPart: PartDefinition = {
     const app = await buildPortalApp({
       client,
       sealer: new SessionSealer(sessionKey(key.kek, key.keyId), key.keyId),
-      catalog: builtInCatalog,
+      catalog: packCatalogSource(client, builtInCatalog),
       logger: serve.logger,
       identity: { computerName: ctx.computerName, managementGroup: config.managementGroup },
     });

@@ -89,7 +89,7 @@ const home = `<% layout('@layout') %>
 const offering = `<% layout('@layout') %>
 <h1><%= it.offering.title %></h1>
 <p><%= it.offering.description %></p>
-<% if (it.hasErrors) { %><div class="alert" role="alert"><p>Please correct the answers marked below.</p></div><% } %>
+<% if (it.hasErrors) { %><div class="alert" role="alert"><p><%= it.errors[''] || 'Please correct the answers marked below.' %></p></div><% } %>
 <form method="post" action="/offerings/<%= it.offering.id %>" class="form" novalidate>
   <input type="hidden" name="_csrf" value="<%= it.csrf %>">
   <% it.offering.questions.forEach(function (q) { var id = 'q_' + q.id; var err = it.errors[q.id]; var v = it.values[q.id] || ''; var desc = err ? ' aria-describedby="' + id + '-error" aria-invalid="true"' : ''; %>
@@ -98,7 +98,7 @@ const offering = `<% layout('@layout') %>
     <legend><%= q.label %><% if (q.required) { %> <span class="req">(required)</span><% } %></legend>
     <% (q.type === 'yes-no' ? ['yes', 'no'] : q.choices).forEach(function (c, i) { %>
     <p class="choice"><input type="radio" id="<%= id %>-<%= i %>" name="<%= id %>" value="<%= c %>"<%~ v === c ? ' checked' : '' %><%~ desc %>>
-    <label for="<%= id %>-<%= i %>"><%= c %></label></p>
+    <label for="<%= id %>-<%= i %>"><%= q.labels ? q.labels[i] : c %></label></p>
     <% }) %>
     <%~ include('@fieldError', { id: id, error: err }) %>
   </fieldset>

@@ -20,6 +20,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { anonymousSession, SessionSealer } from '../../src/portal/session-cookie.js';
 import { checkAccessibility, launchBrowser, screenshot } from '../support/browser.js';
 import { api, type ServeHandle } from '../support/cli.js';
+import { docExample } from '../support/pack-example.js';
 import { isBlankPng } from '../support/png.js';
 import { openPortalGroup, PORTAL_PASSWORDS, PortalAgent, type PortalGroup } from '../support/portal.js';
 
@@ -220,6 +221,53 @@ describe('Self-Service Portal in a browser', () => {
     }
   });
 
+  test("the docs' example pack imported: its request offering submitted from the portal, seen in My Requests", async () => {
+    const admin = await g.signIn('admin');
+    const imported = await api(g.msUrl, 'POST', '/api/v1/management-packs', docExample(), admin);
+    assert.equal(imported.status, 201, imported.text);
+    const bob = await browser.newContext();
+    try {
+      const p = await bob.newPage();
+      await p.goto(`${portal.baseUrl}/sign-in`);
+      await p.getByLabel('User name').fill('bob');
+      await p.getByLabel('Password').fill(PORTAL_PASSWORDS.bob);
+      await p.getByRole('button', { name: 'Sign in' }).click();
+      await p.getByRole('heading', { name: 'How can we help?' }).waitFor();
+      await p.getByRole('heading', { name: 'Workplace' }).waitFor();
+      assert.equal(
+        await p.getByRole('link', { name: 'Install software' }).count(),
+        0,
+        'the built-in catalog is gone',
+      );
+      await check(p, '15-pack-catalog');
+      await p.getByRole('link', { name: 'New laptop' }).click();
+      await p.getByRole('heading', { name: 'New laptop' }).waitFor();
+      await p.getByRole('button', { name: 'Submit request' }).click();
+      await p.getByText('Which model? is required.').waitFor();
+      await check(p, '16-pack-offering-errors');
+      await p.getByLabel('MacBook Pro 14').check();
+      await p.getByLabel('Cost centre').fill('CC-42');
+      await p.getByLabel('Why do you need it?').fill('Mine is five years old');
+      await p.getByRole('button', { name: 'Submit request' }).click();
+      await p.waitForURL(/\/requests\/SR\d+$/);
+      const id = p.url().split('/').pop()!;
+      await p.getByText('Mine is five years old').waitFor();
+      await p.getByRole('link', { name: 'My requests' }).click();
+      await p.getByRole('heading', { name: 'My requests' }).waitFor();
+      assert.deepEqual(await p.locator('tbody tr td:first-child').allTextContents(), [id]);
+      const wi = await api(g.msUrl, 'GET', `/api/v1/work-items/${id}`, undefined, admin);
+      assert.equal(wi.body.affectedUser, 'bob');
+      assert.equal(wi.body.priority, 4, "the template's priority");
+      assert.equal(
+        wi.body.properties['contoso.servicedesk.laptop-model'],
+        'contoso.servicedesk.laptop-models.mbp14',
+      );
+      assert.equal(wi.body.properties['contoso.servicedesk.cost-centre'], 'CC-42');
+    } finally {
+      await bob.close();
+    }
+  });
+
   test('a screenshot of the catalog is not blank', () => {
     const png = fs.readFileSync(path.join(SHOTS, '03-catalog.png'));
     assert.equal(isBlankPng(png), false);
@@ -306,6 +354,6 @@ describe('Self-Service Portal in a browser', () => {
     const html = await page.content();
     assert.doesNotMatch(html, /at \w+ \(|Error:|ECONNREFUSED/);
     await check(page, '14-unreachable');
-    assert.ok(checked.length >= 14);
+    assert.ok(checked.length >= 16);
   });
 });

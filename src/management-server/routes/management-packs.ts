@@ -13,7 +13,12 @@ import type { FastifyPluginAsync } from 'fastify';
 import { SmgrError } from '../../errors/smgr-error.js';
 import { addListItem, addTemplate, editPack, setOfferingStatus } from '../../management-packs/edit-pack.js';
 import { importPack, removePack } from '../../management-packs/import-pack.js';
-import { CONTENT_ID_PATTERN, PACK_ID_PATTERN } from '../../management-packs/pack-schema.js';
+import { everyItem, PackCatalog } from '../../management-packs/pack-catalog.js';
+import {
+  CONTENT_ID_PATTERN,
+  PACK_ID_PATTERN,
+  type PackQuestion,
+} from '../../management-packs/pack-schema.js';
 import { activePacks, getPack, listPacks } from '../../management-packs/pack-store.js';
 import { CONTENT_KINDS, packSummary } from '../../management-packs/pack-summary.js';
 import { requires, signedIn } from '../access.js';
@@ -336,7 +341,18 @@ export const managementPackRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asy
     },
     async () => {
       const items = [];
-      for (const p of await activePacks(ctx.db)) {
+      const packs = await activePacks(ctx.db);
+      const catalog = new PackCatalog(packs);
+      // A list question carries its list's items (any depth): what to answer (value) and what to show (title).
+      const withItems = (q: PackQuestion) => {
+        const e = q.type === 'list' && q.list ? catalog.enumerations.get(q.list) : undefined;
+        if (!e) return q;
+        return {
+          ...q,
+          items: everyItem(e).map((i) => ({ id: i.id, value: i.value ?? i.id, title: i.name })),
+        };
+      };
+      for (const p of packs) {
         const templates = new Map((p.templates ?? []).map((t) => [t.id, t]));
         for (const r of p.requestOfferings ?? []) {
           if (r.status !== 'published') continue;
@@ -349,7 +365,7 @@ export const managementPackRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asy
             serviceOffering: r.serviceOffering ?? null,
             template: r.template,
             ...(templates.get(r.template) ? { class: templates.get(r.template)!.class } : {}),
-            questions: r.questions,
+            questions: r.questions.map(withItems),
           });
         }
       }
