@@ -16,8 +16,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { audit } from '../audit/audit.js';
 import type { Queryable } from '../db/database.js';
-import { audit } from '../management-group/audit.js';
 import type { ArchiveEvidence } from '../recovery/archive-checks.js';
 import { archiveInUse } from './archive-use.js';
 import { type BackupListEntry, listBackups } from './backup-catalog.js';

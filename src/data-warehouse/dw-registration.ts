@@ -19,10 +19,10 @@
  * group here; the DW's staging data and watermark are kept.
  */
 import { randomBytes } from 'node:crypto';
+import { audit } from '../audit/audit.js';
 import { SmgrError } from '../errors/smgr-error.js';
 import { getKeyRecord } from '../keys/key-records.js';
 import { unlockKey } from '../keys/unlock-key.js';
-import { audit } from '../management-group/audit.js';
 import type { OpenedDataWarehouse } from './data-warehouse-part.js';
 import { requireDwGroup } from './dw-group.js';
 import { credentialContext, readSourceGroup } from './dw-source.js';

@@ -13,6 +13,7 @@
  * crash before the config is written leaves a registration a rerun rebinds.
  */
 import fs from 'node:fs';
+import { audit } from '../audit/audit.js';
 import type { HomePaths } from '../computer/home.js';
 import { installPart, refuseInstalledPart } from '../config/config-file.js';
 import { DEFAULT_DW_LISTEN } from '../config/data-warehouse-config.js';
@@ -21,7 +22,6 @@ import { migrate, schemaVersion } from '../db/migrate.js';
 import { openDatabase } from '../db/open-database.js';
 import { SmgrError } from '../errors/smgr-error.js';
 import { unlockKey } from '../keys/unlock-key.js';
-import { audit } from '../management-group/audit.js';
 import { getRegistration, registerComputer } from '../management-group/registration.js';
 import type { SetupResult } from '../parts/part.js';
 import { SecureStorage } from '../secure-storage/secure-storage.js';

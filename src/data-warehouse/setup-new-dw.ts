@@ -20,6 +20,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import { audit } from '../audit/audit.js';
 import { firstMissingAncestor } from '../computer/first-missing-ancestor.js';
 import type { HomePaths } from '../computer/home.js';
 import { installPart, readConfig, refuseInstalledPart } from '../config/config-file.js';
@@ -32,7 +33,6 @@ import { SmgrError } from '../errors/smgr-error.js';
 import { newKek, newKeyId } from '../keys/key-hierarchy.js';
 import { insertKeyRecord } from '../keys/key-records.js';
 import { hashPassword } from '../keys/password-hash.js';
-import { audit } from '../management-group/audit.js';
 import { registerComputer } from '../management-group/registration.js';
 import type { SetupResult } from '../parts/part.js';
 import { validateGroupName, validatePassword, validateUsername } from '../schema/validate-names.js';

@@ -14,10 +14,11 @@
  * With --force a live holder is fenced: its token is no longer current, so
  * the database refuses its next workflow write and its renewal.
  */
+
+import { audit } from '../audit/audit.js';
 import { normalizeComputerName } from '../computer/computer-name.js';
 import type { Database } from '../db/database.js';
 import { SmgrError } from '../errors/smgr-error.js';
-import { audit } from './audit.js';
 import type { LeaseSettings } from './lease-settings.js';
 import { requireManagementGroup } from './management-group.js';
 import { listRegistrations } from './registration.js';

@@ -18,6 +18,7 @@
  */
 
 import fs from 'node:fs';
+import { audit } from '../audit/audit.js';
 import type { HomePaths } from '../computer/home.js';
 import { DEFAULT_LISTEN, installPart, refuseInstalledPart } from '../config/config-file.js';
 import type { Database, Queryable } from '../db/database.js';
@@ -29,7 +30,6 @@ import { SmgrError } from '../errors/smgr-error.js';
 import { unlockKey } from '../keys/unlock-key.js';
 import { importBuiltInPacks } from '../management-packs/import-pack.js';
 import { SecureStorage } from '../secure-storage/secure-storage.js';
-import { audit } from './audit.js';
 import { requireManagementGroup } from './management-group.js';
 import { getRegistration, listRegistrations, registerComputer } from './registration.js';
 import { MANAGEMENT_SERVER_NEXT_STEPS, type SetupResult } from './setup-new-database.js';

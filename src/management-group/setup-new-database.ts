@@ -17,6 +17,7 @@
 
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import { audit } from '../audit/audit.js';
 import { firstMissingAncestor } from '../computer/first-missing-ancestor.js';
 import { defaultDatabaseUrl, type HomePaths } from '../computer/home.js';
 import { DEFAULT_LISTEN, installPart, refuseInstalledPart } from '../config/config-file.js';
@@ -33,7 +34,6 @@ import { hashPassword } from '../keys/password-hash.js';
 import { importBuiltInPacks } from '../management-packs/import-pack.js';
 import { validateGroupName, validatePassword, validateUsername } from '../schema/validate-names.js';
 import { SecureStorage } from '../secure-storage/secure-storage.js';
-import { audit } from './audit.js';
 import { leaseSettings } from './lease-settings.js';
 import { findManagementGroup } from './management-group.js';
 import { registerComputer } from './registration.js';

@@ -6,9 +6,10 @@
  * under the managementPacks lock in one transaction with its audit row; a
  * sealed or removed pack is refused, and a refusal changes nothing.
  */
+
+import { audit } from '../audit/audit.js';
 import type { Database } from '../db/database.js';
 import { SmgrError } from '../errors/smgr-error.js';
-import { audit } from '../management-group/audit.js';
 import { checkPackDocument, invalidPack } from './check-pack.js';
 import { PackCatalog } from './pack-catalog.js';
 import { packProblems } from './pack-rules.js';

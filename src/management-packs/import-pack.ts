@@ -6,9 +6,10 @@
  * row: a refused import or removal changes nothing, and a crash leaves the
  * previous state.
  */
+
+import { audit } from '../audit/audit.js';
 import type { Database, Queryable, Transaction } from '../db/database.js';
 import { SmgrError } from '../errors/smgr-error.js';
-import { audit } from '../management-group/audit.js';
 import { builtInPacks, releaseKeyFingerprint } from './built-in-packs.js';
 import { checkPackDocument, invalidPack } from './check-pack.js';
 import { PackCatalog } from './pack-catalog.js';

@@ -9,9 +9,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Queryable } from '../db/database.js';
 import { SmgrError } from '../errors/smgr-error.js';
+import { credentialHash } from '../keys/credential-hash.js';
 import { getKeyRecord, listKeyRecords } from '../keys/key-records.js';
 import { getRegistration, listRegistrations, registerComputer } from '../management-group/registration.js';
-import { credentialHash } from '../portal/portal-key.js';
 import type { DoctorCheck } from '../recovery/doctor-check.js';
 
 export interface PortalKeyInfo {

@@ -12,10 +12,10 @@
  * for administrators); passwords never are.
  */
 import { randomBytes } from 'node:crypto';
+import { audit } from '../audit/audit.js';
 import type { Database } from '../db/database.js';
 import { SmgrError } from '../errors/smgr-error.js';
 import { hashPassword, verifyPassword } from '../keys/password-hash.js';
-import { audit } from '../management-group/audit.js';
 import { RetryLaterError } from './retry-later-error.js';
 import { createSession, type Session } from './session-store.js';
 import {

@@ -10,10 +10,11 @@
  * always keeps at least one enabled administrator (the last one cannot be
  * disabled or given another role).
  */
+
+import { audit } from '../audit/audit.js';
 import type { Database, Queryable } from '../db/database.js';
 import { SmgrError } from '../errors/smgr-error.js';
 import { hashPassword } from '../keys/password-hash.js';
-import { audit } from '../management-group/audit.js';
 import { MIN_PASSWORD_LENGTH, validatePassword, validateUsername } from '../schema/validate-names.js';
 import { ROLE_NAMES, roleDefinition } from './roles.js';
 import { revokeUserTokens } from './session-store.js';

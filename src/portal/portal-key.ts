@@ -9,7 +9,7 @@
  *    every portal holding the same KEK reads the same cookies.
  * Plus the key record every key has (verifier, wrapped DEK: key-hierarchy.ts).
  */
-import { createHash, hkdfSync } from 'node:crypto';
+import { hkdfSync } from 'node:crypto';
 import { computeVerifier, newDek, wrapDek } from '../keys/key-hierarchy.js';
 
 const derive = (kek: Buffer, keyId: string, purpose: string): Buffer =>
@@ -19,8 +19,7 @@ export const portalCredential = (kek: Buffer, keyId: string): Buffer => derive(k
 
 export const sessionKey = (kek: Buffer, keyId: string): Buffer => derive(kek, keyId, 'session cookie');
 
-export const credentialHash = (credential: Buffer): Buffer =>
-  createHash('sha256').update(credential).digest();
+export { credentialHash } from '../keys/credential-hash.js';
 
 /** The portal key's record as the management server stores it (base64 for JSON). */
 export function portalKeyRecord(kek: Buffer, keyId: string) {

@@ -12,8 +12,8 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { audit } from '../../audit/audit.js';
 import { SmgrError } from '../../errors/smgr-error.js';
-import { audit } from '../../management-group/audit.js';
 import { forbidden, requires, userCan } from '../access.js';
 import type { AppContext } from '../app-context.js';
 import {

@@ -8,7 +8,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
-import { audit } from '../../management-group/audit.js';
+import { audit } from '../../audit/audit.js';
 import {
   checkExtensionProperties,
   withVisibleProperties,

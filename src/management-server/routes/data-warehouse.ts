@@ -12,9 +12,9 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
+import { audit } from '../../audit/audit.js';
 import { SmgrError } from '../../errors/smgr-error.js';
 import { getKeyRecord } from '../../keys/key-records.js';
-import { audit } from '../../management-group/audit.js';
 import { requireManagementGroup } from '../../management-group/management-group.js';
 import { getRegistration, heartbeat, recordCleanStop } from '../../management-group/registration.js';
 import { requires } from '../access.js';

@@ -11,9 +11,9 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
+import { audit } from '../../audit/audit.js';
 import { SmgrError } from '../../errors/smgr-error.js';
 import { recordKeyBackup } from '../../keys/key-records.js';
-import { audit } from '../../management-group/audit.js';
 import { getRegistration, heartbeat, recordCleanStop } from '../../management-group/registration.js';
 import { publicAccess, requires } from '../access.js';
 import type { AppContext } from '../app-context.js';

@@ -11,7 +11,7 @@
  * in the same transaction, as POST /work-items does.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { audit } from '../../management-group/audit.js';
+import { audit } from '../../audit/audit.js';
 import {
   checkExtensionProperties,
   withVisibleProperties,

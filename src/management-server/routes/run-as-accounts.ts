@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
-import { audit } from '../../management-group/audit.js';
+import { audit } from '../../audit/audit.js';
 import { requires } from '../access.js';
 import type { AppContext } from '../app-context.js';
 import { currentUser } from '../auth.js';

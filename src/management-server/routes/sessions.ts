@@ -10,7 +10,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
-import { audit } from '../../management-group/audit.js';
+import { audit } from '../../audit/audit.js';
 import { publicAccess, signedIn } from '../access.js';
 import { apiLimits } from '../api-limits.js';
 import type { AppContext } from '../app-context.js';

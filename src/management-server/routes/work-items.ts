@@ -10,7 +10,7 @@
  */
 
 import type { FastifyPluginAsync } from 'fastify';
-import { audit } from '../../management-group/audit.js';
+import { audit } from '../../audit/audit.js';
 import {
   checkExtensionProperties,
   withVisibleProperties,
