@@ -9,9 +9,11 @@
  * v2 replaces v1's placeholders (never filled) with the Transform job's
  * tables (docs/DATA-WAREHOUSE.md §3): one row per version of every work item,
  * configuration item and user, keyed by the position of the change it came
- * from (so re-running a batch adds nothing), cleansed columns, and
- * valid_from/valid_to (a version is valid from its change until the next
- * version's change; valid_to is null for the current one). The work item
+ * from (so re-running a batch adds nothing), cleansed columns, the time
+ * the change was recorded (changed_at: versions of an entity are ordered by
+ * it, then by position) and valid_from/valid_to (a version is valid from its
+ * change until the next version's change; valid_to is null for the current
+ * one). The work item
  * history rows (created, changed, commented, approvals) are kept as events.
  * `watermarks` holds the Transform job's position per kind of change,
  * written in the transaction of the batch it covers.
@@ -54,6 +56,7 @@ CREATE TABLE work_item_versions (
   pos_xid numeric NOT NULL,
   pos_id bigint NOT NULL,
   work_item_id bigint NOT NULL,
+  changed_at timestamptz NOT NULL,
   valid_from timestamptz NOT NULL,
   valid_to timestamptz,
   deleted boolean NOT NULL,
@@ -75,7 +78,7 @@ CREATE TABLE work_item_versions (
   resolve_by timestamptz,
   breached_at timestamptz
 );
-CREATE INDEX work_item_versions_item ON work_item_versions (work_item_id, valid_from, pos_epoch, pos_xid, pos_id);
+CREATE INDEX work_item_versions_item ON work_item_versions (work_item_id, changed_at, pos_epoch, pos_xid, pos_id);
 CREATE INDEX work_item_versions_pos ON work_item_versions (pos_epoch, pos_xid, pos_id);
 
 CREATE TABLE config_item_versions (
@@ -84,6 +87,7 @@ CREATE TABLE config_item_versions (
   pos_xid numeric NOT NULL,
   pos_id bigint NOT NULL,
   config_item_id bigint NOT NULL,
+  changed_at timestamptz NOT NULL,
   valid_from timestamptz NOT NULL,
   valid_to timestamptz,
   deleted boolean NOT NULL,
@@ -93,7 +97,7 @@ CREATE TABLE config_item_versions (
   created_at timestamptz NOT NULL,
   updated_at timestamptz NOT NULL
 );
-CREATE INDEX config_item_versions_item ON config_item_versions (config_item_id, valid_from, pos_epoch, pos_xid, pos_id);
+CREATE INDEX config_item_versions_item ON config_item_versions (config_item_id, changed_at, pos_epoch, pos_xid, pos_id);
 CREATE INDEX config_item_versions_pos ON config_item_versions (pos_epoch, pos_xid, pos_id);
 CREATE INDEX config_item_versions_name ON config_item_versions (name);
 
@@ -103,12 +107,13 @@ CREATE TABLE user_versions (
   pos_xid numeric NOT NULL,
   pos_id bigint NOT NULL,
   user_id bigint NOT NULL,
+  changed_at timestamptz NOT NULL,
   valid_from timestamptz NOT NULL,
   valid_to timestamptz,
   deleted boolean NOT NULL,
   username text NOT NULL
 );
-CREATE INDEX user_versions_item ON user_versions (user_id, valid_from, pos_epoch, pos_xid, pos_id);
+CREATE INDEX user_versions_item ON user_versions (user_id, changed_at, pos_epoch, pos_xid, pos_id);
 CREATE INDEX user_versions_pos ON user_versions (pos_epoch, pos_xid, pos_id);
 
 CREATE TABLE work_item_events (
