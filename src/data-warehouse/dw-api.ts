@@ -1,8 +1,9 @@
 /**
  * The DW's own small HTTP API, on its own listen address (default
  * 127.0.0.1:8440): GET /health (open: who this server is, no secrets) and
- * GET /api/v1/dw/jobs (the run history of every job, newest first, with the
- * extract watermark), for a DW user signed in with HTTP Basic
+ * GET /api/v1/dw/jobs (every job — extract, mpsync, transform, load,
+ * maintenance — with its watermarks, last run, last error and recent runs,
+ * newest first), for a DW user signed in with HTTP Basic
  * authentication against DWStagingAndConfig's users. Errors are
  * `{error, message, remedy}` from the registry; never a stack trace.
  */
@@ -11,10 +12,13 @@ import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
 import { SmgrError } from '../errors/smgr-error.js';
 import { verifyPassword } from '../keys/password-hash.js';
-import { listRuns, readWatermark } from './job-runs.js';
+import { jobsOverview } from './dw-jobs-overview.js';
 
 export interface DwApiContext {
   staging: Database;
+  /** DWRepository and DWDataMart: their watermarks in GET /api/v1/dw/jobs (dw-etl). */
+  repository?: Database;
+  datamart?: Database;
   logger: Logger;
   identity: { managementGroup: { id: string; name: string }; computerName: string };
 }
@@ -63,16 +67,7 @@ export async function buildDwApi(ctx: DwApiContext): Promise<FastifyInstance> {
       reply.header('www-authenticate', 'Basic realm="smgr data warehouse"');
       throw new SmgrError('UNAUTHORIZED');
     }
-    const watermark = await readWatermark(ctx.staging, 'extract');
-    return {
-      jobs: [
-        {
-          job: 'extract',
-          watermark: watermark?.position ?? null,
-          runs: await listRuns(ctx.staging, 'extract'),
-        },
-      ],
-    };
+    return { jobs: await jobsOverview(ctx) };
   });
   return app;
 }
