@@ -116,7 +116,7 @@ export async function* readArchive(file: string, o: ReadArchiveOptions): AsyncIt
           order.finished = true;
           yield { kind: 'manifest', manifest };
         } else order.manifest = { manifest, bytes };
-      } else if (order.header.version === 2 && isNamedEntry(name)) {
+      } else if (order.header.version >= 2 && isNamedEntry(name)) {
         order.namedEntries = true;
         yield { kind: 'entry', name, data: await body(entry, size, MAX_NAMED_ENTRY, file, name) };
       } else {
