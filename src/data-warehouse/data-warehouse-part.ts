@@ -22,6 +22,7 @@ import { dataWarehouseSetup } from './data-warehouse-setup.js';
 import { backupDataWarehouse } from './dw-backup.js';
 import { openDwDatabases } from './dw-databases.js';
 import { dwChecks } from './dw-doctor.js';
+import { dataWarehouseRecoveryPlan } from './dw-recovery.js';
 import { prepareDwServe } from './dw-serve.js';
 import { collectDwStatus } from './dw-status.js';
 
@@ -71,4 +72,5 @@ export const dataWarehousePart: PartDefinition = {
   },
 
   prepareServe: (opened, ctx, serve) => prepareDwServe(opened as OpenedDataWarehouse, ctx, serve),
+  recoveryPlan: (input) => dataWarehouseRecoveryPlan(input),
 };
