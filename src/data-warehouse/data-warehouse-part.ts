@@ -23,6 +23,7 @@ import { backupDataWarehouse } from './dw-backup.js';
 import { openDwDatabases } from './dw-databases.js';
 import { dwChecks } from './dw-doctor.js';
 import { dataWarehouseRecoveryPlan } from './dw-recovery.js';
+import { pruneDwBackups } from './dw-scheduled-backups.js';
 import { prepareDwServe } from './dw-serve.js';
 import { collectDwStatus } from './dw-status.js';
 
@@ -66,6 +67,13 @@ export const dataWarehousePart: PartDefinition = {
         return mine.length;
       },
       backup: (o) => backupDataWarehouse(opened, ctx, o),
+      prune: (o) =>
+        pruneDwBackups(opened, ctx.home, o.directory, {
+          dryRun: o.dryRun,
+          actor: o.actor,
+          onDelete: (a) =>
+            o.progress.report({ phase: 'step', message: `deleted ${a.file}`, tablesDone: 0, tablesTotal: 0 }),
+        }),
       close: () => dbs.close(),
     };
     return opened;

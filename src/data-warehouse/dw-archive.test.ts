@@ -145,6 +145,21 @@ for (const [from, to] of pairs) {
         await code(restoreDataWarehouse({ ...keys, file, urls: { ...into, repository: into.staging } })),
         'DW_RESTORE_TARGETS_SAME',
       );
+      // A damaged archive (one byte flipped in the middle): refused, nothing written.
+      const damaged = path.join(root, 'damaged.smbak');
+      const bytes = fs.readFileSync(file);
+      bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
+      fs.writeFileSync(damaged, bytes);
+      assert.match(
+        await code(
+          restoreDataWarehouse({
+            ...keys,
+            file: damaged,
+            urls: { ...into, datamart: await target.newDatabaseUrl() },
+          }),
+        ),
+        /^ARCHIVE_(DAMAGED|MALFORMED|TABLE_MISMATCH)$/,
+      );
       assert.deepEqual(await dumps(into), before);
       const fresh = await target.open(into.datamart);
       await fresh.query('DROP TABLE something_else');

@@ -13,6 +13,7 @@
  * stop: waits for the extract in progress, records a clean stop on both sides.
  */
 import type { Logger } from 'pino';
+import { defaultBackupDirectory } from '../backup/backup-directory.js';
 import { silentProgress } from '../backup/progress.js';
 import { migrate } from '../db/migrate.js';
 import { SmgrError } from '../errors/smgr-error.js';
@@ -30,6 +31,7 @@ import type { OpenedDataWarehouse } from './data-warehouse-part.js';
 import { buildDwApi } from './dw-api.js';
 import { DW_DATABASES } from './dw-databases.js';
 import { requireDwGroup } from './dw-group.js';
+import { DwScheduledBackups } from './dw-scheduled-backups.js';
 import { openCredential, readSourceGroup, type SourceGroup } from './dw-source.js';
 import { runExtract } from './extract-job.js';
 import { extractSettings } from './extract-settings.js';
@@ -76,6 +78,16 @@ export async function prepareDwServe(
     logger: serve.logger,
     identity: { managementGroup: group, computerName: ctx.computerName },
   });
+  // dw-archive: scheduled backups of the DW (a bad schedule refuses here, before anything is written).
+  const scheduled = new DwScheduledBackups({
+    dw,
+    home: ctx.home,
+    configPath: ctx.home.config,
+    computerName: ctx.computerName,
+    directory: defaultBackupDirectory(ctx.home, ctx.config),
+    logger: serve.logger,
+    backup: (directory) => dw.backup({ directory, progress: { report: () => {} } }),
+  });
   const address = await listenOn(app, serve.listen ?? dw.config.listen);
   return {
     address,
@@ -84,11 +96,13 @@ export async function prepareDwServe(
       for (const spec of DW_DATABASES) await migrate(dw[spec.role], spec.migrations);
       const loops = startLoops(dw, ctx.computerName, sealer, serve.logger, group.name);
       runtimes.set(dw, { extractNow: () => loops.extract('on demand') });
+      scheduled.start();
       serve.logger.info({ address, computerName: ctx.computerName }, 'data warehouse server started');
       return {
         address,
         async stop() {
           runtimes.delete(dw);
+          await scheduled.stop();
           await loops.stop();
           await app.close();
           await recordCleanStop(dw.staging, ctx.computerName, 'data-warehouse').catch(() => {});
