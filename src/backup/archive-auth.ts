@@ -15,6 +15,7 @@
  * derived MAC key inside an ArchiveAuthKey.
  */
 import { createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { bech32 } from '@scure/base';
 import type { Queryable } from '../db/database.js';
 import { SmgrError } from '../errors/smgr-error.js';
 import { kekMatches } from '../keys/key-hierarchy.js';
@@ -26,7 +27,7 @@ const HEADER_LABEL = 'smgr-backup header v2\n';
 const MANIFEST_LABEL = 'smgr-backup manifest v2\n';
 const HKDF_INFO = 'smgr-backup archive authentication v2';
 
-/** A KEK that may authenticate archives: the management group key of a group (from secure storage or a key backup file). */
+/** A KEK that may authenticate archives: a group's management group or DW key (from secure storage or a key backup file). */
 export interface ArchiveKek {
   keyId: string;
   managementGroupId: string;
@@ -63,7 +64,7 @@ export function macMatches(expected: string, found: string): boolean {
 }
 
 /**
- * The writer's MAC key: the group's management group KEK from secure
+ * The writer's MAC key: the group's KEK (management group, or the DW's: FORMAT §2.12) from secure
  * storage, checked against its key record first (a wrong KEK would write
  * archives that never authenticate).
  */
@@ -71,13 +72,28 @@ export async function writerAuthKey(
   db: Queryable,
   storage: SecureStorage,
   group: { id: string; name: string },
+  part: 'management-group' | 'data-warehouse' = 'management-group',
 ): Promise<ArchiveAuthKey> {
-  const record = (await listKeyRecords(db)).find((k) => k.part === 'management-group');
-  if (!record) throw new SmgrError('KEY_RECORD_MISSING', { keyId: 'management-group' });
+  const record = (await listKeyRecords(db)).find((k) => k.part === part);
+  if (!record) throw new SmgrError('KEY_RECORD_MISSING', { keyId: part });
   const stored = storage.getKey(record.keyId);
   if (!stored)
     throw new SmgrError('KEY_MISSING', { keyId: record.keyId, group: group.name, path: storage.dir });
   if (!kekMatches(stored.kek, record.keyId, record.verifier))
     throw new SmgrError('KEY_MISMATCH', { keyId: record.keyId });
   return archiveAuthKey({ keyId: record.keyId, managementGroupId: group.id, kek: stored.kek });
+}
+
+const DW_IDENTITY_INFO = 'smgr-backup data-warehouse identity v1';
+
+/**
+ * FORMAT §2.12: the age X25519 identity (AGE-SECRET-KEY-1…) of a data
+ * warehouse's archives, derived from its KEK and group id, so the DW key
+ * backup file opens them. Answers the bech32 string; it never leaves memory.
+ */
+export function dwBackupIdentity(k: ArchiveKek): string {
+  const secret = Buffer.from(
+    hkdfSync('sha256', k.kek, Buffer.from(k.managementGroupId, 'utf8'), DW_IDENTITY_INFO, 32),
+  );
+  return bech32.encode('AGE-SECRET-KEY-', bech32.toWords(secret), false).toUpperCase();
 }

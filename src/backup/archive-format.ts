@@ -9,10 +9,22 @@ import { SmgrError } from '../errors/smgr-error.js';
 import { checkSchema } from '../schema/check-schema.js';
 
 export const ARCHIVE_FORMAT = 'smgr-backup';
-/** The version writers write (§2.10): 2, authenticated. */
+/** The version writers write for a management group (§2.10): 2, authenticated. */
 export const ARCHIVE_VERSION = 2;
-/** The versions readers read: 1 (unauthenticated; restored only when asked) and 2. */
-export const ARCHIVE_VERSIONS_READ: readonly number[] = [1, 2];
+/** The version writers write for every other part (§2.12): 3, naming its part. */
+export const ARCHIVE_VERSION_PARTS = 3;
+/** The versions readers read: 1 (unauthenticated; restored only when asked), 2 and 3. */
+export const ARCHIVE_VERSIONS_READ: readonly number[] = [1, 2, 3];
+
+/** §2.12: the parts that write archives, and the databases of each, in archive order. */
+export const ARCHIVE_PARTS = {
+  'management-server': ['ServiceManager'],
+  'data-warehouse': ['DWStagingAndConfig', 'DWRepository', 'DWDataMart'],
+} as const;
+export type ArchivePart = keyof typeof ARCHIVE_PARTS;
+
+/** The part an archive's header names (versions 1 and 2: the management server). */
+export const archivePart = (h: { part?: ArchivePart }): ArchivePart => h.part ?? 'management-server';
 export const SUMMARY_FORMAT = 'smgr-backup-summary';
 export const HEADER_ENTRY = 'smbak/header.json';
 export const MANIFEST_ENTRY = 'smbak/manifest.json';
@@ -55,16 +67,18 @@ const Hex64 = Type.String({ pattern: '^[0-9a-f]{64}$' });
 /** §2.3, version 2: which key authenticates the archive, and the age header it travels in. */
 const AuthenticationSchema = Type.Object({
   algorithm: Type.Literal('HMAC-SHA256'),
-  keyId: Type.String({ pattern: '^mg-[0-9a-f]{16}$' }),
+  keyId: Type.String({ pattern: '^(mg|dw)-[0-9a-f]{16}$' }),
   ageHeader: Hex64,
 });
 
 const headerMembers = {
   format: Type.Literal(ARCHIVE_FORMAT),
-  version: Type.Union([Type.Literal(1), Type.Literal(2)]),
+  version: Type.Union([Type.Literal(1), Type.Literal(2), Type.Literal(3)]),
   smgrVersion: Type.String({ minLength: 1 }),
   createdAt: Time,
   managementGroup: Group,
+  /** §2.12, version 3 only (required there): whose databases these are. */
+  part: Type.Optional(Type.Union([Type.Literal('management-server'), Type.Literal('data-warehouse')])),
   databases: Type.Refine(
     Type.Array(databasePlan(TablePlanSchema), { minItems: 1 }),
     distinctNames,
@@ -73,14 +87,29 @@ const headerMembers = {
   authentication: Type.Optional(AuthenticationSchema),
 };
 
-/** §2.3: the header, first entry. Unknown members are ignored. `authentication` is there exactly in version 2. */
+/**
+ * §2.3: the header, first entry. Unknown members are ignored. `authentication` is there exactly in
+ * versions 2 and 3, `part` exactly in version 3 (§2.12), and the databases are those of the part.
+ */
 export const ArchiveHeaderSchema = Type.Refine(
-  Type.Object(headerMembers),
-  (h) => (h.version === 2) === (h.authentication !== undefined),
+  Type.Refine(
+    Type.Refine(
+      Type.Object(headerMembers),
+      (h) => h.version >= 2 === (h.authentication !== undefined),
+      (h) =>
+        (h as { version: number }).version >= 2
+          ? 'has no authentication'
+          : 'has authentication, which version 1 has not',
+    ),
+    (h) => (h.version === 3) === (h.part !== undefined),
+    (h) =>
+      (h as { version: number }).version === 3 ? 'names no part' : 'names a part, which only version 3 does',
+  ),
   (h) =>
-    (h as { version: number }).version === 2
-      ? 'has no authentication'
-      : 'has authentication, which version 1 has not',
+    h.version === 1 ||
+    JSON.stringify(h.databases.map((d) => d.name)) === JSON.stringify(ARCHIVE_PARTS[archivePart(h)]),
+  (h) =>
+    `holds the databases (${(h as { databases: Array<{ name: string }> }).databases.map((d) => d.name).join(', ')}), not those of a ${archivePart(h as { part?: ArchivePart })} (${ARCHIVE_PARTS[archivePart(h as { part?: ArchivePart })].join(', ')})`,
 );
 
 const TableStatsSchema = Type.Object({
@@ -188,6 +217,7 @@ export function checkManifest(value: unknown, header: ArchiveHeader, file: strin
   const bad = (reason: string) => malformed(file, reason);
   if (m.managementGroup.id !== header.managementGroup.id)
     throw bad('the manifest names another management group');
+  if (m.part !== header.part) throw bad('the manifest names another part than the header');
   if (m.databases.length !== header.databases.length) {
     throw bad('the manifest lists other databases than the header');
   }

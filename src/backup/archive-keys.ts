@@ -13,7 +13,7 @@ import { readConfig } from '../config/config-file.js';
 import { SmgrError } from '../errors/smgr-error.js';
 import type { KeyBackupContent } from '../keys/key-backup-file.js';
 import { SecureStorage } from '../secure-storage/secure-storage.js';
-import type { ArchiveKek } from './archive-auth.js';
+import { type ArchiveKek, dwBackupIdentity } from './archive-auth.js';
 
 export interface ArchiveKeys {
   identities: string[];
@@ -21,31 +21,51 @@ export interface ArchiveKeys {
   keks: ArchiveKek[];
 }
 
-/** The management group KEKs of a secure storage, as archive authentication keys (FORMAT §2.9). */
+const ARCHIVE_KEY_PARTS: readonly string[] = ['management-group', 'data-warehouse'];
+
+/** The management group and DW KEKs of a secure storage, as archive authentication keys (FORMAT §2.9, §2.12). */
 export function keksOfStorage(storage: SecureStorage): ArchiveKek[] {
   return storage
     .listKeys()
-    .filter((k) => k.part === 'management-group')
+    .filter((k) => ARCHIVE_KEY_PARTS.includes(k.part))
     .map((k) => ({ keyId: k.keyId, managementGroupId: k.managementGroupId, kek: k.kek }));
 }
 
-/** The management group KEK of a key backup file. */
+/** The management group and DW KEKs of a key backup file (a key names its own group when not the file's). */
 export function keksOfKeyBackup(content: KeyBackupContent): ArchiveKek[] {
   return content.keys
-    .filter((k) => k.part === 'management-group')
-    .map((k) => ({ keyId: k.keyId, managementGroupId: content.managementGroup.id, kek: k.kek }));
+    .filter((k) => ARCHIVE_KEY_PARTS.includes(k.part))
+    .map((k) => ({
+      keyId: k.keyId,
+      managementGroupId: (k.managementGroup ?? content.managementGroup).id,
+      kek: k.kek,
+    }));
 }
 
-export function archiveKeys(home: HomePaths, keyBackup?: KeyBackupContent): ArchiveKeys {
+/** FORMAT §2.12: the identities derived from DW keys (a DW's archives open with its key). */
+const dwIdentities = (keks: readonly ArchiveKek[]) =>
+  keks.filter((k) => k.keyId.startsWith('dw-')).map((k) => dwBackupIdentity(k));
+
+export function archiveKeys(
+  home: HomePaths,
+  keyBackup?: KeyBackupContent,
+  /** The archive is the data warehouse's (FORMAT §2.12): its group is the DW key's. */
+  forPart?: 'data-warehouse',
+): ArchiveKeys {
   const config = readConfig(home);
   const groups = Object.values(config?.parts ?? {}).map((p) => p.managementGroup);
   const identities: string[] = [];
   const keks: ArchiveKek[] = [];
   let expectedGroup = groups.length === 1 ? groups[0] : undefined;
+  if (forPart) expectedGroup = config?.parts['data-warehouse']?.managementGroup;
   if (keyBackup) {
     if (keyBackup.backupIdentity) identities.push(keyBackup.backupIdentity);
     keks.push(...keksOfKeyBackup(keyBackup));
     expectedGroup = keyBackup.managementGroup;
+    if (forPart) {
+      const dw = keyBackup.keys.find((k) => k.part === 'data-warehouse');
+      expectedGroup = dw ? (dw.managementGroup ?? keyBackup.managementGroup) : undefined;
+    }
   }
   if (SecureStorage.exists(home.secureStorage)) {
     const storage = SecureStorage.open(home.secureStorage);
@@ -58,6 +78,7 @@ export function archiveKeys(home: HomePaths, keyBackup?: KeyBackupContent): Arch
     );
     identities.push(...held.map((h) => h.identity));
   }
+  identities.push(...dwIdentities(keks));
   if (identities.length === 0) {
     throw new SmgrError('BACKUP_IDENTITY_MISSING', { group: expectedGroup?.name ?? 'unknown' });
   }

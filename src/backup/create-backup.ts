@@ -19,11 +19,13 @@ import { fsyncDir } from '../files/atomic-write.js';
 import { requireManagementGroup } from '../management-group/management-group.js';
 import type { SecureStorage } from '../secure-storage/secure-storage.js';
 import { SMGR_VERSION } from '../version.js';
-import { writerAuthKey } from './archive-auth.js';
+import { type ArchiveAuthKey, writerAuthKey } from './archive-auth.js';
 import {
   ARCHIVE_FORMAT,
   ARCHIVE_VERSION,
+  ARCHIVE_VERSION_PARTS,
   type ArchiveHeader,
+  type ArchivePart,
   archiveFileStem,
   SUMMARY_FORMAT,
 } from './archive-format.js';
@@ -55,95 +57,157 @@ export interface BackupResult {
 }
 
 export async function createBackup(o: CreateBackupOptions): Promise<BackupResult> {
-  const started = Date.now();
-  fs.mkdirSync(o.directory, { recursive: true, mode: 0o700 });
   const recipients = await archiveRecipients(o.db, o.config);
   const group = await requireManagementGroup(o.db);
+  return createPartArchive({
+    part: 'management-server',
+    group,
+    databases: [{ name: 'ServiceManager', db: o.db }],
+    recipients,
+    auth: (tx) => writerAuthKey(tx, o.storage, group),
+    lock: (tx) => lockGroupBackup(tx, group.name),
+    directory: o.directory,
+    progress: o.progress,
+    namedEntries: o.namedEntries,
+  });
+}
+
+/** One part's archive (FORMAT §2.12): what the part gives, the rest is the same for every part. */
+export interface PartArchiveOptions {
+  part: ArchivePart;
+  group: { id: string; name: string };
+  /** The part's databases in archive order; key records and computers are read from the first. */
+  databases: Array<{ name: string; db: Database }>;
+  /** The order the snapshots are opened in (indices into `databases`; default: archive order). */
+  snapshotOrder?: number[];
+  recipients: string[];
+  /** The MAC key, read in the first database's snapshot. */
+  auth(tx: Transaction): Promise<ArchiveAuthKey>;
+  /** Refuses a second backup of the group (in the first database's snapshot transaction). */
+  lock(tx: Transaction): Promise<void>;
+  directory: string;
+  progress: Progress;
+  namedEntries?: (tx: Transaction) => AsyncIterable<ArchiveEntry>;
+}
+
+export async function createPartArchive(o: PartArchiveOptions): Promise<BackupResult> {
+  const started = Date.now();
+  fs.mkdirSync(o.directory, { recursive: true, mode: 0o700 });
+  const group = o.group;
   const createdAt = new Date();
   const stem = archiveFileStem(group.name, createdAt);
   const final = path.join(o.directory, `${stem}.smbak`);
   const partial = `${final}.partial`;
   removeLeftovers(o.directory, group.name);
+  const order = o.snapshotOrder ?? o.databases.map((_, i) => i);
 
-  return o.db.transaction(
-    async (tx) => {
-      await lockGroupBackup(tx, group.name);
-      const auth = await writerAuthKey(tx, o.storage, group);
-      const header = await buildHeader(tx, o.db, group, createdAt);
-      const written = await writeArchive({
-        tx,
-        header,
-        recipients,
-        auth,
-        file: partial,
-        progress: o.progress,
-        namedEntries: o.namedEntries,
-      });
-      const manifest = written.manifest;
-      const summary = {
-        format: SUMMARY_FORMAT,
-        version: 1,
-        file: path.basename(final),
-        createdAt: manifest.createdAt,
-        finishedAt: manifest.finishedAt,
-        managementGroup: manifest.managementGroup,
-        size: written.size,
-        databases: manifest.databases.map((d) => ({
-          name: d.name,
-          tables: d.tables.map((t) => ({ name: t.name, rows: t.rows })),
-        })),
-      };
-      fs.writeFileSync(`${final}.json`, `${JSON.stringify(summary, null, 2)}\n`, { mode: 0o600 });
-      fsyncFile(`${final}.json`);
-      fs.renameSync(partial, final); // the commit point: only now is there a .smbak
-      fsyncDir(o.directory);
-      return {
-        file: final,
-        size: written.size,
-        createdAt: manifest.createdAt,
-        finishedAt: manifest.finishedAt,
-        managementGroup: manifest.managementGroup,
-        databases: manifest.databases.map((d) => ({
-          name: d.name,
-          tables: d.tables.map((t) => ({ name: t.name, rows: t.rows, bytes: t.bytes })),
-        })),
-        durationMs: Date.now() - started,
-      };
-    },
-    { isolation: 'repeatable read', readOnly: true },
-  );
+  return withSnapshots(o.databases, order, async (txs) => {
+    const tx = txs[0]!;
+    await o.lock(tx);
+    const auth = await o.auth(tx);
+    const header = await buildHeader(o, txs, createdAt);
+    const written = await writeArchive({
+      tx,
+      txs,
+      header,
+      recipients: o.recipients,
+      auth,
+      file: partial,
+      progress: o.progress,
+      namedEntries: o.namedEntries,
+    });
+    const manifest = written.manifest;
+    const summary = {
+      format: SUMMARY_FORMAT,
+      version: 1,
+      file: path.basename(final),
+      createdAt: manifest.createdAt,
+      finishedAt: manifest.finishedAt,
+      managementGroup: manifest.managementGroup,
+      size: written.size,
+      databases: manifest.databases.map((d) => ({
+        name: d.name,
+        tables: d.tables.map((t) => ({ name: t.name, rows: t.rows })),
+      })),
+      ...(manifest.part ? { part: manifest.part } : {}),
+    };
+    fs.writeFileSync(`${final}.json`, `${JSON.stringify(summary, null, 2)}\n`, { mode: 0o600 });
+    fsyncFile(`${final}.json`);
+    fs.renameSync(partial, final); // the commit point: only now is there a .smbak
+    fsyncDir(o.directory);
+    return {
+      file: final,
+      size: written.size,
+      createdAt: manifest.createdAt,
+      finishedAt: manifest.finishedAt,
+      managementGroup: manifest.managementGroup,
+      databases: manifest.databases.map((d) => ({
+        name: d.name,
+        tables: d.tables.map((t) => ({ name: t.name, rows: t.rows, bytes: t.bytes })),
+      })),
+      durationMs: Date.now() - started,
+    };
+  });
+}
+
+/**
+ * Opens a REPEATABLE READ, READ ONLY transaction on every database, in `order`, all held while
+ * `fn` runs; `fn` gets them in the databases' own order.
+ */
+async function withSnapshots<T>(
+  databases: ReadonlyArray<{ db: Database }>,
+  order: readonly number[],
+  fn: (txs: Transaction[]) => Promise<T>,
+): Promise<T> {
+  const txs: Transaction[] = new Array(databases.length);
+  const open = async (k: number): Promise<T> => {
+    if (k === order.length) return fn(txs);
+    const i = order[k]!;
+    return databases[i]!.db.transaction(
+      async (tx) => {
+        txs[i] = tx;
+        return open(k + 1);
+      },
+      { isolation: 'repeatable read', readOnly: true },
+    );
+  };
+  return open(0);
 }
 
 /** Other computers of the group: an advisory lock held for the snapshot's life (the home's lock file covers this one). */
-async function lockGroupBackup(tx: Transaction, group: string): Promise<void> {
+export async function lockGroupBackup(tx: Transaction, group: string): Promise<void> {
   if (!(await tx.tryLock('groupBackup'))) {
     throw new SmgrError('BACKUP_IN_PROGRESS', { group, where: 'on another computer of the group' });
   }
 }
 
 async function buildHeader(
-  tx: Transaction,
-  db: Database,
-  group: { id: string; name: string },
+  o: PartArchiveOptions,
+  txs: Transaction[],
   createdAt: Date,
 ): Promise<ArchiveHeader> {
+  const databases: ArchiveHeader['databases'] = [];
+  for (const [i, d] of o.databases.entries()) {
+    const tx = txs[i]!;
+    databases.push({
+      name: d.name,
+      engine: d.db.engine,
+      // Through tx, not db: PGlite runs one transaction at a time, so db would wait on tx.
+      serverVersion:
+        (await tx.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v ??
+        'unknown',
+      schemaVersion: await schemaVersion(tx),
+      tables: await planTables(tx),
+    });
+  }
+  const partOnly = o.part === 'management-server';
   return {
     format: ARCHIVE_FORMAT,
-    version: ARCHIVE_VERSION,
+    version: partOnly ? ARCHIVE_VERSION : ARCHIVE_VERSION_PARTS,
     smgrVersion: SMGR_VERSION,
     createdAt: createdAt.toISOString(),
-    managementGroup: { id: group.id, name: group.name },
-    databases: [
-      {
-        name: 'ServiceManager',
-        engine: db.engine,
-        // Through tx, not db: PGlite runs one transaction at a time, so db would wait on tx.
-        serverVersion:
-          (await tx.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v ??
-          'unknown',
-        schemaVersion: await schemaVersion(tx),
-        tables: await planTables(tx),
-      },
-    ],
+    managementGroup: { id: o.group.id, name: o.group.name },
+    ...(partOnly ? {} : { part: o.part }),
+    databases,
   };
 }

@@ -24,6 +24,8 @@ import {
 import {
   type ArchiveHeader,
   type ArchiveManifest,
+  type ArchivePart,
+  archivePart,
   checkHeader,
   checkManifest,
   HEADER_ENTRY,
@@ -116,7 +118,7 @@ export async function* readArchive(file: string, o: ReadArchiveOptions): AsyncIt
           order.finished = true;
           yield { kind: 'manifest', manifest };
         } else order.manifest = { manifest, bytes };
-      } else if (order.header.version === 2 && isNamedEntry(name)) {
+      } else if (order.header.version >= 2 && isNamedEntry(name)) {
         order.namedEntries = true;
         yield { kind: 'entry', name, data: await body(entry, size, MAX_NAMED_ENTRY, file, name) };
       } else {
@@ -139,6 +141,10 @@ export async function* readArchive(file: string, o: ReadArchiveOptions): AsyncIt
     extract.destroy();
     await done.catch(() => {});
     throw translate(isSmgrError(e) ? e : (streamFailure ?? e), file);
+  } finally {
+    // A reader that stops early (readArchivePart) leaves the streams to be closed here.
+    source.destroy();
+    extract.destroy();
   }
   if (failure) throw translate(failure, file);
   if (!order.header) throw new SmgrError('ARCHIVE_NOT_AN_ARCHIVE', { path: file });
@@ -288,4 +294,12 @@ function translate(e: unknown, file: string): unknown {
     return malformed(file, `the tar stream is invalid (${message.slice(0, 120)})`);
   }
   return e;
+}
+
+/** FORMAT §2.12: the part an archive holds, from its header (authenticated in versions 2 and 3); reads no rows. */
+export async function readArchivePart(file: string, o: ReadArchiveOptions): Promise<ArchivePart> {
+  for await (const e of readArchive(file, { ...o, expectedGroup: undefined })) {
+    if (e.kind === 'header') return archivePart(e.header);
+  }
+  throw new SmgrError('ARCHIVE_NOT_AN_ARCHIVE', { path: file });
 }

@@ -14,10 +14,10 @@
  * migrations up to this smgr's version.
  */
 import type { Queryable, Transaction } from '../db/database.js';
-import { latestVersion, migrateInTransaction } from '../db/migrate.js';
+import { latestVersion, type MigrationSet, migrateInTransaction } from '../db/migrate.js';
 import { serviceManagerMigrations } from '../db/migrations/service-manager.js';
 import { SmgrError } from '../errors/smgr-error.js';
-import type { ArchiveHeader, DatabasePlan } from './archive-format.js';
+import { type ArchiveHeader, type ArchivePart, archivePart, type DatabasePlan } from './archive-format.js';
 import { type DeferredConstraints, deferConstraints } from './deferred-constraints.js';
 import { fixSequences, planTables } from './table-plan.js';
 
@@ -39,6 +39,7 @@ export function acceptHeader(
 
 /** The header's ServiceManager database, refused if this smgr does not know its schema version. */
 export function serviceManagerPlan(h: ArchiveHeader, file: string): DatabasePlan {
+  requirePart(h, 'management-server', file);
   const sm = h.databases.find((d) => d.name === 'ServiceManager');
   if (!sm)
     throw new SmgrError('ARCHIVE_MALFORMED', { path: file, reason: 'it holds no ServiceManager database' });
@@ -47,6 +48,24 @@ export function serviceManagerPlan(h: ArchiveHeader, file: string): DatabasePlan
     throw new SmgrError('SCHEMA_TOO_NEW', { database: 'ServiceManager', found: sm.schemaVersion, known });
   }
   return sm;
+}
+
+const RESTORE_COMMAND: Record<ArchivePart, string> = {
+  'management-server': 'smgr restore database',
+  'data-warehouse': 'smgr restore data-warehouse',
+};
+
+/** FORMAT §2.12: a restore of one part refuses another part's archive before any row. */
+export function requirePart(h: ArchiveHeader, expected: ArchivePart, file: string): void {
+  const found = archivePart(h);
+  if (found !== expected) {
+    throw new SmgrError('ARCHIVE_OTHER_PART', {
+      path: file,
+      found,
+      expected,
+      command: RESTORE_COMMAND[found],
+    });
+  }
 }
 
 /** Sets the transaction's search_path to `schema` alone (pg_catalog is always searched first). */
@@ -65,15 +84,17 @@ export async function prepareSchema(
   plan: DatabasePlan,
   file: string,
   schema: string,
+  /** The database's migrations (another part's database: FORMAT §2.12). */
+  migrations: MigrationSet = serviceManagerMigrations,
 ): Promise<DeferredConstraints> {
   await muteChangeFeed(tx);
-  await migrateInTransaction(tx, serviceManagerMigrations, plan.schemaVersion);
+  await migrateInTransaction(tx, migrations, plan.schemaVersion);
   const actual = new Map((await planTables(tx, schema)).map((t) => [t.name, t.columns]));
   const planned = new Map(plan.tables.map((t) => [t.name, t.columns]));
   const bad = (what: string) =>
     new SmgrError('ARCHIVE_MALFORMED', {
       path: file,
-      reason: `its header says ServiceManager schema version ${plan.schemaVersion}, but ${what}`,
+      reason: `its header says ${plan.name} schema version ${plan.schemaVersion}, but ${what}`,
     });
   for (const [name, columns] of planned) {
     const has = actual.get(name);

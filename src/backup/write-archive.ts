@@ -58,7 +58,10 @@ export interface ArchiveEntry {
 }
 
 export interface WriteArchiveOptions {
+  /** The first database's snapshot: named entries, key records and computers are read in it. */
   tx: Transaction;
+  /** Every database's snapshot, in the header's order (default: [tx]; FORMAT §2.12). */
+  txs?: Transaction[];
   /** The header without `authentication`: this writer adds it. */
   header: ArchiveHeader;
   recipients: string[];
@@ -91,11 +94,10 @@ export async function writeArchive(
     await addEntry(pack, HEADER_MAC_ENTRY, Buffer.from(headerMacHex));
     const tables = await writeTables(o, pack, () => out.bytesWritten);
     const entries = await writeNamedEntries(o, pack);
-    const db = header.databases[0]!;
     const manifest: ArchiveManifest = {
       ...header,
       finishedAt: new Date().toISOString(),
-      databases: [{ ...db, tables }],
+      databases: header.databases.map((db, i) => ({ ...db, tables: tables[i]! })),
       keys: (await listKeyRecords(o.tx)).map((k) => ({
         keyId: k.keyId,
         part: k.part,
@@ -130,14 +132,34 @@ async function writeTables(
   o: WriteArchiveOptions,
   pack: tar.Pack,
   archiveBytes: () => number,
+): Promise<Array<Array<TablePlan & TableStats>>> {
+  const txs = o.txs ?? [o.tx];
+  const tablesTotal = o.header.databases.reduce((n, d) => n + d.tables.length, 0);
+  let done = 0;
+  const all: Array<Array<TablePlan & TableStats>> = [];
+  for (const [d, db] of o.header.databases.entries()) {
+    const tx = txs[d]!;
+    all.push(await writeDatabaseTables(tx, db, pack, o.progress, tablesTotal, done, archiveBytes));
+    done += db.tables.length;
+  }
+  return all;
+}
+
+async function writeDatabaseTables(
+  tx: Transaction,
+  db: ArchiveHeader['databases'][number],
+  pack: tar.Pack,
+  progress: Progress,
+  tablesTotal: number,
+  before: number,
+  archiveBytes: () => number,
 ): Promise<Array<TablePlan & TableStats>> {
-  const db = o.header.databases[0]!;
-  const tablesTotal = db.tables.length;
   const tables: Array<TablePlan & TableStats> = [];
-  for (const [i, table] of db.tables.entries()) {
-    const estimatedRows = await estimateRows(o.tx, table.name);
+  for (const [j, table] of db.tables.entries()) {
+    const i = before + j;
+    const estimatedRows = await estimateRows(tx, table.name);
     const report = (rows: number, bytes: number, tableDone: boolean) =>
-      o.progress.report({
+      progress.report({
         phase: 'table',
         ...(tableDone ? { tableDone } : {}),
         database: db.name,
@@ -149,7 +171,7 @@ async function writeTables(
         tablesTotal,
         archiveBytes: archiveBytes(),
       });
-    const stats = await writeTable(o.tx, db.name, table, pack, (rows, bytes) => report(rows, bytes, false));
+    const stats = await writeTable(tx, db.name, table, pack, (rows, bytes) => report(rows, bytes, false));
     tables.push({ ...table, ...stats });
     report(stats.rows, stats.bytes, true);
   }

@@ -7,12 +7,13 @@ import { getPassword } from './passwords.js';
 export async function archiveKeysFromFlags(
   home: HomePaths,
   flags: { keyFile?: string; passwordFile?: string },
+  forPart?: 'data-warehouse',
 ): Promise<ArchiveKeys> {
-  if (!flags.keyFile) return archiveKeys(home);
+  if (!flags.keyFile) return archiveKeys(home, undefined, forPart);
   const passphrase = await getPassword({
     file: flags.passwordFile,
     flag: '--password-file',
     prompt: 'Passphrase of the key backup',
   });
-  return archiveKeys(home, await readKeyBackup(flags.keyFile, passphrase));
+  return archiveKeys(home, await readKeyBackup(flags.keyFile, passphrase), forPart);
 }

@@ -6,11 +6,23 @@
  * holds it (so a restored database brings it back).
  */
 import { type Static, Type } from 'typebox';
-import { GroupRef } from './management-server-config.js';
+import { GroupRef, RetentionConfig } from './management-server-config.js';
 
 const strict = { additionalProperties: false } as const;
 
 export const DEFAULT_DW_LISTEN = '127.0.0.1:8440';
+
+/** dw-archive: scheduled backups of the DW's databases in its `smgr serve`, and what prune keeps. */
+export const DwBackupsConfig = Type.Object(
+  {
+    /** Cron pattern (croner: 5 fields, or 6 with seconds first); no schedule means backups by hand only. */
+    schedule: Type.Optional(Type.String({ minLength: 1 })),
+    /** IANA time zone of the schedule (default: this computer's). */
+    timezone: Type.Optional(Type.String({ minLength: 1 })),
+    retention: Type.Optional(RetentionConfig),
+  },
+  strict,
+);
 
 export const DataWarehouseConfig = Type.Object(
   {
@@ -25,6 +37,7 @@ export const DataWarehouseConfig = Type.Object(
       strict,
     ),
     listen: Type.String({ minLength: 1 }),
+    backups: Type.Optional(DwBackupsConfig),
     extract: Type.Optional(
       Type.Object(
         {

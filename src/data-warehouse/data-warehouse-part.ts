@@ -22,6 +22,8 @@ import { dataWarehouseSetup } from './data-warehouse-setup.js';
 import { backupDataWarehouse } from './dw-backup.js';
 import { openDwDatabases } from './dw-databases.js';
 import { dwChecks } from './dw-doctor.js';
+import { dataWarehouseRecoveryPlan } from './dw-recovery.js';
+import { pruneDwBackups } from './dw-scheduled-backups.js';
 import { prepareDwServe } from './dw-serve.js';
 import { collectDwStatus } from './dw-status.js';
 
@@ -65,10 +67,18 @@ export const dataWarehousePart: PartDefinition = {
         return mine.length;
       },
       backup: (o) => backupDataWarehouse(opened, ctx, o),
+      prune: (o) =>
+        pruneDwBackups(opened, ctx.home, o.directory, {
+          dryRun: o.dryRun,
+          actor: o.actor,
+          onDelete: (a) =>
+            o.progress.report({ phase: 'step', message: `deleted ${a.file}`, tablesDone: 0, tablesTotal: 0 }),
+        }),
       close: () => dbs.close(),
     };
     return opened;
   },
 
   prepareServe: (opened, ctx, serve) => prepareDwServe(opened as OpenedDataWarehouse, ctx, serve),
+  recoveryPlan: (input) => dataWarehouseRecoveryPlan(input),
 };

@@ -15,6 +15,7 @@
  * stop: waits for the job in progress, records a clean stop on both sides.
  */
 import type { Logger } from 'pino';
+import { defaultBackupDirectory } from '../backup/backup-directory.js';
 import { migrate } from '../db/migrate.js';
 import { SmgrError } from '../errors/smgr-error.js';
 import type { SecretSealer } from '../keys/secret-sealer.js';
@@ -34,6 +35,7 @@ import { requireDwGroup } from './dw-group.js';
 import type { JobResult } from './dw-job-run.js';
 import { DwJobRunner } from './dw-job-runner.js';
 import type { DwRunnable } from './dw-jobs.js';
+import { DwScheduledBackups } from './dw-scheduled-backups.js';
 import { openCredential, readSourceGroup } from './dw-source.js';
 import type { runExtract } from './extract-job.js';
 import { withSourceSession } from './source-client.js';
@@ -83,6 +85,16 @@ export async function prepareDwServe(
     logger: serve.logger,
     identity: { managementGroup: group, computerName: ctx.computerName },
   });
+  // dw-archive: scheduled backups of the DW (a bad schedule refuses here, before anything is written).
+  const scheduled = new DwScheduledBackups({
+    dw,
+    home: ctx.home,
+    configPath: ctx.home.config,
+    computerName: ctx.computerName,
+    directory: defaultBackupDirectory(ctx.home, ctx.config),
+    logger: serve.logger,
+    backup: (directory) => dw.backup({ directory, progress: { report: () => {} } }),
+  });
   const address = await listenOn(app, serve.listen ?? dw.config.listen);
   return {
     address,
@@ -97,11 +109,13 @@ export async function prepareDwServe(
         },
         runNow: (job) => loops.runner.run(job, 'on demand'),
       });
+      scheduled.start();
       serve.logger.info({ address, computerName: ctx.computerName }, 'data warehouse server started');
       return {
         address,
         async stop() {
           runtimes.delete(dw);
+          await scheduled.stop();
           await loops.stop();
           await app.close();
           await recordCleanStop(dw.staging, ctx.computerName, 'data-warehouse').catch(() => {});

@@ -757,6 +757,26 @@ export const errorRegistry = {
     'Name one of: extract, mpsync, transform, load, maintenance, all.',
   ),
   // --- end dw-etl
+  // --- dw-archive: DW archives and restore, grooming of the change feed
+  ARCHIVE_OTHER_PART: entry(
+    1,
+    409,
+    'The archive {path} holds the databases of a {found}, not of a {expected}.',
+    'Restore it with {command}, or use an archive of the {expected}.',
+  ),
+  DW_RESTORE_TARGETS_SAME: entry(
+    1,
+    400,
+    'DWStagingAndConfig, DWRepository and DWDataMart need three different databases; {url} is named twice.',
+    'Give each database its own URL (--staging-database, --repository-database, --datamart-database).',
+  ),
+  CHANGES_GROOMED: entry(
+    1,
+    409,
+    'The changes after position {after} were groomed by the management server (it keeps changes from {horizon} on): extracting from there would skip them.',
+    'Restore DWStagingAndConfig from an archive newer than the grooming horizon, or rebuild the data warehouse from what ServiceManager still holds (docs/RECOVERY.md §9).',
+  ),
+  // --- end dw-archive
 } as const satisfies Record<string, ErrorEntry>;
 
 export type ErrorCode = keyof typeof errorRegistry;

@@ -77,6 +77,7 @@ export async function readChanges(
   limit: number,
 ): Promise<ChangePage> {
   const from = after ? parseCursor(after) : { epoch: '0', xid: '0', id: '0' };
+  if (after) await refuseGroomed(db, after, from);
   const r = await db.query<{
     epoch: string;
     xid: string;
@@ -107,4 +108,42 @@ export async function readChanges(
     data: row.data,
   }));
   return { changes, next: changes.at(-1)?.position ?? after ?? null, more: r.rows.length > limit };
+}
+
+/**
+ * Migration v9: a cursor below the groomed horizon would skip the changes grooming deleted after
+ * it: CHANGES_GROOMED, naming both positions. A reader without a cursor starts from what is held.
+ */
+async function refuseGroomed(
+  db: Queryable,
+  after: string,
+  from: { epoch: string; xid: string; id: string },
+): Promise<void> {
+  const r = await db.query<{ horizon: string }>(
+    `SELECT epoch::text || '-' || xid::text || '-' || id::text AS horizon FROM changes_groomed
+      WHERE ($1::integer, $2::text::xid8, $3::bigint) < (epoch, xid, id)`,
+    [from.epoch, from.xid, from.id],
+  );
+  const horizon = r.rows[0]?.horizon;
+  if (horizon) throw new SmgrError('CHANGES_GROOMED', { after, horizon });
+}
+
+/**
+ * The registered DW acknowledges its position when it reads (migration v9): `after` is its
+ * committed watermark, so every change up to it is held by the DW (none: it holds nothing yet).
+ * Only the DW's own service account acknowledges; the position may move back (a DW restored from
+ * an older archive), so grooming never deletes what that DW still needs.
+ */
+export async function acknowledgePosition(
+  db: Queryable,
+  username: string,
+  after: string | undefined,
+): Promise<void> {
+  const p = after ? parseCursor(after) : undefined;
+  await db.query(
+    `UPDATE data_warehouse SET acknowledged_epoch = $2::integer, acknowledged_xid = $3::text::xid8,
+            acknowledged_id = $4::bigint, acknowledged_at = now()
+      WHERE service_user = $1`,
+    [username, p?.epoch ?? null, p?.xid ?? null, p?.id ?? null],
+  );
 }

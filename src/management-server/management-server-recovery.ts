@@ -62,7 +62,9 @@ export async function managementServerRecoveryPlan(
   const target = parseDatabaseUrl(input.databaseUrl ?? defaultDatabaseUrl(input.home));
   const listen = input.listen ?? DEFAULT_LISTEN;
   const group = input.keyBackup.managementGroup;
-  const archive = input.archive;
+  // Another part's archive (FORMAT §2.12: the data warehouse's) is that part's to restore.
+  const archivePart = input.archive ? await input.archive.part() : undefined;
+  const archive = archivePart === 'data-warehouse' ? undefined : input.archive;
   const steps: RecoveryStep[] = [];
   if (archive) {
     steps.push({

@@ -26,6 +26,22 @@ export const backupPruneOperation = defineOperation({
     { additionalProperties: false },
   ),
   async run(inst, input, progress): Promise<PruneResult> {
+    // dw-archive: a computer without a management server prunes through the part that offers it.
+    const own = inst.parts.find((p) => p.prune);
+    if (
+      !inst.parts.some((p) => p.definition.name === 'management-server') &&
+      own?.prune &&
+      !input.directory?.startsWith('s3://')
+    ) {
+      return own.prune({
+        directory: input.directory
+          ? path.resolve(input.directory)
+          : defaultBackupDirectory(inst.home, inst.config),
+        dryRun: input.dryRun === true,
+        actor: `prune@${inst.computerName}`,
+        progress,
+      });
+    }
     const ms = inst.part<OpenedManagementServer>('management-server');
     const policy = ms.config.backups?.retention ?? {};
     if (!hasRetentionRule(policy))

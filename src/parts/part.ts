@@ -14,6 +14,7 @@
  */
 import type { Logger } from 'pino';
 import type { Progress } from '../backup/progress.js';
+import type { PruneResult } from '../backup/prune-backups.js';
 import type { HomePaths } from '../computer/home.js';
 import type { PartName, SmgrConfig } from '../config/config-schema.js';
 import type { Database } from '../db/database.js';
@@ -85,6 +86,11 @@ export interface OpenedPart {
   recordKeyBackup(keyIds: readonly string[]): Promise<number>;
   /** Writes this part's archive into `directory` (one consistent snapshot of its databases). */
   backup(o: { directory: string; progress: Progress }): Promise<ArchiveResult>;
+  /**
+   * smgr backup prune of a part that keeps its own retention and evidence (dw-archive: the data
+   * warehouse); the management server's prune is the operation's own.
+   */
+  prune?(o: { directory: string; dryRun: boolean; actor: string; progress: Progress }): Promise<PruneResult>;
   close(): Promise<void>;
 }
 

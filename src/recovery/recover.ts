@@ -17,8 +17,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { ArchivePart } from '../backup/archive-format.js';
 import { archiveKeys } from '../backup/archive-keys.js';
 import type { Progress } from '../backup/progress.js';
+import { readArchivePart } from '../backup/read-archive.js';
 import { resolveComputerName } from '../computer/computer-name.js';
 import type { HomePaths } from '../computer/home.js';
 import { readConfig } from '../config/config-file.js';
@@ -46,6 +48,7 @@ export interface RecoverOptions {
   passphrase: string;
   from?: string;
   databaseUrl?: string;
+  dwDatabases?: RecoveryInput['dwDatabases'];
   listen?: string;
   force?: boolean;
 }
@@ -105,6 +108,7 @@ export async function prepareRecovery(o: RecoverOptions): Promise<PreparedRecove
     keyBackup,
     archive,
     databaseUrl: o.databaseUrl,
+    dwDatabases: o.dwDatabases,
     listen: o.listen,
     force: Boolean(o.force),
     begun,
@@ -217,9 +221,14 @@ function report(
 function archiveInput(home: HomePaths, file: string, keyBackup: KeyBackupContent): RecoveryInput['archive'] {
   const keys = archiveKeys(home, keyBackup);
   let verified: Promise<ArchiveSnapshot> | undefined;
+  let part: Promise<ArchivePart | undefined> | undefined;
   return {
     file,
     keys,
+    part: () => {
+      part ??= readArchivePart(file, keys).catch(() => undefined);
+      return part;
+    },
     snapshot: (progress) => {
       verified ??= readArchiveSnapshot(file, keys, progress);
       return verified;

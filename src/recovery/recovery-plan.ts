@@ -9,6 +9,7 @@
  * journal (recovery-journal.ts) marks it begun before and done after, and a
  * rerun runs a step that was begun but not done again.
  */
+import type { ArchivePart } from '../backup/archive-format.js';
 import type { ArchiveKeys } from '../backup/archive-keys.js';
 import type { Progress } from '../backup/progress.js';
 import type { HomePaths } from '../computer/home.js';
@@ -49,9 +50,17 @@ export interface RecoveryInput {
   keyFile: string;
   keyBackup: KeyBackupContent;
   /** --from: the archive, with the keys that open and authenticate it; verified once, on demand. */
-  archive?: { file: string; keys: ArchiveKeys; snapshot(progress: Progress): Promise<ArchiveSnapshot> };
+  archive?: {
+    file: string;
+    keys: ArchiveKeys;
+    snapshot(progress: Progress): Promise<ArchiveSnapshot>;
+    /** Whose databases it holds (FORMAT §2.12), from its authenticated header; undefined when it cannot be read. */
+    part(): Promise<ArchivePart | undefined>;
+  };
   /** --database, when given. */
   databaseUrl?: string;
+  /** --staging-database, --repository-database, --datamart-database, when given (the DW's). */
+  dwDatabases?: Partial<Record<'staging' | 'repository' | 'datamart', string>>;
   listen?: string;
   force: boolean;
   /** Steps an interrupted run of this recovery began, and those it finished (from the journal). */

@@ -2,6 +2,7 @@
 
 import path from 'node:path';
 import type { Command } from 'commander';
+import { archivePart } from '../../backup/archive-format.js';
 import { listBackups } from '../../backup/backup-catalog.js';
 import { checkArchive } from '../../backup/check-archive.js';
 import { isS3Url } from '../../backup/s3-target.js';
@@ -105,6 +106,7 @@ function registerVerify(backup: Command): void {
         whole: true,
         authenticated: checked.authenticated,
         formatVersion: checked.header.version,
+        part: archivePart(checked.header),
         managementGroup: m.managementGroup,
         createdAt: m.createdAt,
         databases: m.databases.map((d) => ({
@@ -121,7 +123,7 @@ function registerVerify(backup: Command): void {
             ? `Archive is whole and authentic (written with key ${checked.header.authentication?.keyId}): ${r.file}`
             : `Archive is whole, but cannot be authenticated (format version 1): ${r.file}`,
         );
-        ctx.out.line(`Management group "${r.managementGroup.name}", made ${r.createdAt}`);
+        ctx.out.line(`Management group "${r.managementGroup.name}" (${r.part}), made ${r.createdAt}`);
         for (const d of r.databases) {
           ctx.out.line(
             `${d.name} (schema ${d.schemaVersion}): ${d.tables.length} tables, ${totalRows([d]).toLocaleString('en-US')} rows, every hash matches`,

@@ -19,6 +19,9 @@ interface RecoverFlags {
   passwordFile?: string;
   from?: string;
   database?: string;
+  stagingDatabase?: string;
+  repositoryDatabase?: string;
+  datamartDatabase?: string;
   listen?: string;
   force?: boolean;
   yes?: boolean;
@@ -35,6 +38,9 @@ export function registerRecover(program: Command): void {
     .option('--password-file <file>', 'file holding its passphrase (else asked at a hidden prompt)')
     .option('--from <archive>', 'restore the databases from this .smbak archive (else they must be intact)')
     .option('--database <url>', 'the ServiceManager database (default: embedded in the home)')
+    .option('--staging-database <url>', "the DW's DWStagingAndConfig (default: embedded in the home)")
+    .option('--repository-database <url>', "the DW's DWRepository, restored from --from (default: embedded)")
+    .option('--datamart-database <url>', "the DW's DWDataMart, restored from --from (default: embedded)")
     .option('--listen <host:port>', 'address the API will listen on (default 127.0.0.1:8420)')
     .option('--force', 'take over a computer name that still heartbeats')
     .option('--yes', 'run without asking for confirmation')
@@ -54,6 +60,11 @@ export function registerRecover(program: Command): void {
         passphrase,
         from: flags.from,
         databaseUrl: flags.database,
+        dwDatabases: {
+          staging: flags.stagingDatabase,
+          repository: flags.repositoryDatabase,
+          datamart: flags.datamartDatabase,
+        },
         listen: flags.listen,
         force: flags.force,
       });

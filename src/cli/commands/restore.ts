@@ -6,6 +6,7 @@ import { SmgrError } from '../../errors/smgr-error.js';
 import { archiveKeysFromFlags } from '../archive-keys-flags.js';
 import { contextOf } from '../cli-context.js';
 import { progressRenderer } from '../progress-bar.js';
+import { registerRestoreDataWarehouse } from './restore-data-warehouse.js';
 
 interface RestoreFlags {
   from: string;
@@ -19,6 +20,7 @@ interface RestoreFlags {
 
 export function registerRestore(program: Command): void {
   const restore = program.command('restore').description('restore from database backups');
+  registerRestoreDataWarehouse(restore);
   restore
     .command('database')
     .description(

@@ -390,6 +390,34 @@ CREATE INDEX archive_checks_archive ON archive_checks (archive, kind);
 CREATE INDEX archive_checks_recent ON archive_checks (kind, finished_at DESC);
 `;
 // --- end v8
+// --- v9, dw-archive: grooming of the change feed
+/**
+ * v9: the change feed is groomed (workflows/grooming.ts): a change older
+ * than the retention AND at or before the position the registered DW
+ * acknowledged is deleted. The DW acknowledges its position each time it
+ * reads the feed (`after` is its committed watermark): the
+ * `acknowledged_*` columns of `data_warehouse` (NULL: the DW has nothing
+ * yet, so nothing is groomed). `changes_groomed` holds the greatest
+ * position grooming ever deleted (the groomed horizon): a reader whose
+ * cursor is below it is refused (CHANGES_GROOMED) instead of being handed
+ * a feed with a hole.
+ */
+const v9 = `
+ALTER TABLE data_warehouse
+  ADD COLUMN acknowledged_epoch integer,
+  ADD COLUMN acknowledged_xid xid8,
+  ADD COLUMN acknowledged_id bigint,
+  ADD COLUMN acknowledged_at timestamptz;
+
+CREATE TABLE changes_groomed (
+  singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+  epoch integer NOT NULL,
+  xid xid8 NOT NULL,
+  id bigint NOT NULL,
+  groomed_at timestamptz NOT NULL DEFAULT now()
+);
+`;
+// --- end v9
 
 export const serviceManagerMigrations: MigrationSet = {
   database: 'ServiceManager',
@@ -402,5 +430,6 @@ export const serviceManagerMigrations: MigrationSet = {
     { version: 6, name: 'change feed, data warehouse registration', sql: v6 },
     { version: 7, name: 'portal keys', sql: v7 },
     { version: 8, name: 'scheduled backup runs, archive checks and drills', sql: v8 },
+    { version: 9, name: 'change feed grooming: DW acknowledgment, groomed horizon', sql: v9 },
   ],
 };

@@ -10,7 +10,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import { requires } from '../access.js';
 import type { AppContext } from '../app-context.js';
-import { DEFAULT_CHANGES, MAX_CHANGES, readChanges } from '../change-feed.js';
+import { acknowledgePosition, DEFAULT_CHANGES, MAX_CHANGES, readChanges } from '../change-feed.js';
 import { errorResponses } from '../http-errors.js';
 
 const Query = Type.Object(
@@ -69,7 +69,10 @@ export const changeRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (plai
     },
     async (request) => {
       const limit = Math.min(Number(request.query.limit ?? DEFAULT_CHANGES), MAX_CHANGES);
-      return readChanges(ctx.db, request.query.after, limit);
+      const page = await readChanges(ctx.db, request.query.after, limit);
+      // After the read: a cursor refused (groomed, invalid) acknowledges nothing.
+      if (request.user) await acknowledgePosition(ctx.db, request.user.username, request.query.after);
+      return page;
     },
   );
 };

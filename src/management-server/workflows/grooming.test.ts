@@ -70,6 +70,7 @@ for (const makeFixture of ENGINES) {
           notifications: 1,
           expiredTokens: 2,
           signInThrottles: 1,
+          changes: 0,
         });
         assert.equal(run!.last!.token, tenure.token);
 
@@ -82,6 +83,7 @@ for (const makeFixture of ENGINES) {
           notifications: 0,
           expiredTokens: 0,
           signInThrottles: 0,
+          changes: 0,
         });
       } finally {
         await db.close();

@@ -1,0 +1,210 @@
+/**
+ * Scheduled backups of the data warehouse (issue 13 item 2, dw-archive):
+ * inside the DW's own `smgr serve` (the part contract's start/stop; the
+ * management server's code knows nothing of it), on each firing of
+ * `parts["data-warehouse"].backups.schedule` (croner syntax): the firing's
+ * slot claimed in DWStagingAndConfig's backup_runs (a slot runs once), the
+ * DW's archive written under the home's backup lock, verified whole
+ * (authenticated, every count and hash), the outcome recorded, then the DW's
+ * archives in the directory pruned by `backups.retention` (prune-backups.ts:
+ * never the newest verified archive nor one being read or written; every
+ * deletion in the DW's audit log). `smgr backup prune` on a DW computer
+ * applies the same policy by hand (pruneDwBackups).
+ *
+ * Guarantees: firings never overlap (croner's protect); stop() waits for the
+ * current one; a failure is logged as an error and recorded, and never stops
+ * the server. Crash: a run row without outcome (marked interrupted by the
+ * next run) and at most a `.partial` archive (removed by the next backup).
+ */
+import path from 'node:path';
+import { Cron } from 'croner';
+import type { Logger } from 'pino';
+import { archiveKeys } from '../backup/archive-keys.js';
+import { useArchive } from '../backup/archive-use.js';
+import { withBackupLock } from '../backup/backup-lock.js';
+import { checkArchive } from '../backup/check-archive.js';
+import { type PruneResult, pruneBackups } from '../backup/prune-backups.js';
+import { hasRetentionRule } from '../backup/retention-policy.js';
+import type { HomePaths } from '../computer/home.js';
+import type { Queryable } from '../db/database.js';
+import { isSmgrError, SmgrError } from '../errors/smgr-error.js';
+import type { ArchiveResult } from '../parts/part.js';
+import type { OpenedDataWarehouse } from './data-warehouse-part.js';
+
+export interface DwScheduleOptions {
+  dw: OpenedDataWarehouse;
+  home: HomePaths;
+  configPath: string;
+  computerName: string;
+  directory: string;
+  logger: Logger;
+  backup(directory: string): Promise<ArchiveResult>;
+}
+
+export interface DwScheduledRun {
+  slot: string;
+  outcome: 'ok' | 'failed';
+  archive?: string;
+  verified: boolean;
+  pruned: number;
+  error?: string;
+}
+
+export class DwScheduledBackups {
+  private cron: Cron | undefined;
+  private current: Promise<void> = Promise.resolve();
+  private readonly log: Logger;
+
+  constructor(private readonly o: DwScheduleOptions) {
+    this.log = o.logger.child({ component: 'dw-scheduled-backups' });
+    const b = o.dw.config.backups;
+    if (b?.schedule) {
+      try {
+        new Cron(b.schedule, { paused: true, timezone: b.timezone }).stop();
+      } catch (e) {
+        throw new SmgrError('BACKUP_SCHEDULE_INVALID', {
+          schedule: b.schedule,
+          path: o.configPath,
+          reason: (e as Error).message.replace(/^CronPattern: /, ''),
+        });
+      }
+    }
+  }
+
+  start(): void {
+    const b = this.o.dw.config.backups;
+    if (!b?.schedule) return;
+    this.cron = new Cron(b.schedule, { protect: true, timezone: b.timezone }, (self: Cron) => {
+      this.current = this.fire(self.currentRun() ?? new Date()).then(() => {});
+      return this.current;
+    });
+    this.log.info({ schedule: b.schedule, next: this.cron.nextRun()?.toISOString() }, 'scheduled backups on');
+  }
+
+  async stop(): Promise<void> {
+    this.cron?.stop();
+    await this.current.catch(() => {});
+  }
+
+  /** One firing (tests call it directly). Undefined when the slot already ran. */
+  async fire(slotTime: Date): Promise<DwScheduledRun | undefined> {
+    const db = this.o.dw.staging;
+    const slot = new Date(Math.floor(slotTime.getTime() / 1000) * 1000).toISOString();
+    const runId = await claimSlot(db, slot, this.o.computerName).catch((e) => {
+      this.log.error({ slot, reason: reason(e) }, 'could not start a scheduled backup');
+      return undefined;
+    });
+    if (runId === undefined) return undefined;
+    const run = await this.runClaimed(slot);
+    await db
+      .query(
+        `UPDATE backup_runs SET finished_at = clock_timestamp(), outcome = $2, archive = $3, size = $4,
+                verified = $5, error = $6 WHERE id = $1`,
+        [runId, run.outcome, run.archive ?? null, run.size ?? null, run.verified, run.error ?? null],
+      )
+      .catch((e) => this.log.warn({ slot, reason: reason(e) }, 'could not record the scheduled backup'));
+    const { size: _size, ...answer } = run;
+    return answer;
+  }
+
+  private async runClaimed(slot: string): Promise<DwScheduledRun & { size?: number }> {
+    const group = this.o.dw.managementGroup.name;
+    let archive: ArchiveResult | undefined;
+    try {
+      archive = await withBackupLock(this.o.home, group, () => this.o.backup(this.o.directory));
+      const name = path.basename(archive.file);
+      this.log.info(
+        { slot, archive: name, size: archive.size, durationMs: archive.durationMs },
+        'scheduled backup written',
+      );
+      const release = useArchive(archive.file);
+      try {
+        await checkArchive(archive.file, archiveKeys(this.o.home, undefined, 'data-warehouse'));
+      } finally {
+        release();
+      }
+      // Recorded verified before prune judges (prune keeps the newest verified archive).
+      await this.o.dw.staging.query(
+        `UPDATE backup_runs SET archive = $2, size = $3, verified = true WHERE slot = $1`,
+        [slot, name, archive.size],
+      );
+      this.log.info({ slot, archive: name }, 'scheduled backup verified');
+      const pruned = hasRetentionRule(this.o.dw.config.backups?.retention ?? {})
+        ? (
+            await pruneDwBackups(this.o.dw, this.o.home, this.o.directory, {
+              dryRun: false,
+              actor: `scheduled-prune@${this.o.computerName}`,
+              onDelete: (a) =>
+                this.log.info(
+                  { archive: path.basename(a.file), createdAt: a.createdAt },
+                  'pruned archive deleted',
+                ),
+            })
+          ).removed.length
+        : 0;
+      return { slot, outcome: 'ok', archive: name, size: archive.size, verified: true, pruned };
+    } catch (e) {
+      this.log.error({ slot, reason: reason(e) }, 'scheduled backup FAILED');
+      return {
+        slot,
+        outcome: 'failed',
+        archive: archive ? path.basename(archive.file) : undefined,
+        size: archive?.size,
+        verified: false,
+        pruned: 0,
+        error: reason(e),
+      };
+    }
+  }
+}
+
+/**
+ * The DW's archives in `directory` judged by its retention policy and the evidence of
+ * backup_runs (which archives verified); the others deleted, each deletion in the DW's audit log.
+ */
+export async function pruneDwBackups(
+  dw: OpenedDataWarehouse,
+  home: HomePaths,
+  directory: string,
+  o: { dryRun: boolean; actor: string; onDelete?: (a: { file: string; createdAt: string | null }) => void },
+): Promise<PruneResult> {
+  const policy = dw.config.backups?.retention ?? {};
+  if (!hasRetentionRule(policy)) throw new SmgrError('RETENTION_NOT_CONFIGURED', { path: home.config });
+  return withBackupLock(home, dw.managementGroup.name, async () =>
+    pruneBackups({
+      directory,
+      managementGroup: dw.managementGroup,
+      policy,
+      evidence: await dwArchiveEvidence(dw.staging),
+      dryRun: o.dryRun,
+      actor: o.actor,
+      commit: (fn) => dw.staging.transaction(fn),
+      onDelete: o.onDelete,
+    }),
+  );
+}
+
+async function dwArchiveEvidence(q: Queryable) {
+  const r = await q.query<{ archive: string; verified: boolean }>(
+    'SELECT archive, bool_or(verified) AS verified FROM backup_runs WHERE archive IS NOT NULL GROUP BY archive',
+  );
+  return new Map(r.rows.map((x) => [x.archive, { verified: x.verified, drillPassed: false }]));
+}
+
+async function claimSlot(db: Queryable, slot: string, runner: string): Promise<number | undefined> {
+  await db.query(
+    `UPDATE backup_runs SET finished_at = clock_timestamp(), outcome = 'interrupted',
+            error = 'its server stopped before the backup finished' WHERE finished_at IS NULL`,
+  );
+  const r = await db.query<{ id: number }>(
+    'INSERT INTO backup_runs (slot, runner) VALUES ($1, $2) ON CONFLICT (slot) DO NOTHING RETURNING id',
+    [slot, runner],
+  );
+  return r.rows[0]?.id;
+}
+
+function reason(e: unknown): string {
+  if (isSmgrError(e)) return `${e.code}: ${e.message}`;
+  const code = (e as { code?: unknown }).code;
+  return typeof code === 'string' ? code : ((e as Error)?.name ?? 'error');
+}

@@ -1,0 +1,285 @@
+/**
+ * The data warehouse's archive end to end from the built CLI, on both engines (issue 9 item 7,
+ * issue 13 item 1; docs/FORMAT.md §2.12, docs/RECOVERY.md §9):
+ *
+ * - a computer running both parts: `backup create` writes one archive per part, both verify;
+ * - a registered DW extracts, is backed up, extracts the changes made after the archive, and is
+ *   lost with its databases; `smgr recover --from <DW archive>` restores its three databases,
+ *   sets it up under the same name, doctor passes; it extracts from the restored watermark:
+ *   every change of ServiceManager is staged exactly once (none lost, none twice);
+ * - a recover into a target that is not empty is refused, changing nothing;
+ * - kill -9 of `smgr restore data-warehouse` at points spread over its run (progress events,
+ *   never times): every database is empty, or whole, or committed by this restore; the same
+ *   restore run again finishes, and the three databases equal those of an uninterrupted restore.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { openDatabase } from '../../src/db/open-database.js';
+import { CLI, type CliEnv, jsonOut, runCli } from '../support/cli.js';
+import {
+  assertStagedExactlyOnce,
+  DW_PASSWORD,
+  type DwUrls,
+  extractUntil,
+  makeChanges,
+  newDwUrls,
+  passwordFile,
+  refusal,
+  servedManagementServer,
+  setupDw,
+  signIn,
+  snapshotAll,
+} from '../support/dw.js';
+import { ENGINES, tempDir } from '../support/engines.js';
+import { freePort } from '../support/recover-fixture.js';
+import { dumpDatabaseAt } from '../support/snapshot.js';
+
+const ADMIN_PASSWORD = 'sm-admin-pass-arch1';
+const PASSPHRASE = 'dw archive passphrase 7';
+const LEFT_OUT = ['dw_group.repository_database', 'dw_group.datamart_database', 'smgr_schema.applied_at'];
+
+const lines = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+
+/** `smgr --json restore data-warehouse`, killed with SIGKILL as it prints its `killAt`-th progress event. */
+function restoreDw(env: CliEnv, args: string[], killAt?: number) {
+  return new Promise<{ code: number | null; events: string[]; stdout: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, '--json', 'restore', 'data-warehouse', ...args], {
+      env: { ...process.env, SMGR_HOME: env.home, SMGR_COMPUTER_NAME: env.computerName ?? 'dw-crash' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const events: string[] = [];
+    let stdout = '';
+    let pending = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d;
+      pending += d;
+      for (let nl = pending.indexOf('\n'); nl !== -1; nl = pending.indexOf('\n')) {
+        const e = JSON.parse(pending.slice(0, nl));
+        pending = pending.slice(nl + 1);
+        if (e.type !== 'progress') continue;
+        events.push(e.phase === 'step' ? `step: ${e.message}` : `${e.phase} ${e.database}.${e.table}`);
+        if (events.length === killAt) child.kill('SIGKILL');
+      }
+    });
+    child.stderr.resume();
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, events, stdout }));
+  });
+}
+
+const urlArgs = (u: DwUrls) => [
+  '--staging-database',
+  u.staging,
+  '--repository-database',
+  u.repository,
+  '--datamart-database',
+  u.datamart,
+];
+
+async function dumps(u: DwUrls): Promise<string[]> {
+  return [
+    await dumpDatabaseAt(u.staging, LEFT_OUT),
+    await dumpDatabaseAt(u.repository, LEFT_OUT),
+    await dumpDatabaseAt(u.datamart, LEFT_OUT),
+  ];
+}
+
+for (const makeFixture of ENGINES) {
+  const fx = makeFixture();
+  describe(`data warehouse archives (${fx.name})`, () => {
+    const root = tempDir('smgr-dwa-e2e-');
+    const smPw = passwordFile(root, ADMIN_PASSWORD);
+    const passphrase = passwordFile(root, PASSPHRASE);
+    const offComputer = path.join(root, 'off-computer');
+    const keyFile = path.join(offComputer, 'dw01.smkey');
+    const dw: CliEnv = { home: path.join(root, 'dw01-home'), computerName: 'dw01' };
+    let sm: Awaited<ReturnType<typeof servedManagementServer>>;
+    let archive = '';
+    const newUrls = async (tag: string): Promise<DwUrls> =>
+      fx.name === 'server'
+        ? newDwUrls(fx)
+        : {
+            staging: `pglite:${path.join(root, tag, 'DWStagingAndConfig')}`,
+            repository: `pglite:${path.join(root, tag, 'DWRepository')}`,
+            datamart: `pglite:${path.join(root, tag, 'DWDataMart')}`,
+          };
+
+    before(async () => {
+      fs.mkdirSync(offComputer, { recursive: true });
+      sm = await servedManagementServer(fx, root, 'Contoso SM', 'ms01', smPw);
+    });
+    after(async () => {
+      if (sm?.server.child.exitCode === null) await sm.server.stop();
+      await fx.cleanup();
+      fs.rmSync(root, { recursive: true, force: true });
+    });
+
+    test('a computer running both parts: backup create writes one archive per part, each verifies', async () => {
+      const both: CliEnv = { home: path.join(root, 'both-home'), computerName: 'both01' };
+      const smUrl = fx.name === 'server' ? await fx.newDatabaseUrl() : undefined;
+      const s = await runCli(
+        [
+          'setup',
+          'management-server',
+          '--json',
+          '--new-database',
+          '--management-group',
+          'Both SM',
+          ...(smUrl ? ['--database', smUrl] : []),
+          '--admin-user',
+          'admin',
+          '--admin-password-file',
+          smPw,
+        ],
+        both,
+      );
+      assert.equal(s.code, 0, s.stdout + s.stderr);
+      await setupDw(both, 'Both DW', fx.name === 'server' ? await newDwUrls(fx) : {}, passwordFile(root));
+      const b = await runCli(['--json', 'backup', 'create'], both);
+      assert.equal(b.code, 0, b.stdout + b.stderr);
+      const archives = jsonOut(b.stdout).archives as Array<{
+        file: string;
+        managementGroup: { name: string };
+        databases: Array<{ name: string }>;
+      }>;
+      assert.deepEqual(
+        archives.map((a) => [a.managementGroup.name, a.databases.map((d) => d.name)]),
+        [
+          ['Both SM', ['ServiceManager']],
+          ['Both DW', ['DWStagingAndConfig', 'DWRepository', 'DWDataMart']],
+        ],
+      );
+      for (const [i, a] of archives.entries()) {
+        const v = await runCli(['--json', 'backup', 'verify', a.file], both);
+        assert.equal(v.code, 0, v.stdout + v.stderr);
+        assert.equal(jsonOut(v.stdout).part, ['management-server', 'data-warehouse'][i]);
+        assert.equal(jsonOut(v.stdout).authenticated, true);
+      }
+      // Each restore takes only its own part's archive, refusing the other's before any row.
+      const wrong = await runCli(
+        [
+          '--json',
+          'restore',
+          'data-warehouse',
+          '--from',
+          archives[0]!.file,
+          ...urlArgs(await newUrls('wrong')),
+        ],
+        both,
+      );
+      assert.equal(refusal(wrong.stdout).code, 'ARCHIVE_OTHER_PART', wrong.stdout);
+      assert.match(refusal(wrong.stdout).remedy, /smgr restore database/);
+    });
+
+    test('registered DW backed up, lost with its databases, recovered from the archive: every change staged once', async () => {
+      const urls = await newUrls('dw-disk');
+      await setupDw(dw, 'Contoso DW', urls, passwordFile(root, DW_PASSWORD));
+      const kb = await runCli(
+        ['key', 'backup', '--json', '--file', keyFile, '--password-file', passphrase],
+        dw,
+      );
+      assert.equal(kb.code, 0, kb.stdout + kb.stderr);
+      const reg = await runCli(
+        ['dw', 'register', '--json', '--management-server', sm.baseUrl, '--admin-user', 'admin'].concat([
+          '--admin-password-file',
+          smPw,
+        ]),
+        dw,
+      );
+      assert.equal(reg.code, 0, reg.stdout + reg.stderr);
+      const token = await signIn(sm.baseUrl, ADMIN_PASSWORD);
+      await makeChanges(sm.baseUrl, token, 30, 'before');
+      await extractUntil(dw, urls.staging, 'before', 30);
+      const b = await runCli(['--json', 'backup', 'create', '--to', offComputer], dw);
+      assert.equal(b.code, 0, b.stdout + b.stderr);
+      archive = jsonOut(b.stdout).archives[0].file;
+      // Changes after the archive, extracted before the loss: the restored DW must take them again, once.
+      await makeChanges(sm.baseUrl, token, 20, 'after');
+      await extractUntil(dw, urls.staging, 'after', 20);
+
+      // The DW computer is lost, its databases too (new, empty ones to recover into).
+      fs.rmSync(dw.home, { recursive: true, force: true });
+      const into = await newUrls('dw-disk-2');
+      const port = await freePort();
+      const recover = (args: string[]) =>
+        runCli(
+          ['--json', 'recover', '--yes', '--key-file', keyFile, '--password-file', passphrase]
+            .concat(['--from', archive, '--listen', `127.0.0.1:${port}`])
+            .concat(args),
+          dw,
+        );
+
+      // A target that is not empty (the old DWStagingAndConfig, on the server) is refused; nothing changes.
+      if (fx.name === 'server') {
+        const before = await snapshotAll([urls.staging, into.repository, into.datamart], offComputer);
+        const r = await recover(urlArgs({ ...into, staging: urls.staging }));
+        const last = lines(r.stdout).at(-1);
+        assert.equal(last.ok, false, r.stdout);
+        assert.equal(last.error, 'RECOVER_TARGET_NOT_EMPTY', r.stdout);
+        assert.equal(fs.existsSync(dw.home), false, 'no home made');
+        assert.deepEqual(
+          await snapshotAll([urls.staging, into.repository, into.datamart], offComputer),
+          before,
+        );
+      }
+
+      const r = await recover(urlArgs(into));
+      const out = lines(r.stdout);
+      const plan = out.find((l) => l.type === 'plan' || l.steps)!;
+      assert.ok(
+        JSON.stringify(plan).includes('data-warehouse:restore-databases'),
+        `the plan restores the DW databases: ${JSON.stringify(plan)}`,
+      );
+      const result = out.at(-1);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.equal(result.ok, true, r.stdout);
+
+      // Extraction resumes from the restored watermark: the changes after the archive come again, once.
+      await extractUntil(dw, into.staging, 'after', 20);
+      if (fx.name === 'server') await assertStagedExactlyOnce(sm.url, into.staging);
+      else {
+        await sm.server.stop();
+        await assertStagedExactlyOnce(sm.url, into.staging);
+      }
+    });
+
+    test('kill -9 of restore data-warehouse at points spread over its run: the same restore again finishes it', async () => {
+      const env: CliEnv = { home: path.join(root, 'crash-home'), computerName: 'dw-crash' };
+      const keys = ['--from', archive, '--key-file', keyFile, '--password-file', passphrase];
+      const reference = await newUrls('reference');
+      const ref = await restoreDw(env, [...keys, ...urlArgs(reference)]);
+      assert.equal(ref.code, 0, ref.stdout);
+      const expected = await dumps(reference);
+      const n = ref.events.length;
+      assert.ok(n >= 4, ref.events.join('\n'));
+      const points = [1, Math.floor(n / 3), Math.floor((2 * n) / 3), n - 1];
+      for (const [i, k] of points.entries()) {
+        const target = await newUrls(`crash-${i}`);
+        const killed = await restoreDw(env, [...keys, ...urlArgs(target)], k);
+        assert.notEqual(killed.code, 0, `killed at event ${k}`);
+        const again = await restoreDw(env, [...keys, ...urlArgs(target)]);
+        assert.equal(again.code, 0, `after a kill at event ${k} (${ref.events[k - 1]}): ${again.stdout}`);
+        assert.deepEqual(await dumps(target), expected, `after a kill at event ${k}`);
+        for (const u of Object.values(target)) {
+          const db = await openDatabase(u);
+          try {
+            const c = await db.query<{ c: string | null }>(
+              "SELECT obj_description('public'::regnamespace, 'pg_namespace') AS c",
+            );
+            assert.ok(!c.rows[0]?.c?.startsWith('smgr-restore'), 'no marker left');
+          } finally {
+            await db.close();
+          }
+        }
+      }
+    });
+  });
+}
