@@ -149,9 +149,9 @@ function summary(input: ChartInput, kind: string): string {
 }
 
 /** Which category labels to print so they do not overlap (every k-th, always the last). */
-function labelEvery(count: number, plotWidth: number, longest: number): number {
-  const perLabel = Math.max(24, longest * 6.5 + 8);
-  return Math.max(1, Math.ceil((count * perLabel) / Math.max(1, plotWidth)));
+function labelEvery(spacing: number, longest: number): number {
+  const perLabel = Math.max(24, longest * 7 + 12);
+  return Math.max(1, Math.ceil(perLabel / Math.max(1, spacing)));
 }
 
 function open(input: ChartInput, f: Frame, kind: string): string[] {
@@ -212,7 +212,8 @@ function xAxis(input: ChartInput, f: Frame, xOf: (i: number) => number): string[
   const out: string[] = ['<g class="x-axis">'];
   const cats = input.categories;
   const longest = Math.max(0, ...cats.map((c) => c.length));
-  const every = labelEvery(cats.length, f.width - f.left - f.right, longest);
+  const spacing = cats.length > 1 ? xOf(1) - xOf(0) : f.width;
+  const every = labelEvery(spacing, longest);
   const base = f.height - f.bottom;
   const last = cats.length - 1;
   cats.forEach((c, i) => {
@@ -242,8 +243,13 @@ function noData(f: Frame): string {
 export function lineChart(input: ChartInput): string {
   const f = frameOf(input);
   const count = input.categories.length;
-  const plotW = f.width - f.left - f.right;
-  const xOf = (i: number) => f.left + (count <= 1 ? plotW / 2 : (i / (count - 1)) * plotW);
+  // The first and last points sit in by half a label, so their labels stay inside the chart.
+  const inset = Math.min(
+    (f.width - f.left - f.right) / 4,
+    Math.max(0, ...input.categories.map((c) => c.length)) * 3.4,
+  );
+  const plotW = f.width - f.left - f.right - 2 * inset;
+  const xOf = (i: number) => f.left + inset + (count <= 1 ? plotW / 2 : (i / (count - 1)) * plotW);
   const out = open(input, f, 'Line chart');
   out.push(...legend(input, f, 'line'), ...yAxis(input, f), ...xAxis(input, f, xOf));
   if (count === 0 || finiteValues(input.series).length === 0) out.push(noData(f));
