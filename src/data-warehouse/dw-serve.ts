@@ -33,6 +33,7 @@ import { requireDwGroup } from './dw-group.js';
 import { openCredential, readSourceGroup, type SourceGroup } from './dw-source.js';
 import { runExtract } from './extract-job.js';
 import { extractSettings } from './extract-settings.js';
+import { ReportSessionSealer, reportCookieKey } from './report-session-cookie.js';
 import { signInToSource, withSourceSession } from './source-client.js';
 import { verifyAgainstSource } from './source-record-check.js';
 
@@ -75,6 +76,13 @@ export async function prepareDwServe(
     staging: dw.staging,
     logger: serve.logger,
     identity: { managementGroup: group, computerName: ctx.computerName },
+    // --- dw-reports (issue 11): the reports read DWDataMart; the report page's cookie key comes from the KEK
+    datamart: dw.datamart,
+    cookieSealer: new ReportSessionSealer(
+      reportCookieKey(ctx.storage.getKey(dw.config.keyId)!.kek, dw.config.keyId),
+      dw.config.keyId,
+    ),
+    // --- end dw-reports
   });
   const address = await listenOn(app, serve.listen ?? dw.config.listen);
   return {

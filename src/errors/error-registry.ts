@@ -743,6 +743,20 @@ export const errorRegistry = {
     'An internal error occurred.',
     'Report it with the server log (smgr serve), or for a command its output when run again with SMGR_DEBUG=1.',
   ),
+  // --- dw-reports (issue 11): the DW's reports
+  DW_REPORT_UNKNOWN: entry(
+    1,
+    404,
+    'The data warehouse has no report named {name}.',
+    'Ask for one of: {allowed} (GET /api/v1/reports lists them).',
+  ),
+  DW_REPORT_PARAMETER: entry(
+    1,
+    400,
+    'The report parameter {parameter} is not valid: {reason}.',
+    'Allowed: {allowed}. docs/DATA-WAREHOUSE.md §7 describes every report and its parameters.',
+  ),
+  // --- end dw-reports
 } as const satisfies Record<string, ErrorEntry>;
 
 export type ErrorCode = keyof typeof errorRegistry;
