@@ -36,6 +36,25 @@ export const DataWarehouseConfig = Type.Object(
         strict,
       ),
     ),
+    // --- dw-etl (issue 11): the other jobs (docs/DATA-WAREHOUSE.md §1)
+    jobs: Type.Optional(
+      Type.Object(
+        {
+          /** A finished extract that moved rows runs transform then load (default true). */
+          chain: Type.Optional(Type.Boolean()),
+          transformIntervalSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+          loadIntervalSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+          mpsyncIntervalSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+          maintenanceIntervalSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+          /** Changes (transform) or versions (load) per batch (default 500). */
+          batchSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000 })),
+          /** Facts older than this many days are removed by maintenance (default 1095, 3 years). */
+          retentionDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 36500 })),
+        },
+        strict,
+      ),
+    ),
+    // --- end dw-etl
   },
   strict,
 );

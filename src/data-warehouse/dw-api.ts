@@ -1,8 +1,9 @@
 /**
  * The DW's own small HTTP API, on its own listen address (default
  * 127.0.0.1:8440): GET /health (open: who this server is, no secrets) and
- * GET /api/v1/dw/jobs (the run history of every job, newest first, with the
- * extract watermark), for a DW user signed in with HTTP Basic
+ * GET /api/v1/dw/jobs (every job — extract, mpsync, transform, load,
+ * maintenance — with its watermarks, last run, last error and recent runs,
+ * newest first), for a DW user signed in with HTTP Basic
  * authentication against DWStagingAndConfig's users. Errors are
  * `{error, message, remedy}` from the registry; never a stack trace.
  */
@@ -14,8 +15,8 @@ import { verifyPassword } from '../keys/password-hash.js';
 // --- dw-reports (issue 11)
 import { toSmgrError } from '../management-server/http-errors.js';
 import { RetryLaterError } from '../management-server/retry-later-error.js';
+import { jobsOverview } from './dw-jobs-overview.js';
 import { dwSessionRoutes } from './dw-session-routes.js';
-import { listRuns, readWatermark } from './job-runs.js';
 import { reportPages } from './report-pages.js';
 import { reportRoutes } from './report-routes.js';
 import type { ReportSessionSealer } from './report-session-cookie.js';
@@ -23,11 +24,12 @@ import type { ReportSessionSealer } from './report-session-cookie.js';
 
 export interface DwApiContext {
   staging: Database;
+  /** DWRepository and DWDataMart: their watermarks in GET /api/v1/dw/jobs (dw-etl). */
+  repository?: Database;
+  datamart?: Database;
   logger: Logger;
   identity: { managementGroup: { id: string; name: string }; computerName: string };
-  // --- dw-reports (issue 11): sign-in, reports and the report page
-  /** DWDataMart, which the reports read. */
-  datamart?: Database;
+  // --- dw-reports (issue 11): sign-in, reports (they read `datamart`) and the report page
   /** Seals the report page's session cookie (derived from the DW key: report-session-cookie.ts). */
   cookieSealer?: ReportSessionSealer;
   // --- end dw-reports
@@ -78,16 +80,7 @@ export async function buildDwApi(ctx: DwApiContext): Promise<FastifyInstance> {
       reply.header('www-authenticate', 'Basic realm="smgr data warehouse"');
       throw new SmgrError('UNAUTHORIZED');
     }
-    const watermark = await readWatermark(ctx.staging, 'extract');
-    return {
-      jobs: [
-        {
-          job: 'extract',
-          watermark: watermark?.position ?? null,
-          runs: await listRuns(ctx.staging, 'extract'),
-        },
-      ],
-    };
+    return { jobs: await jobsOverview(ctx) };
   });
   // --- dw-reports (issue 11)
   await app.register(dwSessionRoutes, { staging: ctx.staging });

@@ -9,11 +9,12 @@
  * unreachable management server is logged, not fatal (the check runs again
  * at each heartbeat); the DW API's listener is bound.
  * start: pending migrations of the three databases; heartbeats in
- * DWStagingAndConfig and in ServiceManager; the extract job every interval.
- * stop: waits for the extract in progress, records a clean stop on both sides.
+ * DWStagingAndConfig and in ServiceManager; the job runner (dw-job-runner.ts:
+ * extract, mpsync, transform, load, maintenance on their schedules, one at a
+ * time, transform and load chained after an extract that moved rows).
+ * stop: waits for the job in progress, records a clean stop on both sides.
  */
 import type { Logger } from 'pino';
-import { silentProgress } from '../backup/progress.js';
 import { migrate } from '../db/migrate.js';
 import { SmgrError } from '../errors/smgr-error.js';
 import type { SecretSealer } from '../keys/secret-sealer.js';
@@ -30,16 +31,20 @@ import type { OpenedDataWarehouse } from './data-warehouse-part.js';
 import { buildDwApi } from './dw-api.js';
 import { DW_DATABASES } from './dw-databases.js';
 import { requireDwGroup } from './dw-group.js';
-import { openCredential, readSourceGroup, type SourceGroup } from './dw-source.js';
-import { runExtract } from './extract-job.js';
-import { extractSettings } from './extract-settings.js';
+import type { JobResult } from './dw-job-run.js';
+import { DwJobRunner } from './dw-job-runner.js';
+import type { DwRunnable } from './dw-jobs.js';
+import { openCredential, readSourceGroup } from './dw-source.js';
+import type { runExtract } from './extract-job.js';
 import { ReportSessionSealer, reportCookieKey } from './report-session-cookie.js';
-import { signInToSource, withSourceSession } from './source-client.js';
+import { withSourceSession } from './source-client.js';
 import { verifyAgainstSource } from './source-record-check.js';
 
 /** What a running DW offers operations run through the admin channel (smgr dw run extract). */
 export interface DwRuntime {
   extractNow(): ReturnType<typeof runExtract>;
+  /** Queues a job (or all) on the server's runner; resolves when the runs asked for end. */
+  runNow(job: DwRunnable): Promise<JobResult[]>;
 }
 
 const runtimes = new WeakMap<OpenedDataWarehouse, DwRuntime>();
@@ -74,10 +79,11 @@ export async function prepareDwServe(
   }
   const app = await buildDwApi({
     staging: dw.staging,
+    repository: dw.repository,
+    datamart: dw.datamart,
     logger: serve.logger,
     identity: { managementGroup: group, computerName: ctx.computerName },
-    // --- dw-reports (issue 11): the reports read DWDataMart; the report page's cookie key comes from the KEK
-    datamart: dw.datamart,
+    // --- dw-reports (issue 11): the report page's cookie key comes from the KEK
     cookieSealer: new ReportSessionSealer(
       reportCookieKey(ctx.storage.getKey(dw.config.keyId)!.kek, dw.config.keyId),
       dw.config.keyId,
@@ -91,7 +97,13 @@ export async function prepareDwServe(
     async start() {
       for (const spec of DW_DATABASES) await migrate(dw[spec.role], spec.migrations);
       const loops = startLoops(dw, ctx.computerName, sealer, serve.logger, group.name);
-      runtimes.set(dw, { extractNow: () => loops.extract('on demand') });
+      runtimes.set(dw, {
+        extractNow: async () => {
+          const [r] = await loops.runner.run('extract', 'on demand');
+          return { runId: r!.runId, rows: r!.rows, batches: r!.batches, watermark: r!.watermark };
+        },
+        runNow: (job) => loops.runner.run(job, 'on demand'),
+      });
       serve.logger.info({ address, computerName: ctx.computerName }, 'data warehouse server started');
       return {
         address,
@@ -114,9 +126,6 @@ function startLoops(
   logger: Logger,
   dwName: string,
 ) {
-  const settings = extractSettings(dw.config);
-  let current: Promise<unknown> = Promise.resolve();
-  let stopping = false;
   const warn = (what: string) => (e: Error) => logger.warn({ err: { message: e.message } }, what);
 
   const beat = async (stopped = false) => {
@@ -127,57 +136,17 @@ function startLoops(
       s.call('POST', '/api/v1/data-warehouse/heartbeat', { computerName, stopped }),
     );
   };
-  const extract = async (why: string) => {
-    const source = await readSourceGroup(dw.staging);
-    if (!source) throw new SmgrError('DW_NOT_REGISTERED', { dw: dwName });
-    const run = runExtract({
-      staging: dw.staging,
-      dwName,
-      source,
-      connect: () => connect(source, sealer),
-      runner: `${computerName}:${process.pid}`,
-      batchSize: settings.batchSize,
-      progress: silentProgress,
-    });
-    current = run.catch(() => {});
-    const result = await run;
-    logger.info(
-      { why, rows: result.rows, batches: result.batches, watermark: result.watermark },
-      'extract finished',
-    );
-    return result;
-  };
   beat().catch(warn('heartbeat failed'));
   const beatTimer = setInterval(() => beat().catch(warn('heartbeat failed')), HEARTBEAT_INTERVAL_MS);
   beatTimer.unref();
-  let extractTimer: NodeJS.Timeout | undefined;
-  const schedule = () => {
-    if (stopping) return;
-    extractTimer = setTimeout(() => {
-      extract('schedule')
-        .catch((e: Error) => {
-          if (
-            !(e instanceof SmgrError && (e.code === 'DW_NOT_REGISTERED' || e.code === 'DW_EXTRACT_RUNNING'))
-          )
-            warn('extract failed')(e);
-        })
-        .finally(schedule);
-    }, settings.intervalMs);
-    extractTimer.unref();
-  };
-  schedule();
+  const runner = new DwJobRunner({ dw, dwName, runner: `${computerName}:${process.pid}`, sealer }, logger);
+  runner.start();
   return {
-    extract,
+    runner,
     async stop() {
-      stopping = true;
       clearInterval(beatTimer);
-      if (extractTimer) clearTimeout(extractTimer);
-      await current;
+      await runner.stop();
       await beat(true).catch(() => {});
     },
   };
-}
-
-function connect(source: SourceGroup, sealer: SecretSealer) {
-  return signInToSource(source.url, source.username, openCredential(sealer, source));
 }

@@ -2,7 +2,8 @@
  * The DW's part of `smgr status`: its group, databases, key (against its
  * record in DWStagingAndConfig), its registrations (this computer in
  * DWStagingAndConfig; the source group it is registered with), the extract
- * watermark and the age of the last successful extract. Read-only, local:
+ * watermark and the age of the last successful extract, every other job's
+ * last run and last error (dw-jobs-overview.ts). Read-only, local:
  * `smgr doctor` is what asks the management server.
  */
 import { schemaVersion } from '../db/migrate.js';
@@ -12,6 +13,7 @@ import { getRegistration } from '../management-group/registration.js';
 import type { PartStatus } from '../parts/part.js';
 import type { OpenedDataWarehouse } from './data-warehouse-part.js';
 import { requireDwGroup } from './dw-group.js';
+import { jobsOverview } from './dw-jobs-overview.js';
 import { readSourceGroup } from './dw-source.js';
 import { lastSuccess, listRuns, readWatermark } from './job-runs.js';
 
@@ -72,6 +74,24 @@ export async function collectDwStatus(dw: OpenedDataWarehouse): Promise<PartStat
         : 'never',
     },
   ];
+  // --- dw-etl (issue 11): every job's last run and last error
+  const jobs = await jobsOverview(
+    { staging: dw.staging, repository: dw.repository, datamart: dw.datamart },
+    5,
+  );
+  for (const j of jobs) {
+    if (j.job === 'extract') continue;
+    const last = j.lastRun;
+    summary.push({
+      label: `Last ${j.job}`,
+      value: last
+        ? `${last.outcome ?? 'running'} ${last.finishedAt ?? last.startedAt}, ${last.rows} rows in ${last.batches} batches`
+        : 'never',
+    });
+    if (j.lastError)
+      warnings.push(`The last ${j.job} run ${j.lastError.outcome}: ${j.lastError.error ?? 'no message'}`);
+  }
+  // --- end dw-etl
   if (lastRun && lastRun.outcome !== 'ok') {
     summary.push({
       label: 'Last extract run',
@@ -93,6 +113,7 @@ export async function collectDwStatus(dw: OpenedDataWarehouse): Promise<PartStat
         lastSuccessAgeSeconds: ageS,
         lastRun: lastRun ?? null,
       },
+      jobs: jobs.map(({ runs: _runs, ...j }) => j),
     },
     warnings,
   };

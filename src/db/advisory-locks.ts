@@ -45,6 +45,14 @@ export const ADVISORY_LOCKS = {
    * refused with DW_EXTRACT_RUNNING.
    */
   dwExtract: 8420006,
+  // --- dw-etl (issue 11): the other DW jobs, each tried and held for its run in
+  // DWStagingAndConfig (src/data-warehouse/dw-job-run.ts); a second runner is
+  // refused with DW_JOB_RUNNING.
+  dwTransform: 8420111,
+  dwLoad: 8420112,
+  dwMaintenance: 8420113,
+  dwMpsync: 8420114,
+  // --- end dw-etl
 } as const;
 
 export type AdvisoryLock = keyof typeof ADVISORY_LOCKS;

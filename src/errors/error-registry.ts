@@ -743,6 +743,20 @@ export const errorRegistry = {
     'An internal error occurred.',
     'Report it with the server log (smgr serve), or for a command its output when run again with SMGR_DEBUG=1.',
   ),
+  // --- dw-etl
+  DW_JOB_RUNNING: entry(
+    EXIT.LOCKED,
+    409,
+    'Another {job} run of data warehouse "{dw}" is in progress.',
+    'Wait for it to finish; smgr status and GET /api/v1/dw/jobs show the runs of every job.',
+  ),
+  DW_JOB_UNKNOWN: entry(
+    2,
+    400,
+    'There is no data warehouse job "{job}".',
+    'Name one of: extract, mpsync, transform, load, maintenance, all.',
+  ),
+  // --- end dw-etl
   // --- dw-reports (issue 11): the DW's reports
   DW_REPORT_UNKNOWN: entry(
     1,

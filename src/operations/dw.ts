@@ -7,6 +7,7 @@
 import { Type } from 'typebox';
 import type { OpenedDataWarehouse } from '../data-warehouse/data-warehouse-part.js';
 import { registerDataWarehouse, unregisterDataWarehouse } from '../data-warehouse/dw-registration.js';
+import { runDwJobsNow } from '../data-warehouse/dw-run-now.js';
 import { extractNow } from '../data-warehouse/extract-now.js';
 import type { Installation } from '../parts/installation.js';
 import { defineOperation } from './operation.js';
@@ -40,3 +41,11 @@ export const dwRunExtractOperation = defineOperation({
   input: Type.Object({}, { additionalProperties: false }),
   run: (inst, _input, progress) => extractNow(dwOf(inst), progress),
 });
+
+// --- dw-etl (issue 11)
+export const dwRunJobOperation = defineOperation({
+  name: 'dw-run-job',
+  input: Type.Object({ job: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
+  run: async (inst, input, progress) => ({ runs: await runDwJobsNow(dwOf(inst), input.job, progress) }),
+});
+// --- end dw-etl

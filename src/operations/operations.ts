@@ -8,7 +8,13 @@ import { backupPruneOperation } from './backup-prune.js';
 import { doctorOperation } from './doctor.js';
 import { drillOperation } from './drill.js';
 // data warehouse (issue 9)
-import { dwRegisterOperation, dwRunExtractOperation, dwUnregisterOperation } from './dw.js';
+import {
+  dwRegisterOperation,
+  dwRunExtractOperation,
+  // --- dw-etl (issue 11)
+  dwRunJobOperation,
+  dwUnregisterOperation,
+} from './dw.js';
 // --- management packs (issue 10)
 import {
   mpExportOperation,
@@ -44,6 +50,8 @@ export const operations: readonly Operation[] = [
   dwRegisterOperation,
   dwUnregisterOperation,
   dwRunExtractOperation,
+  // --- dw-etl (issue 11)
+  dwRunJobOperation,
   // ops (issue 13)
   backupPruneOperation,
   drillOperation,

@@ -6,7 +6,12 @@
  * or a hidden prompt, never from argv.
  */
 import type { Command } from 'commander';
-import { dwRegisterOperation, dwRunExtractOperation, dwUnregisterOperation } from '../../operations/dw.js';
+import {
+  dwRegisterOperation,
+  dwRunExtractOperation,
+  dwRunJobOperation,
+  dwUnregisterOperation,
+} from '../../operations/dw.js';
 import { contextOf } from '../cli-context.js';
 import { getPassword } from '../passwords.js';
 import { runOperation } from '../run-operation.js';
@@ -75,4 +80,28 @@ export function registerDw(program: Command): void {
         ),
       );
     });
+  // --- dw-etl (issue 11): the other jobs, and all of them in order
+  const jobs: Array<[string, string]> = [
+    ['mpsync', "sync the management server's lists and sealed packs' classes into the data warehouse"],
+    ['transform', 'turn the staged changes into versions with validity intervals (DWRepository)'],
+    ['load', 'fill the data mart (dimensions and facts) from the versions'],
+    ['maintenance', 'remove the data mart facts older than the retention period'],
+    ['all', 'run mpsync, extract, transform, load and maintenance, in that order'],
+  ];
+  for (const [name, description] of jobs) {
+    run
+      .command(name)
+      .description(description)
+      .action(async (_flags: object, cmd: Command) => {
+        const ctx = contextOf(cmd);
+        const r = await runOperation(ctx, dwRunJobOperation, { job: name }, { progress: true });
+        ctx.out.result(r, () => {
+          for (const x of r.runs)
+            ctx.out.line(
+              `${x.job} run ${x.runId}: ${x.rows} rows in ${x.batches} batches; watermark ${x.watermark ?? 'none'}.`,
+            );
+        });
+      });
+  }
+  // --- end dw-etl
 }

@@ -1,0 +1,392 @@
+/**
+ * The Load job (docs/DATA-WAREHOUSE.md §4): DWRepository → DWDataMart's
+ * star schema. First the list dimensions (status, priority, classification)
+ * from the synced lists, upserted, never removed. Then users, configuration
+ * items and work items, each kind in position order from its watermark
+ * (`load:<kind>` in DWDataMart.watermarks): a batch of versions names the
+ * entities it touches; their dimension rows and facts are deleted and
+ * rebuilt from ALL of their versions (load-derive.ts).
+ *
+ * Guarantees: a batch's rows, the date dimension's days they use and the
+ * watermark after it are written in ONE DWDataMart transaction; a kill at
+ * any point leaves the last committed batch, the next run continues from
+ * the watermark, and a re-run batch rebuilds the same rows (natural keys,
+ * no sequences). Facts older than the retention are not rebuilt
+ * (Maintenance removed them). A watermark moved under a batch (another
+ * runner) refuses the batch (DW_JOB_RUNNING), writing nothing.
+ */
+import type { Progress } from '../backup/progress.js';
+import { reportStep } from '../backup/progress.js';
+import type { Database, Queryable } from '../db/database.js';
+import { SmgrError } from '../errors/smgr-error.js';
+import type { JobTally } from './dw-job-run.js';
+import { type DwLists, NOT_OPEN_STATUSES, PRIORITY_LIST, readDwLists, STATUS_LIST } from './dw-lists.js';
+import { positionParts } from './dw-positions.js';
+import { readRepoWatermark, writeRepoWatermark } from './dw-watermarks.js';
+import { type DerivedWorkItem, deriveWorkItem, type RepoWorkItemVersion } from './load-derive.js';
+
+export interface LoadOptions {
+  staging: Database;
+  repository: Database;
+  datamart: Database;
+  dwName: string;
+  batchSize: number;
+  retentionDays: number;
+  progress: Progress;
+  /** Stops after this many batches (tests of a crash between batches); default no limit. */
+  maxBatches?: number;
+  /** "Today" (tests); default the clock. */
+  now?: Date;
+}
+
+type Kind = 'user' | 'config-item' | 'work-item';
+const TABLE: Record<Kind, { versions: string; id: string }> = {
+  user: { versions: 'user_versions', id: 'user_id' },
+  'config-item': { versions: 'config_item_versions', id: 'config_item_id' },
+  'work-item': { versions: 'work_item_versions', id: 'work_item_id' },
+};
+
+export const loadWatermark = (kind: Kind): string => `load:${kind}`;
+
+/** A timestamp column as UTC ISO text with microseconds (what load-derive compares and passes on). */
+const iso = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ${col}`;
+const dayKey = (expr: string) => `to_char((${expr}) AT TIME ZONE 'UTC', 'YYYYMMDD')::integer`;
+
+export function retentionCutoffKey(now: Date, retentionDays: number): number {
+  const d = new Date(
+    Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) - retentionDays * 86_400_000,
+  );
+  return Number(d.toISOString().slice(0, 10).replaceAll('-', ''));
+}
+
+export async function loadAll(o: LoadOptions, tally: JobTally): Promise<void> {
+  const lists = await readDwLists(o.staging);
+  const today = (o.now ?? new Date()).toISOString().slice(0, 10);
+  const cutoff = retentionCutoffKey(o.now ?? new Date(), o.retentionDays);
+  await o.datamart.transaction((tx) => loadListDimensions(tx, lists));
+  for (const kind of ['user', 'config-item', 'work-item'] as const) {
+    const t = TABLE[kind];
+    for (;;) {
+      if (o.maxBatches !== undefined && tally.batches >= o.maxBatches) return;
+      const job = loadWatermark(kind);
+      const wm = await readRepoWatermark(o.datamart, job);
+      const from = positionParts(wm);
+      const batch = await o.repository.query<{ position: string; id: string }>(
+        `SELECT position, ${t.id}::text AS id FROM ${t.versions}
+          WHERE (pos_epoch, pos_xid, pos_id) > ($1::integer, $2::numeric, $3::bigint)
+          ORDER BY pos_epoch, pos_xid, pos_id LIMIT $4`,
+        [from.epoch, from.xid, from.id, o.batchSize],
+      );
+      if (batch.rows.length === 0) break;
+      const next = batch.rows.at(-1)!.position;
+      const ids = [...new Set(batch.rows.map((r) => Number(r.id)))].sort((a, b) => a - b);
+      reportStep(
+        o.progress,
+        `load ${kind}: ${batch.rows.length} versions of ${ids.length} after ${wm ?? 'the beginning'}`,
+      );
+      const write =
+        kind === 'user'
+          ? await prepareUsers(o.repository, ids)
+          : kind === 'config-item'
+            ? await prepareConfigItems(o.repository, ids)
+            : await prepareWorkItems(o.repository, ids, today, cutoff);
+      await o.datamart.transaction(async (tx) => {
+        if ((await readRepoWatermark(tx, job)) !== wm)
+          throw new SmgrError('DW_JOB_RUNNING', { job: 'load', dw: o.dwName });
+        await write(tx);
+        reportStep(o.progress, `load ${kind}: committing watermark ${next}`);
+        await writeRepoWatermark(tx, job, next);
+      });
+      tally.rows += batch.rows.length;
+      tally.batches += 1;
+      tally.watermark = next;
+      if (batch.rows.length < o.batchSize) break;
+    }
+  }
+}
+
+async function loadListDimensions(tx: Queryable, lists: DwLists): Promise<void> {
+  const status = lists.items.filter((i) => i.listId === STATUS_LIST);
+  const priority = lists.items.filter(
+    (i) => i.listId === PRIORITY_LIST && Number.isSafeInteger(Number(i.value)),
+  );
+  const byId = lists.byId;
+  const path = (id: string): string => {
+    const names: string[] = [];
+    for (let x = byId.get(id); x; x = x.parentId ? byId.get(x.parentId) : undefined) names.unshift(x.name);
+    return names.join(' / ');
+  };
+  const other = lists.items.filter((i) => i.listId !== STATUS_LIST && i.listId !== PRIORITY_LIST);
+  await tx.query(
+    `INSERT INTO status_dim (status_item, value, name, ordinal, is_open, hidden)
+     SELECT item_id, value, name, ordinal, NOT (value = ANY($2::text[])), hidden
+       FROM jsonb_to_recordset($1::jsonb) AS x(item_id text, value text, name text, ordinal integer, hidden boolean)
+     ON CONFLICT (status_item) DO UPDATE SET value = excluded.value, name = excluded.name,
+       ordinal = excluded.ordinal, is_open = excluded.is_open, hidden = excluded.hidden`,
+    [
+      JSON.stringify(status.map((i) => ({ ...i, item_id: i.itemId, value: String(i.value ?? i.itemId) }))),
+      NOT_OPEN_STATUSES,
+    ],
+  );
+  await tx.query(
+    `INSERT INTO priority_dim (priority_item, value, name, ordinal, hidden)
+     SELECT item_id, value, name, ordinal, hidden
+       FROM jsonb_to_recordset($1::jsonb) AS x(item_id text, value integer, name text, ordinal integer, hidden boolean)
+     ON CONFLICT (priority_item) DO UPDATE SET value = excluded.value, name = excluded.name,
+       ordinal = excluded.ordinal, hidden = excluded.hidden`,
+    [JSON.stringify(priority.map((i) => ({ ...i, item_id: i.itemId, value: Number(i.value) })))],
+  );
+  await tx.query(
+    `INSERT INTO classification_dim (classification_item, list_id, list_name, parent_item, name, path, ordinal, depth, hidden)
+     SELECT item_id, list_id, list_name, parent_item, name, path, ordinal, depth, hidden
+       FROM jsonb_to_recordset($1::jsonb) AS x(item_id text, list_id text, list_name text, parent_item text,
+              name text, path text, ordinal integer, depth integer, hidden boolean)
+     ON CONFLICT (classification_item) DO UPDATE SET list_id = excluded.list_id, list_name = excluded.list_name,
+       parent_item = excluded.parent_item, name = excluded.name, path = excluded.path, ordinal = excluded.ordinal,
+       depth = excluded.depth, hidden = excluded.hidden`,
+    [
+      JSON.stringify(
+        other.map((i) => ({
+          item_id: i.itemId,
+          list_id: i.listId,
+          list_name: lists.lists.get(i.listId)?.name ?? i.listId,
+          parent_item: i.parentId,
+          name: i.name,
+          path: path(i.itemId),
+          ordinal: i.ordinal,
+          depth: i.depth,
+          hidden: i.hidden || (lists.lists.get(i.listId)?.hidden ?? false),
+        })),
+      ),
+    ],
+  );
+}
+
+/** user name → user id: the user whose latest version (not deleted) carries that name. */
+async function userIds(repository: Queryable, names: readonly string[]): Promise<Map<string, number>> {
+  if (names.length === 0) return new Map();
+  const r = await repository.query<{ username: string; user_id: string }>(
+    `SELECT DISTINCT ON (username) username, user_id::text AS user_id FROM user_versions
+      WHERE username = ANY($1::text[]) AND NOT deleted
+      ORDER BY username, changed_at DESC, pos_epoch DESC, pos_xid DESC, pos_id DESC`,
+    [names],
+  );
+  return new Map(r.rows.map((x) => [x.username, Number(x.user_id)]));
+}
+
+type Writer = (tx: Queryable) => Promise<void>;
+
+async function prepareUsers(repository: Queryable, ids: readonly number[]): Promise<Writer> {
+  const r = await repository.query(
+    `SELECT position, user_id, ${iso('valid_from')}, ${iso('valid_to')}, deleted, username FROM user_versions
+      WHERE user_id = ANY($1::bigint[]) ORDER BY user_id, changed_at, pos_epoch, pos_xid, pos_id`,
+    [ids],
+  );
+  const rows = markCurrent(r.rows, 'user_id');
+  const names = [...new Set(rows.map((x) => String(x.username)))];
+  const resolved = await userIds(repository, names);
+  const refresh = names.map((n) => ({ username: n, user_id: resolved.get(n) ?? null }));
+  return async (tx) => {
+    await tx.query('DELETE FROM user_dim WHERE user_id = ANY($1::bigint[])', [ids]);
+    await tx.query(
+      `INSERT INTO user_dim (version_key, user_id, valid_from, valid_to, is_current, removed, username)
+       SELECT position, user_id, valid_from, valid_to, is_current, deleted, username
+         FROM jsonb_to_recordset($1::jsonb) AS x(position text, user_id bigint, valid_from timestamptz,
+              valid_to timestamptz, is_current boolean, deleted boolean, username text)`,
+      [JSON.stringify(rows)],
+    );
+    for (const table of ['work_item_assigned_to_fact', 'work_item_affected_user_fact']) {
+      await tx.query(
+        `UPDATE ${table} f SET user_id = x.user_id
+           FROM jsonb_to_recordset($1::jsonb) AS x(username text, user_id bigint)
+          WHERE f.username = x.username AND f.user_id IS DISTINCT FROM x.user_id`,
+        [JSON.stringify(refresh)],
+      );
+    }
+  };
+}
+
+async function prepareConfigItems(repository: Queryable, ids: readonly number[]): Promise<Writer> {
+  const r = await repository.query(
+    `SELECT position, config_item_id, ${iso('valid_from')}, ${iso('valid_to')}, deleted, class, name, properties
+       FROM config_item_versions WHERE config_item_id = ANY($1::bigint[])
+      ORDER BY config_item_id, changed_at, pos_epoch, pos_xid, pos_id`,
+    [ids],
+  );
+  const rows = markCurrent(r.rows, 'config_item_id');
+  return async (tx) => {
+    await tx.query('DELETE FROM config_item_dim WHERE config_item_id = ANY($1::bigint[])', [ids]);
+    await tx.query(
+      `INSERT INTO config_item_dim (version_key, config_item_id, valid_from, valid_to, is_current, removed, class, name, properties)
+       SELECT position, config_item_id, valid_from, valid_to, is_current, deleted, class, name, properties
+         FROM jsonb_to_recordset($1::jsonb) AS x(position text, config_item_id bigint, valid_from timestamptz,
+              valid_to timestamptz, is_current boolean, deleted boolean, class text, name text, properties jsonb)`,
+      [JSON.stringify(rows)],
+    );
+  };
+}
+
+function markCurrent(rows: Array<Record<string, unknown>>, idColumn: string): Array<Record<string, unknown>> {
+  return rows.map((x, i) => ({ ...x, is_current: rows[i + 1]?.[idColumn] !== x[idColumn] }));
+}
+
+const FACT_TABLES = [
+  'work_item_created_fact',
+  'work_item_resolved_fact',
+  'work_item_status_fact',
+  'work_item_assigned_to_fact',
+  'work_item_affected_user_fact',
+  'work_item_config_item_fact',
+  'work_item_sla_fact',
+] as const;
+
+async function prepareWorkItems(
+  repository: Queryable,
+  ids: readonly number[],
+  today: string,
+  cutoff: number,
+): Promise<Writer> {
+  const r = await repository.query<RepoWorkItemVersion & Record<string, unknown>>(
+    `SELECT position, work_item_id, ${iso('valid_from')}, ${iso('valid_to')}, deleted, class,
+            display_id, title, status, status_item, priority, priority_item, classification_item, assigned_to,
+            affected_user, config_items, properties, ${iso('created_at')}, ${iso('resolve_by')}, ${iso('breached_at')}
+       FROM work_item_versions WHERE work_item_id = ANY($1::bigint[])
+      ORDER BY work_item_id, changed_at, pos_epoch, pos_xid, pos_id`,
+    [ids],
+  );
+  const byItem = new Map<number, RepoWorkItemVersion[]>();
+  const ciNames = new Set<string>();
+  for (const v of r.rows) {
+    const id = Number(v.work_item_id);
+    byItem.set(id, [...(byItem.get(id) ?? []), { ...v, work_item_id: id }]);
+    for (const ref of v.config_items) if (typeof ref === 'string') ciNames.add(ref);
+  }
+  const ciByName = new Map<string, number>();
+  if (ciNames.size > 0) {
+    const c = await repository.query<{ name: string; config_item_id: string }>(
+      `SELECT DISTINCT ON (name) name, config_item_id::text AS config_item_id FROM config_item_versions
+        WHERE name = ANY($1::text[]) AND NOT deleted
+        ORDER BY name, changed_at DESC, pos_epoch DESC, pos_xid DESC, pos_id DESC`,
+      [[...ciNames]],
+    );
+    for (const x of c.rows) ciByName.set(x.name, Number(x.config_item_id));
+  }
+  const derived: DerivedWorkItem[] = [...byItem.values()].map((vs) =>
+    deriveWorkItem(vs, (ref) => (typeof ref === 'number' ? ref : ciByName.get(ref))),
+  );
+  const people = new Set<string>();
+  for (const d of derived) for (const s of [...d.assigned, ...d.affected]) people.add(s.username);
+  const users = await userIds(repository, [...people]);
+  const withUser = <T extends { username: string }>(xs: T[]) =>
+    xs.map((x) => ({ ...x, user_id: users.get(x.username) ?? null }));
+  const all = (
+    k: 'dims' | 'resolved' | 'statuses' | 'assigned' | 'affected' | 'configItems' | 'sla',
+  ): unknown[] =>
+    derived.flatMap((d): unknown[] => {
+      const v = d[k];
+      return v === undefined ? [] : Array.isArray(v) ? v : [v];
+    });
+  const times = derived.flatMap((d) => d.times);
+  const days = [today, ...times.map((t) => t.slice(0, 10))].sort();
+  const firstDay = days[0]!;
+  const lastDay = days.at(-1)!;
+  return async (tx) => {
+    for (const t of FACT_TABLES)
+      await tx.query(`DELETE FROM ${t} WHERE work_item_id = ANY($1::bigint[])`, [ids]);
+    await tx.query('DELETE FROM work_item_dim WHERE work_item_id = ANY($1::bigint[])', [ids]);
+    await fillDates(tx, firstDay, lastDay);
+    await tx.query(
+      `INSERT INTO work_item_dim (version_key, work_item_id, valid_from, valid_to, is_current, removed, display_id, class,
+              title, status, status_item, priority, priority_item, classification_item, assigned_to, affected_user,
+              created_at, resolve_by, breached_at, properties)
+       SELECT position, work_item_id, valid_from, valid_to, is_current, removed, display_id, class, title, status,
+              status_item, priority, priority_item, classification_item, assigned_to, affected_user, created_at,
+              resolve_by, breached_at, properties
+         FROM jsonb_to_recordset($1::jsonb) AS x(position text, work_item_id bigint, valid_from timestamptz,
+              valid_to timestamptz, is_current boolean, removed boolean, display_id text, class text, title text,
+              status text, status_item text, priority integer, priority_item text, classification_item text,
+              assigned_to text, affected_user text, created_at timestamptz, resolve_by timestamptz,
+              breached_at timestamptz, properties jsonb)`,
+      [JSON.stringify(all('dims'))],
+    );
+    await tx.query(
+      `INSERT INTO work_item_created_fact (work_item_id, date_key, created_at, class, priority_item, classification_item)
+       SELECT work_item_id, ${dayKey('created_at')}, created_at, class, priority_item, classification_item
+         FROM jsonb_to_recordset($1::jsonb) AS x(work_item_id bigint, created_at timestamptz, class text,
+              priority_item text, classification_item text)
+        WHERE ${dayKey('created_at')} >= $2`,
+      [JSON.stringify(derived.map((d) => d.created)), cutoff],
+    );
+    await tx.query(
+      `INSERT INTO work_item_resolved_fact (work_item_id, date_key, resolved_at, created_at, seconds_to_resolve, class,
+              priority_item, classification_item)
+       SELECT work_item_id, ${dayKey('resolved_at')}, resolved_at, created_at,
+              extract(epoch FROM resolved_at - created_at)::double precision, class, priority_item, classification_item
+         FROM jsonb_to_recordset($1::jsonb) AS x(work_item_id bigint, resolved_at timestamptz, created_at timestamptz,
+              class text, priority_item text, classification_item text)
+        WHERE ${dayKey('resolved_at')} >= $2`,
+      [JSON.stringify(all('resolved')), cutoff],
+    );
+    await tx.query(
+      `INSERT INTO work_item_status_fact (work_item_id, entered_at, left_at, seconds, status, status_item, class,
+              date_key, end_date_key)
+       SELECT work_item_id, entered_at, left_at, extract(epoch FROM left_at - entered_at)::double precision, status,
+              status_item, class, ${dayKey('entered_at')}, ${dayKey('left_at')}
+         FROM jsonb_to_recordset($1::jsonb) AS x(work_item_id bigint, entered_at timestamptz, left_at timestamptz,
+              status text, status_item text, class text)
+        WHERE left_at IS NULL OR ${dayKey('left_at')} >= $2`,
+      [JSON.stringify(all('statuses')), cutoff],
+    );
+    for (const [table, key] of [
+      ['work_item_assigned_to_fact', 'assigned'],
+      ['work_item_affected_user_fact', 'affected'],
+    ] as const) {
+      await tx.query(
+        `INSERT INTO ${table} (work_item_id, username, user_id, started_at, ended_at, date_key, end_date_key)
+         SELECT work_item_id, username, user_id, started_at, ended_at, ${dayKey('started_at')}, ${dayKey('ended_at')}
+           FROM jsonb_to_recordset($1::jsonb) AS x(work_item_id bigint, username text, user_id bigint,
+                started_at timestamptz, ended_at timestamptz)
+          WHERE ended_at IS NULL OR ${dayKey('ended_at')} >= $2`,
+        [JSON.stringify(withUser(derived.flatMap((d) => d[key]))), cutoff],
+      );
+    }
+    await tx.query(
+      `INSERT INTO work_item_config_item_fact (work_item_id, config_item_id, started_at, ended_at, class, date_key,
+              end_date_key)
+       SELECT work_item_id, config_item_id, started_at, ended_at, class, ${dayKey('started_at')}, ${dayKey('ended_at')}
+         FROM jsonb_to_recordset($1::jsonb) AS x(work_item_id bigint, config_item_id bigint, started_at timestamptz,
+              ended_at timestamptz, class text)
+        WHERE ended_at IS NULL OR ${dayKey('ended_at')} >= $2`,
+      [JSON.stringify(all('configItems')), cutoff],
+    );
+    await tx.query(
+      `WITH s AS (
+         SELECT work_item_id, class, priority_item, resolve_by, resolved_at, breached_at,
+                CASE WHEN breached_at IS NOT NULL OR resolved_at > resolve_by THEN 'breached' ELSE 'met' END AS outcome
+           FROM jsonb_to_recordset($1::jsonb) AS x(work_item_id bigint, class text, priority_item text,
+                resolve_by timestamptz, resolved_at timestamptz, breached_at timestamptz))
+       INSERT INTO work_item_sla_fact (work_item_id, outcome, date_key, class, priority_item, resolve_by, resolved_at,
+              breached_at)
+       SELECT work_item_id, outcome, ${dayKey('coalesce(breached_at, resolved_at)')}, class, priority_item, resolve_by,
+              resolved_at, breached_at
+         FROM s WHERE ${dayKey('coalesce(breached_at, resolved_at)')} >= $2`,
+      [JSON.stringify(all('sla')), cutoff],
+    );
+  };
+}
+
+/** Every day from `first` to `last` (yyyy-mm-dd, UTC) in date_dim; existing days untouched. */
+export async function fillDates(tx: Queryable, first: string, last: string): Promise<void> {
+  await tx.query(
+    `INSERT INTO date_dim (date_key, day, year, quarter, month, day_of_month, day_of_week, iso_year, iso_week,
+            week_start, month_start, month_name, day_name)
+     SELECT to_char(d, 'YYYYMMDD')::integer, d, extract(year FROM d)::integer, extract(quarter FROM d)::integer,
+            extract(month FROM d)::integer, extract(day FROM d)::integer, extract(isodow FROM d)::integer,
+            extract(isoyear FROM d)::integer, extract(week FROM d)::integer,
+            (d - (extract(isodow FROM d)::integer - 1))::date, date_trunc('month', d)::date,
+            trim(to_char(d, 'FMMonth')), trim(to_char(d, 'FMDay'))
+       FROM (SELECT g::date AS d FROM generate_series($1::date::timestamp, $2::date::timestamp, interval '1 day') g) days
+     ON CONFLICT (date_key) DO NOTHING`,
+    [first, last],
+  );
+}

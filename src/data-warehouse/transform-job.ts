@@ -1,0 +1,227 @@
+/**
+ * The Transform job (docs/DATA-WAREHOUSE.md §3): DWStagingAndConfig's
+ * staging tables → DWRepository's versions, one kind of change at a time
+ * (users, configuration items, work items, work item history), each in
+ * position order from its own watermark (`transform:<kind>` in
+ * DWRepository.watermarks).
+ *
+ * Guarantees: a batch's versions, the recomputed validity intervals of the
+ * entities it touches and the watermark after it are written in ONE
+ * DWRepository transaction; a kill at any point leaves the last committed
+ * batch and the next run continues from its watermark. Versions are keyed
+ * by position (ON CONFLICT DO NOTHING) and the intervals are recomputed from
+ * every version of an entity, so re-running a batch changes nothing. If the
+ * watermark moved under the batch (another runner), the batch is refused
+ * (DW_JOB_RUNNING) and nothing of it is written.
+ */
+import type { Progress } from '../backup/progress.js';
+import { reportStep } from '../backup/progress.js';
+import type { Database, Queryable } from '../db/database.js';
+import { SmgrError } from '../errors/smgr-error.js';
+import {
+  cleanseConfigItem,
+  cleanseEvent,
+  cleanseUser,
+  cleanseWorkItem,
+  type StagedChange,
+} from './dw-cleanse.js';
+import type { JobTally } from './dw-job-run.js';
+import { readDwLists } from './dw-lists.js';
+import { positionParts, positionTuple } from './dw-positions.js';
+import { readRepoWatermark, writeRepoWatermark } from './dw-watermarks.js';
+
+export interface TransformOptions {
+  staging: Database;
+  repository: Database;
+  dwName: string;
+  batchSize: number;
+  progress: Progress;
+  /** Stops after this many batches in all (tests of a crash between batches); default no limit. */
+  maxBatches?: number;
+}
+
+type Kind = 'user' | 'config-item' | 'work-item' | 'work-item-history';
+
+const KINDS: ReadonlyArray<{ kind: Kind; staging: string }> = [
+  { kind: 'user', staging: 'staging_users' },
+  { kind: 'config-item', staging: 'staging_config_items' },
+  { kind: 'work-item', staging: 'staging_work_items' },
+  { kind: 'work-item-history', staging: 'staging_work_item_history' },
+];
+
+export const transformWatermark = (kind: Kind): string => `transform:${kind}`;
+
+export async function transformAll(o: TransformOptions, tally: JobTally): Promise<void> {
+  const lists = await readDwLists(o.staging);
+  for (const { kind, staging } of KINDS) {
+    for (;;) {
+      if (o.maxBatches !== undefined && tally.batches >= o.maxBatches) return;
+      const job = transformWatermark(kind);
+      const wm = await readRepoWatermark(o.repository, job);
+      const from = positionParts(wm);
+      const r = await o.staging.query<{
+        position: string;
+        op: StagedChange['op'];
+        entity_id: string;
+        changed_at: Date;
+        data: Record<string, unknown>;
+      }>(
+        `SELECT position, op, entity_id, changed_at, data FROM ${staging}
+          WHERE (${positionTuple()}) > ($1::integer, $2::numeric, $3::bigint)
+          ORDER BY ${positionTuple()} LIMIT $4`,
+        [from.epoch, from.xid, from.id, o.batchSize],
+      );
+      if (r.rows.length === 0) break;
+      const changes: StagedChange[] = r.rows.map((x) => ({
+        position: x.position,
+        op: x.op,
+        entityId: Number(x.entity_id),
+        changedAt: x.changed_at.toISOString(),
+        data: x.data,
+      }));
+      const next = changes.at(-1)!.position;
+      reportStep(o.progress, `transform ${kind}: ${changes.length} changes after ${wm ?? 'the beginning'}`);
+      await o.repository.transaction(async (tx) => {
+        if ((await readRepoWatermark(tx, job)) !== wm)
+          throw new SmgrError('DW_JOB_RUNNING', { job: 'transform', dw: o.dwName });
+        if (kind === 'user') await writeUsers(tx, changes);
+        else if (kind === 'config-item') await writeConfigItems(tx, changes);
+        else if (kind === 'work-item') await writeWorkItems(tx, changes, lists);
+        else await writeEvents(tx, changes);
+        reportStep(o.progress, `transform ${kind}: committing watermark ${next}`);
+        await writeRepoWatermark(tx, job, next);
+      });
+      tally.rows += changes.length;
+      tally.batches += 1;
+      tally.watermark = next;
+      if (changes.length < o.batchSize) break;
+    }
+  }
+}
+
+const POS = `split_part(position, '-', 1)::integer, split_part(position, '-', 2)::numeric, split_part(position, '-', 3)::bigint`;
+
+async function writeUsers(tx: Queryable, changes: readonly StagedChange[]): Promise<void> {
+  const rows = changes.map(cleanseUser);
+  await tx.query(
+    `INSERT INTO user_versions (position, pos_epoch, pos_xid, pos_id, user_id, changed_at, valid_from, deleted, username)
+     SELECT position, ${POS}, user_id, changed_at, changed_at, deleted, username
+       FROM jsonb_to_recordset($1::jsonb)
+         AS x(position text, user_id bigint, changed_at timestamptz, deleted boolean, username text)
+     ON CONFLICT (position) DO NOTHING`,
+    [JSON.stringify(rows)],
+  );
+  await recomputeIntervals(tx, 'user_versions', 'user_id', [...new Set(rows.map((x) => x.user_id))], false);
+}
+
+async function writeConfigItems(tx: Queryable, changes: readonly StagedChange[]): Promise<void> {
+  const rows = changes.map(cleanseConfigItem);
+  await tx.query(
+    `INSERT INTO config_item_versions (position, pos_epoch, pos_xid, pos_id, config_item_id, changed_at, valid_from,
+                                       deleted, class, name, properties, created_at, updated_at)
+     SELECT position, ${POS}, config_item_id, changed_at, changed_at, deleted, class, name, properties,
+            created_at, updated_at
+       FROM jsonb_to_recordset($1::jsonb)
+         AS x(position text, config_item_id bigint, changed_at timestamptz, deleted boolean, class text, name text,
+              properties jsonb, created_at timestamptz, updated_at timestamptz)
+     ON CONFLICT (position) DO NOTHING`,
+    [JSON.stringify(rows)],
+  );
+  const ids = [...new Set(rows.map((x) => x.config_item_id))];
+  await recomputeIntervals(tx, 'config_item_versions', 'config_item_id', ids, true);
+}
+
+async function writeWorkItems(
+  tx: Queryable,
+  changes: readonly StagedChange[],
+  lists: Awaited<ReturnType<typeof readDwLists>>,
+): Promise<void> {
+  const rows = changes.map((c) => cleanseWorkItem(c, lists));
+  await tx.query(
+    `INSERT INTO work_item_versions (position, pos_epoch, pos_xid, pos_id, work_item_id, changed_at, valid_from,
+        deleted, class, display_id, title, description, status, status_item, priority, priority_item,
+        classification_item, assigned_to, affected_user, config_items, properties, created_at, updated_at,
+        resolve_by, breached_at)
+     SELECT position, ${POS}, work_item_id, changed_at, changed_at, deleted, class, display_id, title, description,
+            status, status_item, priority, priority_item, classification_item, assigned_to, affected_user,
+            config_items, properties, created_at, updated_at, resolve_by, breached_at
+       FROM jsonb_to_recordset($1::jsonb)
+         AS x(position text, work_item_id bigint, changed_at timestamptz, deleted boolean, class text,
+              display_id text, title text, description text, status text, status_item text, priority integer,
+              priority_item text, classification_item text, assigned_to text, affected_user text,
+              config_items jsonb, properties jsonb, created_at timestamptz, updated_at timestamptz,
+              resolve_by timestamptz, breached_at timestamptz)
+     ON CONFLICT (position) DO NOTHING`,
+    [JSON.stringify(rows)],
+  );
+  const ids = [...new Set(rows.map((x) => x.work_item_id))];
+  await recomputeIntervals(tx, 'work_item_versions', 'work_item_id', ids, true);
+}
+
+async function writeEvents(tx: Queryable, changes: readonly StagedChange[]): Promise<void> {
+  const rows = changes.map(cleanseEvent);
+  const json = (op: string) =>
+    JSON.stringify(rows.filter((x) => (op === 'delete' ? x.op === 'delete' : x.op !== 'delete')));
+  // Inserts and updates: the row as the source has it (an update rewrites it the same way twice).
+  await tx.query(
+    `INSERT INTO work_item_events (event_id, position, work_item_id, at, actor, change)
+     SELECT DISTINCT ON (event_id) event_id, position, work_item_id, at, actor, change
+       FROM jsonb_to_recordset($1::jsonb)
+         AS x(event_id bigint, position text, work_item_id bigint, at timestamptz, actor text, change jsonb)
+      ORDER BY event_id, ${POS} DESC
+     ON CONFLICT (event_id) DO UPDATE SET work_item_id = excluded.work_item_id, at = excluded.at,
+       actor = excluded.actor, change = excluded.change`,
+    [json('upsert')],
+  );
+  // Deletes (a work item groomed takes its history with it): the event stays, marked.
+  await tx.query(
+    `INSERT INTO work_item_events (event_id, position, work_item_id, at, actor, change, deleted_at)
+     SELECT DISTINCT ON (event_id) event_id, position, work_item_id, at, actor, change, changed_at
+       FROM jsonb_to_recordset($1::jsonb)
+         AS x(event_id bigint, position text, work_item_id bigint, at timestamptz, actor text, change jsonb,
+              changed_at timestamptz)
+      ORDER BY event_id, ${POS}
+     ON CONFLICT (event_id) DO UPDATE SET deleted_at = excluded.deleted_at
+       WHERE work_item_events.deleted_at IS NULL`,
+    [json('delete')],
+  );
+}
+
+/**
+ * valid_from and valid_to of every version of the given entities, from all
+ * of their versions (docs/DATA-WAREHOUSE.md §3): ordered by (changed_at,
+ * position); valid_from is the row's updated_at when it moved past the
+ * previous version's (withUpdatedAt), else changed_at, never earlier than
+ * the previous valid_from; valid_to is the next version's valid_from.
+ */
+async function recomputeIntervals(
+  tx: Queryable,
+  table: string,
+  idColumn: string,
+  ids: readonly number[],
+  withUpdatedAt: boolean,
+): Promise<void> {
+  if (ids.length === 0) return;
+  const order = `PARTITION BY ${idColumn} ORDER BY changed_at, pos_epoch, pos_xid, pos_id`;
+  const candidate = withUpdatedAt
+    ? `CASE WHEN NOT deleted AND (prev_updated IS NULL OR updated_at > prev_updated) THEN updated_at
+            ELSE changed_at END`
+    : 'changed_at';
+  await tx.query(
+    `WITH ordered AS (
+       SELECT position, ${idColumn}, changed_at, pos_epoch, pos_xid, pos_id, deleted,
+              ${withUpdatedAt ? `updated_at, lag(updated_at) OVER (${order}) AS prev_updated` : 'NULL AS x'}
+         FROM ${table} WHERE ${idColumn} = ANY($1::bigint[])),
+     starts AS (
+       SELECT position, ${idColumn}, changed_at, pos_epoch, pos_xid, pos_id,
+              max(${candidate}) OVER (${order} ROWS UNBOUNDED PRECEDING) AS valid_from
+         FROM ordered),
+     intervals AS (
+       SELECT position, valid_from, lead(valid_from) OVER (${order}) AS valid_to FROM starts)
+     UPDATE ${table} v SET valid_from = i.valid_from, valid_to = i.valid_to
+       FROM intervals i
+      WHERE v.position = i.position
+        AND (v.valid_from IS DISTINCT FROM i.valid_from OR v.valid_to IS DISTINCT FROM i.valid_to)`,
+    [ids],
+  );
+}
