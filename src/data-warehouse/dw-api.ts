@@ -12,7 +12,15 @@ import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
 import { SmgrError } from '../errors/smgr-error.js';
 import { verifyPassword } from '../keys/password-hash.js';
+// --- dw-reports (issue 11)
+import { toSmgrError } from '../management-server/http-errors.js';
+import { RetryLaterError } from '../management-server/retry-later-error.js';
 import { jobsOverview } from './dw-jobs-overview.js';
+import { dwSessionRoutes } from './dw-session-routes.js';
+import { reportPages } from './report-pages.js';
+import { reportRoutes } from './report-routes.js';
+import type { ReportSessionSealer } from './report-session-cookie.js';
+// --- end dw-reports
 
 export interface DwApiContext {
   staging: Database;
@@ -21,6 +29,10 @@ export interface DwApiContext {
   datamart?: Database;
   logger: Logger;
   identity: { managementGroup: { id: string; name: string }; computerName: string };
+  // --- dw-reports (issue 11): sign-in, reports (they read `datamart`) and the report page
+  /** Seals the report page's session cookie (derived from the DW key: report-session-cookie.ts). */
+  cookieSealer?: ReportSessionSealer;
+  // --- end dw-reports
 }
 
 async function basicUser(db: Database, header: string | undefined): Promise<string | undefined> {
@@ -41,14 +53,15 @@ export async function buildDwApi(ctx: DwApiContext): Promise<FastifyInstance> {
   const logger: FastifyBaseLogger = ctx.logger.child({ component: 'dw-http' });
   const app = Fastify({ loggerInstance: logger });
   app.setErrorHandler((e: FastifyError, _req, reply) => {
+    // Bad input (malformed JSON, a wrong content type, a schema violation) is a 4xx from the registry.
     const err =
       e instanceof SmgrError
         ? e
-        : new SmgrError(e.statusCode === 404 ? 'ROUTE_NOT_FOUND' : 'INTERNAL', {
-            method: _req.method,
-            path: _req.url,
-          });
-    if (!(e instanceof SmgrError)) ctx.logger.error({ err: { message: e.message } }, 'DW API error');
+        : e.statusCode === 404
+          ? new SmgrError('ROUTE_NOT_FOUND', { method: _req.method, path: _req.url.split('?')[0] ?? '' })
+          : toSmgrError(e, _req);
+    if (err.code === 'INTERNAL') ctx.logger.error({ err: { message: e.message } }, 'DW API error');
+    if (err instanceof RetryLaterError) reply.header('retry-after', String(err.retryAfterS));
     return reply.status(err.httpStatus).send(err.toJSON());
   });
   app.setNotFoundHandler((req, reply) => {
@@ -69,5 +82,18 @@ export async function buildDwApi(ctx: DwApiContext): Promise<FastifyInstance> {
     }
     return { jobs: await jobsOverview(ctx) };
   });
+  // --- dw-reports (issue 11)
+  await app.register(dwSessionRoutes, { staging: ctx.staging });
+  if (ctx.datamart) {
+    await app.register(reportRoutes, { staging: ctx.staging, datamart: ctx.datamart });
+    if (ctx.cookieSealer)
+      await app.register(reportPages, {
+        staging: ctx.staging,
+        datamart: ctx.datamart,
+        sealer: ctx.cookieSealer,
+        groupName: ctx.identity.managementGroup.name,
+      });
+  }
+  // --- end dw-reports
   return app;
 }

@@ -38,6 +38,7 @@ import type { DwRunnable } from './dw-jobs.js';
 import { DwScheduledBackups } from './dw-scheduled-backups.js';
 import { openCredential, readSourceGroup } from './dw-source.js';
 import type { runExtract } from './extract-job.js';
+import { ReportSessionSealer, reportCookieKey } from './report-session-cookie.js';
 import { withSourceSession } from './source-client.js';
 import { verifyAgainstSource } from './source-record-check.js';
 
@@ -84,6 +85,12 @@ export async function prepareDwServe(
     datamart: dw.datamart,
     logger: serve.logger,
     identity: { managementGroup: group, computerName: ctx.computerName },
+    // --- dw-reports (issue 11): the report page's cookie key comes from the KEK
+    cookieSealer: new ReportSessionSealer(
+      reportCookieKey(ctx.storage.getKey(dw.config.keyId)!.kek, dw.config.keyId),
+      dw.config.keyId,
+    ),
+    // --- end dw-reports
   });
   // dw-archive: scheduled backups of the DW (a bad schedule refuses here, before anything is written).
   const scheduled = new DwScheduledBackups({

@@ -777,6 +777,20 @@ export const errorRegistry = {
     'Restore DWStagingAndConfig from an archive newer than the grooming horizon, or rebuild the data warehouse from what ServiceManager still holds (docs/RECOVERY.md §9).',
   ),
   // --- end dw-archive
+  // --- dw-reports (issue 11): the DW's reports
+  DW_REPORT_UNKNOWN: entry(
+    1,
+    404,
+    'The data warehouse has no report named {name}.',
+    'Ask for one of: {allowed} (GET /api/v1/reports lists them).',
+  ),
+  DW_REPORT_PARAMETER: entry(
+    1,
+    400,
+    'The report parameter {parameter} is not valid: {reason}.',
+    'Allowed: {allowed}. docs/DATA-WAREHOUSE.md §7 describes every report and its parameters.',
+  ),
+  // --- end dw-reports
 } as const satisfies Record<string, ErrorEntry>;
 
 export type ErrorCode = keyof typeof errorRegistry;

@@ -236,11 +236,156 @@ CREATE INDEX work_item_sla_fact_date ON work_item_sla_fact (date_key);
 `;
 // --- end dw-etl
 
+// --- dw-reports (issue 11): v5
+/**
+ * v5: the reports (docs/DATA-WAREHOUSE.md §7), as SQL functions over the
+ * star schema, so any SQL client gets what the DW API serves:
+ * `report_<name>(from date, to date, grain text, class text[, limit])`,
+ * one row per period (time to resolution: per period and priority; top
+ * configuration items: per period and rank). Periods are UTC days, ISO
+ * weeks (from Monday) or calendar months, clipped to [from, to]; grain
+ * `all` is one period for the whole range. A null class means every class.
+ * Read only: they change nothing, so a report never blocks a job.
+ */
+const v5 = `
+CREATE FUNCTION report_date_key(d date) RETURNS integer
+  LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT to_char(d, 'YYYYMMDD')::integer $$;
+
+CREATE FUNCTION report_periods(p_from date, p_to date, p_grain text)
+RETURNS TABLE (period text, period_start date, period_end date)
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE p_grain
+           WHEN 'day' THEN to_char(s, 'YYYY-MM-DD')
+           WHEN 'week' THEN to_char(s, 'IYYY-"W"IW')
+           WHEN 'month' THEN to_char(s, 'YYYY-MM')
+           ELSE to_char(p_from, 'YYYY-MM-DD') || '/' || to_char(p_to, 'YYYY-MM-DD')
+         END,
+         greatest(s::date, p_from),
+         least((s + g.step)::date - 1, p_to)
+    FROM (SELECT CASE WHEN p_grain IN ('day', 'week', 'month')
+                      THEN date_trunc(p_grain, p_from::timestamp) ELSE p_from::timestamp END AS first,
+                 CASE p_grain WHEN 'day' THEN interval '1 day' WHEN 'week' THEN interval '1 week'
+                      WHEN 'month' THEN interval '1 month'
+                      ELSE make_interval(days => p_to - p_from + 1) END AS step) g,
+         generate_series(g.first, p_to::timestamp, g.step) s
+$$;
+
+-- Open work items at the end of each period (midnight UTC after its last
+-- day): +1 on the day an open version begins, -1 on the day it ends, summed
+-- up to the period's end. A removed version (groomed or deleted) is never
+-- open; the version before it ends when it was removed.
+CREATE FUNCTION report_backlog(p_from date, p_to date, p_grain text, p_class text)
+RETURNS TABLE (period text, period_start date, period_end date, open integer)
+LANGUAGE sql STABLE AS $$
+  WITH open_versions AS (
+    SELECT w.valid_from, w.valid_to
+      FROM work_item_dim w LEFT JOIN status_dim s USING (status_item)
+     WHERE NOT w.removed
+       AND coalesce(s.is_open, w.status NOT IN ('resolved', 'closed'))
+       AND (p_class IS NULL OR w.class = p_class)
+       AND w.valid_from < (p_to + 1)::timestamp AT TIME ZONE 'UTC'
+  ), daily AS (
+    SELECT day, sum(delta)::bigint AS delta FROM (
+      SELECT (valid_from AT TIME ZONE 'UTC')::date AS day, 1 AS delta FROM open_versions
+      UNION ALL
+      SELECT (valid_to AT TIME ZONE 'UTC')::date, -1 FROM open_versions WHERE valid_to IS NOT NULL
+    ) e GROUP BY day
+  )
+  SELECT p.period, p.period_start, p.period_end,
+         coalesce((SELECT sum(d.delta) FROM daily d WHERE d.day <= p.period_end), 0)::integer
+    FROM report_periods(p_from, p_to, p_grain) p
+   ORDER BY p.period_start
+$$;
+
+CREATE FUNCTION report_opened_resolved(p_from date, p_to date, p_grain text, p_class text)
+RETURNS TABLE (period text, period_start date, period_end date, opened integer, resolved integer)
+LANGUAGE sql STABLE AS $$
+  SELECT p.period, p.period_start, p.period_end,
+         (SELECT count(*) FROM work_item_created_fact c
+           WHERE c.date_key BETWEEN report_date_key(p.period_start) AND report_date_key(p.period_end)
+             AND (p_class IS NULL OR c.class = p_class))::integer,
+         (SELECT count(*) FROM work_item_resolved_fact r
+           WHERE r.date_key BETWEEN report_date_key(p.period_start) AND report_date_key(p.period_end)
+             AND (p_class IS NULL OR r.class = p_class))::integer
+    FROM report_periods(p_from, p_to, p_grain) p
+   ORDER BY p.period_start
+$$;
+
+-- Per period and priority, of the work items resolved in the period: how
+-- many, and the mean and 90th percentile (continuous: interpolated between
+-- the two nearest) of the time from creation to resolution, in hours.
+CREATE FUNCTION report_time_to_resolution(p_from date, p_to date, p_grain text, p_class text)
+RETURNS TABLE (period text, period_start date, period_end date, priority integer, priority_name text,
+               resolved integer, mean_hours double precision, p90_hours double precision)
+LANGUAGE sql STABLE AS $$
+  SELECT p.period, p.period_start, p.period_end, pd.value, coalesce(pd.name, 'No priority'),
+         count(*)::integer,
+         round((avg(r.seconds_to_resolve) / 3600)::numeric, 3)::double precision,
+         round((percentile_cont(0.9) WITHIN GROUP (ORDER BY r.seconds_to_resolve) / 3600)::numeric, 3)
+           ::double precision
+    FROM report_periods(p_from, p_to, p_grain) p
+    JOIN work_item_resolved_fact r
+      ON r.date_key BETWEEN report_date_key(p.period_start) AND report_date_key(p.period_end)
+     AND (p_class IS NULL OR r.class = p_class)
+    LEFT JOIN priority_dim pd ON pd.priority_item = r.priority_item
+   GROUP BY p.period, p.period_start, p.period_end, pd.value, pd.name, pd.ordinal
+   ORDER BY p.period_start, pd.ordinal NULLS LAST
+$$;
+
+-- Per period, the SLA outcomes dated in it (work_item_sla_fact: the day of
+-- the breach mark, else of the resolution): met, breached, and the share met.
+CREATE FUNCTION report_sla_compliance(p_from date, p_to date, p_grain text, p_class text)
+RETURNS TABLE (period text, period_start date, period_end date, met integer, breached integer,
+               compliance_percent double precision)
+LANGUAGE sql STABLE AS $$
+  SELECT p.period, p.period_start, p.period_end, x.met, x.breached,
+         CASE WHEN x.met + x.breached > 0
+              THEN round(100.0 * x.met / (x.met + x.breached), 1)::double precision END
+    FROM report_periods(p_from, p_to, p_grain) p,
+         LATERAL (SELECT count(*) FILTER (WHERE f.outcome = 'met')::integer AS met,
+                         count(*) FILTER (WHERE f.outcome = 'breached')::integer AS breached
+                    FROM work_item_sla_fact f
+                   WHERE f.date_key BETWEEN report_date_key(p.period_start) AND report_date_key(p.period_end)
+                     AND (p_class IS NULL OR f.class = p_class)) x
+   ORDER BY p.period_start
+$$;
+
+-- Per period, the configuration items most affected: the number of work
+-- items whose relationship with the item began in the period, highest
+-- first (ties by id), the first p_limit of each period; the item's name
+-- and class from its last version.
+CREATE FUNCTION report_top_configuration_items(p_from date, p_to date, p_grain text, p_class text,
+                                               p_limit integer)
+RETURNS TABLE (period text, period_start date, period_end date, rank integer, config_item_id bigint,
+               config_item text, config_item_class text, work_items integer)
+LANGUAGE sql STABLE AS $$
+  SELECT t.period, t.period_start, t.period_end, t.rank::integer, t.config_item_id, ci.name, ci.class,
+         t.work_items::integer
+    FROM (SELECT p.period, p.period_start, p.period_end, f.config_item_id,
+                 count(DISTINCT f.work_item_id) AS work_items,
+                 row_number() OVER (PARTITION BY p.period_start
+                                    ORDER BY count(DISTINCT f.work_item_id) DESC, f.config_item_id) AS rank
+            FROM report_periods(p_from, p_to, p_grain) p
+            JOIN work_item_config_item_fact f
+              ON f.date_key BETWEEN report_date_key(p.period_start) AND report_date_key(p.period_end)
+             AND (p_class IS NULL OR f.class = p_class)
+           GROUP BY p.period, p.period_start, p.period_end, f.config_item_id) t
+    LEFT JOIN LATERAL (SELECT c.name, c.class FROM config_item_dim c
+                        WHERE c.config_item_id = t.config_item_id
+                        ORDER BY c.valid_from DESC, c.version_key DESC LIMIT 1) ci ON true
+   WHERE t.rank <= p_limit
+   ORDER BY t.period_start, t.rank
+$$;
+`;
+// --- end dw-reports
+
 export const dwDataMartMigrations: MigrationSet = {
   database: 'DWDataMart',
   migrations: [
     { version: 1, name: 'date dimension, work item dimension and fact, backlog view', sql: v1 },
     // --- dw-etl (issue 11)
     { version: 2, name: 'star schema: dimensions with versions, facts, load watermarks', sql: v2 },
+    // --- dw-reports (issue 11)
+    { version: 5, name: 'reports: backlog, opened/resolved, time to resolution, SLA, top CIs', sql: v5 },
   ],
 };

@@ -203,6 +203,33 @@ CREATE TABLE backup_runs (
 `;
 // --- end v4
 
+// --- dw-reports (issue 11): v5
+/**
+ * v5: the DW server's own sign-in (POST /api/v1/sessions on the DW API, for
+ * the reports): bearer tokens of DW users, stored as SHA-256 hashes with an
+ * expiry, and the sign-in rate limit per user name and per address; both of
+ * the same shape as ServiceManager's, so the same code counts attempts.
+ */
+const v5 = `
+CREATE TABLE api_tokens (
+  token_hash bytea PRIMARY KEY,
+  user_id bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  expires_at timestamptz NOT NULL
+);
+CREATE INDEX api_tokens_user ON api_tokens (user_id);
+
+CREATE TABLE sign_in_throttle (
+  scope text NOT NULL CHECK (scope IN ('user', 'address')),
+  key text NOT NULL,
+  failures integer NOT NULL CHECK (failures >= 0),
+  last_failure_at timestamptz NOT NULL,
+  blocked_until timestamptz,
+  PRIMARY KEY (scope, key)
+);
+`;
+// --- end dw-reports
+
 export const dwStagingAndConfigMigrations: MigrationSet = {
   database: 'DWStagingAndConfig',
   migrations: [
@@ -214,5 +241,7 @@ export const dwStagingAndConfigMigrations: MigrationSet = {
       sql: v2,
     },
     { version: 4, name: 'scheduled backup runs of the DW', sql: v4 },
+    // --- dw-reports (issue 11)
+    { version: 5, name: 'DW API sign-in: tokens and the sign-in rate limit', sql: v5 },
   ],
 };
