@@ -5,6 +5,11 @@
  * shared config files, instance roles) — never from config.json, which only
  * names the endpoint of a non-AWS service and path-style addressing.
  *
+ * This file lists, prunes, and copies whole files (smgr backup upload and
+ * fetch); the archive writer and readers stream to and from the bucket
+ * through s3-archive-stream.ts, with no local file. SDK failures become
+ * registry errors (s3-errors.ts).
+ *
  * Guarantees: an archive is uploaded as one streamed upload
  * (@aws-sdk/lib-storage: multipart above one part, parts in flight bounded),
  * and S3 makes an object visible only once its upload completes, so a kill
