@@ -7,15 +7,18 @@
  * fsync; summary; rename to `<stem>.smbak`; fsync the directory. Memory is
  * bounded by a few slices whatever the database size.
  *
+ * The directory may be an `s3://BUCKET[/PREFIX]` URL (issue 13): the
+ * archive then streams straight into the bucket as one multipart upload,
+ * visible only once complete, then its summary (archive-target.ts).
+ *
  * Crash: leaves at most a `.partial` file (and perhaps a summary without its
  * archive), never a `.smbak` that is not whole; the next backup removes them.
+ * In a bucket: an incomplete multipart upload, aborted by the next backup.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Database, Transaction } from '../db/database.js';
 import { schemaVersion } from '../db/migrate.js';
 import { SmgrError } from '../errors/smgr-error.js';
-import { fsyncDir } from '../files/atomic-write.js';
 import { requireManagementGroup } from '../management-group/management-group.js';
 import type { SecureStorage } from '../secure-storage/secure-storage.js';
 import { SMGR_VERSION } from '../version.js';
@@ -29,18 +32,22 @@ import {
   archiveFileStem,
   SUMMARY_FORMAT,
 } from './archive-format.js';
-import { removeLeftovers } from './backup-catalog.js';
+import { archiveTarget } from './archive-target.js';
 import { type ArchiveSettings, archiveRecipients } from './backup-recipient.js';
 import type { Progress } from './progress.js';
+import type { S3Settings } from './s3-target.js';
 import { planTables } from './table-plan.js';
-import { type ArchiveEntry, fsyncFile, writeArchive } from './write-archive.js';
+import { type ArchiveEntry, writeArchive } from './write-archive.js';
 
 export interface CreateBackupOptions {
   db: Database;
   config: ArchiveSettings;
   /** This computer's secure storage: the group's KEK authenticates the archive (FORMAT §2.9). */
   storage: SecureStorage;
+  /** A local directory, or s3://BUCKET[/PREFIX] (s3-stream: streamed into the bucket). */
   directory: string;
+  /** s3-stream: the endpoint of an S3-compatible service (config backups.s3), for an s3:// directory. */
+  s3?: S3Settings;
   progress: Progress;
   /** Entries besides the tables (FORMAT §2.2 named entries), read in the backup's snapshot. */
   namedEntries?: (tx: Transaction) => AsyncIterable<ArchiveEntry>;
@@ -67,6 +74,7 @@ export async function createBackup(o: CreateBackupOptions): Promise<BackupResult
     auth: (tx) => writerAuthKey(tx, o.storage, group),
     lock: (tx) => lockGroupBackup(tx, group.name),
     directory: o.directory,
+    s3: o.s3,
     progress: o.progress,
     namedEntries: o.namedEntries,
   });
@@ -85,25 +93,28 @@ export interface PartArchiveOptions {
   auth(tx: Transaction): Promise<ArchiveAuthKey>;
   /** Refuses a second backup of the group (in the first database's snapshot transaction). */
   lock(tx: Transaction): Promise<void>;
+  /** A local directory, or s3://BUCKET[/PREFIX] (streamed into the bucket). */
   directory: string;
+  /** The endpoint of an S3-compatible service, for an s3:// directory. */
+  s3?: S3Settings;
   progress: Progress;
   namedEntries?: (tx: Transaction) => AsyncIterable<ArchiveEntry>;
 }
 
 export async function createPartArchive(o: PartArchiveOptions): Promise<BackupResult> {
   const started = Date.now();
-  fs.mkdirSync(o.directory, { recursive: true, mode: 0o700 });
+  const target = archiveTarget(o.directory, o.s3); // s3-stream: a directory or a bucket
+  await target.prepare();
   const group = o.group;
   const createdAt = new Date();
   const stem = archiveFileStem(group.name, createdAt);
-  const final = path.join(o.directory, `${stem}.smbak`);
-  const partial = `${final}.partial`;
-  removeLeftovers(o.directory, group.name);
+  const final = target.locate(stem);
   const order = o.snapshotOrder ?? o.databases.map((_, i) => i);
 
   return withSnapshots(o.databases, order, async (txs) => {
     const tx = txs[0]!;
     await o.lock(tx);
+    await target.clean(group.name);
     const auth = await o.auth(tx);
     const header = await buildHeader(o, txs, createdAt);
     const written = await writeArchive({
@@ -112,7 +123,8 @@ export async function createPartArchive(o: PartArchiveOptions): Promise<BackupRe
       header,
       recipients: o.recipients,
       auth,
-      file: partial,
+      file: final,
+      sink: target.sink(stem, o.progress),
       progress: o.progress,
       namedEntries: o.namedEntries,
     });
@@ -131,10 +143,7 @@ export async function createPartArchive(o: PartArchiveOptions): Promise<BackupRe
       })),
       ...(manifest.part ? { part: manifest.part } : {}),
     };
-    fs.writeFileSync(`${final}.json`, `${JSON.stringify(summary, null, 2)}\n`, { mode: 0o600 });
-    fsyncFile(`${final}.json`);
-    fs.renameSync(partial, final); // the commit point: only now is there a .smbak
-    fsyncDir(o.directory);
+    await target.commit(stem, `${JSON.stringify(summary, null, 2)}\n`); // summary, then the .smbak
     return {
       file: final,
       size: written.size,

@@ -54,14 +54,20 @@ export interface ReadArchiveOptions {
   keks?: ArchiveKek[];
   /** Restore a version 1 archive, which cannot be authenticated (verify reads one regardless, with a warning). */
   allowUnauthenticated?: boolean;
+  /** Opens the archive's bytes when they are not the local file `file` (an S3 object, s3-archive-stream.ts). */
+  open?: () => Promise<NodeJS.ReadableStream & { destroy(): void }>;
 }
 
 export async function* readArchive(file: string, o: ReadArchiveOptions): AsyncIterable<ArchiveEvent> {
-  let source: fs.ReadStream;
+  let source: NodeJS.ReadableStream & { destroy(): void };
   try {
-    fs.accessSync(file, fs.constants.R_OK);
-    source = fs.createReadStream(file, { highWaterMark: 1024 * 1024 });
+    if (o.open) source = await o.open();
+    else {
+      fs.accessSync(file, fs.constants.R_OK);
+      source = fs.createReadStream(file, { highWaterMark: 1024 * 1024 });
+    }
   } catch (e) {
+    if (isSmgrError(e)) throw e;
     throw new SmgrError('FILE_UNREADABLE', {
       path: file,
       reason: (e as NodeJS.ErrnoException).code ?? 'error',

@@ -5,6 +5,11 @@
  * shared config files, instance roles) — never from config.json, which only
  * names the endpoint of a non-AWS service and path-style addressing.
  *
+ * This file lists, prunes, and copies whole files (smgr backup upload and
+ * fetch); the archive writer and readers stream to and from the bucket
+ * through s3-archive-stream.ts, with no local file. SDK failures become
+ * registry errors (s3-errors.ts).
+ *
  * Guarantees: an archive is uploaded as one streamed upload
  * (@aws-sdk/lib-storage: multipart above one part, parts in flight bounded),
  * and S3 makes an object visible only once its upload completes, so a kill
@@ -26,6 +31,7 @@ import {
   AbortMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  type GetObjectCommandOutput,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   S3Client,
@@ -34,6 +40,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { SmgrError } from '../errors/smgr-error.js';
 import { SUMMARY_FORMAT } from './archive-format.js';
 import type { BackupListEntry } from './backup-catalog.js';
+import { s3Error } from './s3-errors.js';
 
 export interface S3Location {
   bucket: string;
@@ -57,6 +64,11 @@ export function parseS3Url(url: string): S3Location {
   return { bucket: m[1]!, prefix: p === '' || p.endsWith('/') ? p : `${p}/` };
 }
 
+/** The endpoint of an S3-compatible service, for messages (undefined: AWS S3). */
+export function s3EndpointOf(s: S3Settings = {}): string | undefined {
+  return s.endpoint ?? process.env.SMGR_S3_ENDPOINT;
+}
+
 /** A client from the SDK's standard credential and region chain; the endpoint only for S3-compatible services. */
 export function s3Client(s: S3Settings = {}): S3Client {
   return new S3Client({
@@ -71,6 +83,14 @@ export function s3Client(s: S3Settings = {}): S3Client {
 
 /** Uploads a whole local archive and then its summary, streamed. Answers the archive's URL. */
 export async function uploadArchive(client: S3Client, to: S3Location, file: string): Promise<string> {
+  try {
+    return await uploadWhole(client, to, file);
+  } catch (e) {
+    throw s3Error(e, { bucket: to.bucket, endpoint: await endpointOf(client) });
+  }
+}
+
+async function uploadWhole(client: S3Client, to: S3Location, file: string): Promise<string> {
   const name = path.basename(file);
   await new Upload({
     client,
@@ -90,6 +110,20 @@ export async function uploadArchive(client: S3Client, to: S3Location, file: stri
 
 /** The whole archives under the prefix, newest first (as listBackups for a directory). */
 export async function listS3Backups(client: S3Client, at: S3Location): Promise<BackupListEntry[]> {
+  try {
+    return await listObjects(client, at);
+  } catch (e) {
+    throw s3Error(e, { bucket: at.bucket, endpoint: await endpointOf(client) });
+  }
+}
+
+/** The endpoint a client was made for (messages), undefined for AWS S3. */
+async function endpointOf(client: S3Client): Promise<string | undefined> {
+  const e = await client.config.endpoint?.();
+  return e ? `${e.protocol}//${e.hostname}${e.port ? `:${e.port}` : ''}` : undefined;
+}
+
+async function listObjects(client: S3Client, at: S3Location): Promise<BackupListEntry[]> {
   const objects = new Map<string, { size: number; modified: Date }>();
   let token: string | undefined;
   do {
@@ -145,7 +179,12 @@ async function readSummary(client: S3Client, bucket: string, key: string) {
 /** Streams an archive (and its summary) from the bucket into a local file, for verify, drill or restore. */
 export async function downloadArchive(client: S3Client, url: string, toFile: string): Promise<void> {
   const { bucket, key } = objectOf(url);
-  const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  let r: GetObjectCommandOutput;
+  try {
+    r = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  } catch (e) {
+    throw s3Error(e, { bucket, url, endpoint: await endpointOf(client) });
+  }
   await pipeline(r.Body as Readable, fs.createWriteStream(toFile, { mode: 0o600 }));
   const summary = await readSummary(client, bucket, `${key}.json`);
   if (summary) fs.writeFileSync(`${toFile}.json`, JSON.stringify(summary), { mode: 0o600 });
@@ -154,8 +193,12 @@ export async function downloadArchive(client: S3Client, url: string, toFile: str
 /** Deletes an archive's summary, then the archive (prune). */
 export async function deleteS3Archive(client: S3Client, url: string): Promise<void> {
   const { bucket, key } = objectOf(url);
-  await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: `${key}.json` }));
-  await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+  try {
+    await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: `${key}.json` }));
+    await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+  } catch (e) {
+    throw s3Error(e, { bucket, url, endpoint: await endpointOf(client) });
+  }
 }
 
 /** Aborts the incomplete multipart uploads under the prefix (left by a killed upload); answers how many. */

@@ -6,11 +6,14 @@
  * entries, the manifest and its MAC; tar inside age. Memory is bounded by a
  * few slices whatever the database size.
  *
- * Crash: leaves a partial file, which the caller named `*.partial`; on a
- * failure it is removed.
+ * The bytes go to a sink (archive-sink.ts): a local file, or straight to
+ * an S3 bucket as a multipart upload (s3-archive-stream.ts).
+ *
+ * Crash: leaves a partial file, which the caller named `*.partial` (or an
+ * incomplete multipart upload, never listed); on a failure the sink aborts:
+ * the file is removed, the upload aborted.
  */
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
@@ -43,6 +46,7 @@ import {
   type TablePlan,
   type TableStats,
 } from './archive-format.js';
+import { type ArchiveSink, fileSink, fsyncFile } from './archive-sink.js';
 import { SliceTooLarge, sliceRows, TableDigest } from './copy-slicer.js';
 import { orderedMap } from './ordered-map.js';
 import type { Progress } from './progress.js';
@@ -67,6 +71,8 @@ export interface WriteArchiveOptions {
   recipients: string[];
   auth: ArchiveAuthKey;
   file: string;
+  /** Where the bytes go (default: a new local file at `file`). */
+  sink?: ArchiveSink;
   progress: Progress;
   namedEntries?: (tx: Transaction) => AsyncIterable<ArchiveEntry>;
 }
@@ -75,9 +81,9 @@ export async function writeArchive(
   o: WriteArchiveOptions,
 ): Promise<{ manifest: ArchiveManifest; size: number }> {
   const pack = tar.pack();
-  const out = fs.createWriteStream(o.file, { mode: 0o600, flags: 'wx' });
+  const sink = o.sink ?? fileSink(o.file);
   const encrypt = createAgeEncryptStream(o.recipients);
-  const written = pipeline(Readable.from(pack), encrypt, out);
+  const written = pipeline(Readable.from(pack), encrypt, sink.stream);
   written.catch(() => {}); // awaited below; a failure also surfaces through pack writes
   try {
     const header: ArchiveHeader = {
@@ -92,7 +98,7 @@ export async function writeArchive(
     const headerMacHex = headerMac(o.auth, headerJson);
     await addEntry(pack, HEADER_ENTRY, headerJson);
     await addEntry(pack, HEADER_MAC_ENTRY, Buffer.from(headerMacHex));
-    const tables = await writeTables(o, pack, () => out.bytesWritten);
+    const tables = await writeTables(o, pack, () => sink.bytesWritten());
     const entries = await writeNamedEntries(o, pack);
     const manifest: ArchiveManifest = {
       ...header,
@@ -117,13 +123,12 @@ export async function writeArchive(
     await addEntry(pack, MANIFEST_MAC_ENTRY, Buffer.from(manifestMac(o.auth, manifestJson)));
     pack.finalize();
     await written;
-    fsyncFile(o.file);
-    return { manifest, size: fs.statSync(o.file).size };
+    return { manifest, size: await sink.commit() };
   } catch (e) {
     pack.destroy();
-    out.destroy();
+    sink.stream.destroy();
     await written.catch(() => {});
-    fs.rmSync(o.file, { force: true });
+    await sink.abort().catch(() => {});
     throw e;
   }
 }
@@ -245,11 +250,4 @@ function addEntry(pack: tar.Pack, name: string, data: Buffer): Promise<void> {
   });
 }
 
-export function fsyncFile(file: string): void {
-  const fd = fs.openSync(file, 'r+');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
+export { fsyncFile };

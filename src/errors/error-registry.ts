@@ -791,6 +791,38 @@ export const errorRegistry = {
     'Allowed: {allowed}. docs/DATA-WAREHOUSE.md §7 describes every report and its parameters.',
   ),
   // --- end dw-reports
+  // --- s3-stream (issue 13: archives streamed to and read from S3-compatible object storage)
+  S3_ACCESS_DENIED: entry(
+    1,
+    403,
+    'The object storage at {endpoint} refused access to bucket {bucket} ({reason}); nothing was written.',
+    "Check the credentials of the AWS SDK's standard chain (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or the instance role) and the bucket's policy.",
+  ),
+  S3_BUCKET_NOT_FOUND: entry(
+    1,
+    404,
+    'The bucket {bucket} does not exist at {endpoint}; nothing was written.',
+    'Check the bucket name in the s3:// URL (and backups.s3.endpoint or SMGR_S3_ENDPOINT), or create the bucket.',
+  ),
+  S3_OBJECT_NOT_FOUND: entry(
+    1,
+    404,
+    'There is no archive {url} at {endpoint}.',
+    'List the archives of the bucket (smgr backup list --dir s3://BUCKET/PREFIX) and name one of them.',
+  ),
+  S3_UNREACHABLE: entry(
+    1,
+    503,
+    'The object storage at {endpoint} cannot be reached ({reason}); nothing was written.',
+    'Check backups.s3.endpoint (or SMGR_S3_ENDPOINT) and the network, then try again.',
+  ),
+  S3_REQUEST_FAILED: entry(
+    1,
+    502,
+    'The object storage at {endpoint} refused a request on bucket {bucket} ({reason}); no archive was left behind.',
+    'Try again; if it persists, check the service and the bucket (versioning, object lock and quotas).',
+  ),
+  // --- end s3-stream
 } as const satisfies Record<string, ErrorEntry>;
 
 export type ErrorCode = keyof typeof errorRegistry;

@@ -20,6 +20,7 @@
 
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { archiveSource } from '../backup/archive-source.js';
 import { defaultBackupDirectory } from '../backup/backup-directory.js';
 import { ensureBackupRecipient } from '../backup/backup-recipient.js';
 import { createBackup } from '../backup/create-backup.js';
@@ -103,6 +104,7 @@ export const managementServerPart: PartDefinition = {
           config: { managementGroup: config.managementGroup, backup: ctx.config.backup },
           storage: ctx.storage,
           directory: o.directory,
+          s3: config.backups?.s3, // s3-stream: the endpoint for an s3:// directory
           progress: o.progress,
           // Issue 10: every unsealed management pack as packs/<id>.json (FORMAT.md §2.11).
           namedEntries: packEntries,
@@ -215,6 +217,8 @@ function scheduledBackupsOf(
     drill: async (archive) =>
       (await import('../recovery/drill.js')).runDrill({
         file: archive.file,
+        // s3-stream: an archive streamed into the bucket is drilled from there.
+        open: archiveSource(archive.file, ms.config.backups?.s3).open,
         archiveCreatedAt: archive.createdAt,
         managementGroup: ms.config.managementGroup,
         keyId: ms.config.keyId,

@@ -8,8 +8,9 @@
  * fires it), writes an archive under the home's backup lock, checks it (a
  * restore drill when `drill` is not false, else a full verification), records
  * the outcome and the evidence (fenced), then prunes by the retention
- * policy, each deletion fenced and in the audit log; with `backups.s3`, the
- * archive is then uploaded to the bucket and the bucket pruned the same way.
+ * policy, each deletion fenced and in the audit log. With `backups.s3`, the
+ * archive is streamed straight into the bucket (no local copy, s3-stream),
+ * checked by reading it from there, and the bucket pruned the same way.
  *
  * Guarantees: firings never overlap (croner's protect: a firing that comes
  * while the previous one still runs is skipped); stop() waits for the
@@ -24,12 +25,13 @@ import path from 'node:path';
 import { Cron } from 'croner';
 import type { Logger } from 'pino';
 import { archiveKeys } from '../backup/archive-keys.js';
+import { archiveSource } from '../backup/archive-source.js';
 import { useArchive } from '../backup/archive-use.js';
 import { withBackupLock } from '../backup/backup-lock.js';
 import { checkArchive } from '../backup/check-archive.js';
 import { type PruneOptions, pruneBackups } from '../backup/prune-backups.js';
 import { hasRetentionRule } from '../backup/retention-policy.js';
-import { deleteS3Archive, listS3Backups, parseS3Url, s3Client, uploadArchive } from '../backup/s3-target.js';
+import { deleteS3Archive, listS3Backups, parseS3Url, s3Client } from '../backup/s3-target.js';
 import type { HomePaths } from '../computer/home.js';
 import type { ManagementServerConfig } from '../config/management-server-config.js';
 import type { Database, Transaction } from '../db/database.js';
@@ -154,10 +156,18 @@ export class ScheduledBackups {
     const group = this.o.config.managementGroup.name;
     let archive: ArchiveResult | undefined;
     try {
-      archive = await withBackupLock(this.o.home, group, () => this.o.backup(this.o.directory));
+      const s3 = this.o.config.backups?.s3; // s3-stream: the bucket instead of the directory
+      const target = s3?.url ?? this.o.directory;
+      archive = await withBackupLock(this.o.home, group, () => this.o.backup(target));
+      const written = archive;
       this.log.info(
-        { slot, archive: path.basename(archive.file), size: archive.size, durationMs: archive.durationMs },
-        'scheduled backup written',
+        {
+          slot,
+          archive: s3 ? written.file : path.basename(written.file),
+          size: written.size,
+          durationMs: written.durationMs,
+        },
+        s3 ? 'scheduled backup streamed to the bucket' : 'scheduled backup written',
       );
       const check = await this.check(archive);
       await fence((tx) => recordArchiveCheck(tx, check));
@@ -181,17 +191,15 @@ export class ScheduledBackups {
           error: `${check.kind} failed: ${check.error}`,
         };
       }
-      let pruned = await this.prune(fence);
-      const s3 = this.o.config.backups?.s3;
+      let pruned = 0;
       if (s3) {
         const client = s3Client(s3);
-        const url = await uploadArchive(client, parseS3Url(s3.url), archive.file);
-        this.log.info({ slot, archive: url }, 'scheduled backup uploaded');
         pruned += await this.prune(fence, {
+          directory: s3.url,
           list: () => listS3Backups(client, parseS3Url(s3.url)),
           remove: (file) => deleteS3Archive(client, file),
         });
-      }
+      } else pruned += await this.prune(fence);
       return { slot, outcome: 'ok', archive, check, pruned };
     } catch (e) {
       this.log.error({ slot, reason: reason(e) }, 'scheduled backup FAILED');
@@ -209,9 +217,10 @@ export class ScheduledBackups {
       computerName: this.o.computerName,
       startedAt,
     };
-    const release = useArchive(archive.file);
+    const source = archiveSource(archive.file, this.o.config.backups?.s3);
+    const release = source.open ? () => {} : useArchive(archive.file);
     try {
-      const checked = await checkArchive(archive.file, archiveKeys(this.o.home));
+      const checked = await checkArchive(source.file, { ...archiveKeys(this.o.home), open: source.open });
       const tables = checked.manifest.databases.flatMap((d) => d.tables);
       return {
         ...base,
@@ -228,7 +237,7 @@ export class ScheduledBackups {
 
   private async prune(
     fence: <T>(fn: (tx: Transaction) => Promise<T>) => Promise<T>,
-    target: Pick<PruneOptions, 'list' | 'remove'> = {},
+    target: Partial<Pick<PruneOptions, 'directory' | 'list' | 'remove'>> = {},
   ): Promise<number> {
     const policy = this.o.config.backups?.retention ?? {};
     if (!hasRetentionRule(policy)) return 0;

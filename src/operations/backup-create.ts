@@ -5,11 +5,13 @@
  * per computer (docs/FORMAT.md §2.6 rule 4): the lock file
  * <home>/backup.lock; the advisory lock in createBackup covers the other
  * computers of a server group. A crash leaves at most `.partial` files,
- * which the next backup removes.
+ * which the next backup removes. An `s3://BUCKET[/PREFIX]` directory streams
+ * each archive into the bucket (src/backup/archive-target.ts).
  */
 import path from 'node:path';
 import { Type } from 'typebox';
 import { defaultBackupDirectory } from '../backup/backup-directory.js';
+import { isS3Url } from '../backup/s3-target.js';
 import { SmgrError } from '../errors/smgr-error.js';
 import { lockFile } from '../files/file-lock.js';
 import type { ArchiveResult } from '../parts/part.js';
@@ -25,7 +27,9 @@ export const backupCreateOperation = defineOperation({
   ),
   async run(inst, input, progress): Promise<{ archives: ArchiveResult[] }> {
     const directory = input.directory
-      ? path.resolve(input.directory)
+      ? isS3Url(input.directory) // s3-stream: streamed into the bucket
+        ? input.directory
+        : path.resolve(input.directory)
       : defaultBackupDirectory(inst.home, inst.config);
     const lock = await lockFile(
       path.join(inst.home.root, 'backup.lock'),

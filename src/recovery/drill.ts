@@ -13,7 +13,8 @@
  *
  * It writes nothing outside the scratch home except the archive's
  * `.reading-<pid>` marker (archive-use.ts), so prune leaves the archive
- * alone meanwhile. Crash: a scratch home left behind, removed by the next
+ * alone meanwhile. An archive in an S3 bucket is streamed from it (no local
+ * copy, no marker). Crash: a scratch home left behind, removed by the next
  * drill (its pid is dead).
  */
 import fs from 'node:fs';
@@ -22,6 +23,8 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { keksOfStorage } from '../backup/archive-keys.js';
 import { useArchive } from '../backup/archive-use.js';
+import type { Progress } from '../backup/progress.js';
+import type { ReadArchiveOptions } from '../backup/read-archive.js';
 import { restoreDatabase } from '../backup/restore-database.js';
 import { TABLES_WRITTEN_AFTER_RESTORE } from '../backup/restore-schema.js';
 import { homePaths } from '../computer/home.js';
@@ -37,8 +40,12 @@ import type { ArchiveCheck } from './archive-checks.js';
 import { doctorReport } from './doctor-report.js';
 
 export interface DrillOptions {
-  /** The archive (.smbak) to drill. */
+  /** The archive (.smbak) to drill: a path, or an s3:// URL read from the bucket (with `open`). */
   file: string;
+  /** s3-stream: opens the archive's bytes when `file` is not local (src/backup/archive-source.ts). */
+  open?: ReadArchiveOptions['open'];
+  /** The restore's progress (tables, rows; bytes downloaded from a bucket). */
+  progress?: Progress;
   archiveCreatedAt: string;
   managementGroup: { id: string; name: string };
   /** The group key to copy into the scratch home. */
@@ -65,7 +72,8 @@ export async function runDrill(o: DrillOptions): Promise<ArchiveCheck> {
   };
   removeStaleScratch();
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}${process.pid}-`));
-  const release = useArchive(o.file);
+  // A bucket's archive has no marker beside it: prune of a bucket keeps the newest verified archive.
+  const release = o.open ? () => {} : useArchive(o.file);
   try {
     await drillInto(scratch, o, evidence);
     evidence.ok = evidence.doctorOk === true && evidence.error === undefined;
@@ -94,6 +102,8 @@ async function drillInto(scratch: string, o: DrillOptions, ev: ArchiveCheck): Pr
   const url = `pglite:${path.join(home.databases, 'ServiceManager')}`;
   const restored = await restoreDatabase({
     file: o.file,
+    open: o.open,
+    progress: o.progress,
     targetUrl: url,
     identities: [identity],
     keks: keksOfStorage(storage),

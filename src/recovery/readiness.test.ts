@@ -1,7 +1,8 @@
 /**
  * Readiness on both engines: each "no" (key never backed up, key changed
  * after its backup, no verified archive, archive older than the RPO, no
- * drill, failed drill, drill slower than the RTO) with its remedy, the "yes"
+ * drill, failed drill, drill slower than the RTO, unsealed management packs
+ * changed since the newest verified archive) with its remedy, the "yes"
  * when all hold, and GET /api/v1/recovery/readiness for administrators only.
  */
 import assert from 'node:assert/strict';
@@ -10,7 +11,9 @@ import { describe, test } from 'node:test';
 import { pino } from 'pino';
 import { openApiFixture, prepareServiceManager } from '../../test/support/api-fixture.js';
 import { ENGINES, tempDir } from '../../test/support/engines.js';
+import { docExample } from '../../test/support/pack-example.js';
 import { recordKeyBackup } from '../keys/key-records.js';
+import { importPack, removePack } from '../management-packs/import-pack.js';
 import { buildApp } from '../management-server/build-app.js';
 import { type ArchiveCheck, recordArchiveCheck } from './archive-checks.js';
 import { assessReadiness, type Readiness } from './readiness.js';
@@ -91,6 +94,56 @@ for (const engine of ENGINES) {
       }
     });
 
+    test('unsealed management packs changed since the newest verified archive: a "no" with its remedy', async () => {
+      const fx = engine();
+      const db = await fx.open(await fx.newDatabaseUrl());
+      try {
+        await prepareServiceManager(db, path.join(tempDir(), 'ss'));
+        const packs = (r: Readiness) => r.reasons.find((x) => x.check === 'management-packs')!;
+        let p = packs(await assessReadiness(db, {}));
+        assert.equal(p.ok, true, 'the built-in packs are sealed');
+        assert.match(p.detail, /there are no unsealed management packs/);
+
+        const pack = docExample();
+        await importPack(db, pack, 'admin');
+        p = no(await assessReadiness(db, {}), 'management-packs');
+        assert.equal(p.subject, pack.id);
+        assert.match(
+          p.detail,
+          new RegExp(`unsealed management packs are in no verified archive: ${pack.id}`),
+        );
+        assert.match(p.remedy!, /smgr backup create, then smgr drill/);
+
+        // An archive made after the import holds it.
+        const archive = check({ kind: 'verify', ok: true, archiveCreatedAt: new Date().toISOString() });
+        await recordArchiveCheck(db, archive);
+        p = packs(await assessReadiness(db, {}));
+        assert.equal(p.ok, true, p.detail);
+        assert.match(p.detail, /no unsealed management pack changed since the newest verified archive/);
+
+        // Removed after the archive: a recovery now would bring it back.
+        await removePack(db, pack.id, 'admin');
+        p = no(await assessReadiness(db, {}), 'management-packs');
+        assert.match(
+          p.detail,
+          new RegExp(
+            `changed since the newest verified archive \\(${archive.archive}, .*${pack.id} .*\\(removed `,
+          ),
+        );
+        assert.match(p.remedy!, /smgr backup create/);
+
+        // A newer verified archive holds the change.
+        await recordArchiveCheck(
+          db,
+          check({ kind: 'drill', ok: true, archiveCreatedAt: new Date().toISOString() }),
+        );
+        assert.equal(packs(await assessReadiness(db, {})).ok, true);
+      } finally {
+        await db.close();
+        await fx.cleanup();
+      }
+    });
+
     test('GET /api/v1/recovery/readiness: administrators only', async () => {
       const f = await openApiFixture(engine);
       try {
@@ -111,6 +164,7 @@ for (const engine of ENGINES) {
           assert.equal(body.recoverable, false);
           assert.equal(body.rpoMinutes, 24 * 60);
           assert.ok(body.reasons.every((x) => typeof x.detail === 'string'));
+          assert.ok(body.reasons.some((x) => x.check === 'management-packs'));
           assert.equal(
             (await app.inject({ method: 'GET', url: '/api/v1/recovery/readiness' })).statusCode,
             401,

@@ -8,7 +8,9 @@
  *    the recovery point objective (backups.rpoMinutes, default 24 h);
  *  - drill: the last drill passed, and its measured recovery time (restore
  *    plus time until the API answered) is within the recovery time
- *    objective (backups.rtoMinutes, default 60 min).
+ *    objective (backups.rtoMinutes, default 60 min);
+ *  - management packs: no unsealed pack was imported, edited or removed
+ *    after the newest verified archive was made (pack-readiness.ts).
  *
  * Every "no" names its remedy. Read-only.
  */
@@ -17,12 +19,13 @@ import type { Queryable } from '../db/database.js';
 import { listKeyRecords } from '../keys/key-records.js';
 import { listRegistrations } from '../management-group/registration.js';
 import { type ArchiveCheck, lastDrill, newestVerified } from './archive-checks.js';
+import { packReason } from './pack-readiness.js';
 
 export const DEFAULT_RPO_MINUTES = 24 * 60;
 export const DEFAULT_RTO_MINUTES = 60;
 
 export interface ReadinessReason {
-  check: 'key-backup' | 'archive' | 'drill';
+  check: 'key-backup' | 'archive' | 'drill' | 'management-packs';
   ok: boolean;
   /** What it is about: a key id, an archive, a drill. */
   subject: string;
@@ -96,6 +99,7 @@ export async function assessReadiness(
   const drill = await lastDrill(db);
   const rtoMs = drill?.ok && drill.restoreMs !== undefined ? drill.restoreMs + (drill.apiMs ?? 0) : null;
   reasons.push(drillReason(drill, rtoMs, rtoMinutes));
+  reasons.push(await packReason(db, verified)); // s3-stream: unsealed packs changed since the archive
 
   return {
     recoverable: reasons.every((r) => r.ok),

@@ -4,27 +4,38 @@
  * and deleted, its evidence recorded in ServiceManager; a damaged archive's
  * drill fails loudly (DRILL_FAILED, exit 1) and is recorded as failed. No
  * scratch home is left behind. Also after each scheduled backup (PGlite).
+ *
+ * Each drill here runs with its own TMPDIR (os.tmpdir() of the CLI), so the
+ * "no scratch home left behind" check sees this test's drills only: with the
+ * shared temporary directory, another test file's drill (scheduled-backups
+ * e2e drills in smgr serve, and kills one) made or removed `smgr-drill-*`
+ * homes between the two listings — the race behind a failure seen once at
+ * high load. Waits are on conditions, with deadlines long enough for PGlite
+ * on a loaded machine.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { jsonOut, msStatus, runCli, type ServeHandle, startServe } from '../support/cli.js';
 import { embeddedFixture, serverFixture, tempDir } from '../support/engines.js';
-import { configure, eventually, type Member, setupGroup, withDb } from '../support/group.js';
+import { DEADLINE_MS, eventually as poll } from '../support/eventually.js';
+import { configure, type Member, setupGroup, withDb } from '../support/group.js';
 import { dumpDatabaseAt, snapshotDir } from '../support/snapshot.js';
 
-const scratchHomes = () => fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('smgr-drill-'));
+/** The drills' scratch homes in a private temporary directory. */
+const scratchHomes = (tmp: string) => fs.readdirSync(tmp).filter((n) => n.startsWith('smgr-drill-'));
 
 describe('smgr drill on a PostgreSQL database', () => {
   const fx = serverFixture();
   const root = tempDir('smgr-drill-test-');
+  const tmp = path.join(root, 'tmp');
   let url = '';
   let m!: Member;
   before(async () => {
+    fs.mkdirSync(tmp);
     url = await fx.newDatabaseUrl();
-    m = (await setupGroup(root, url, ['ms01']))[0]!;
+    m = (await setupGroup(root, url, ['ms01'], { TMPDIR: tmp }))[0]!;
     const b = await runCli(['backup', 'create'], m);
     assert.equal(b.code, 0, b.stderr);
   });
@@ -34,7 +45,6 @@ describe('smgr drill on a PostgreSQL database', () => {
   });
 
   test('the newest archive restores, serves and passes doctor; the evidence is recorded', async () => {
-    const before = scratchHomes();
     const r = await runCli(['drill', '--json'], m);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const { drill } = jsonOut(r.stdout.trim().split('\n').at(-1)!);
@@ -53,7 +63,32 @@ describe('smgr drill on a PostgreSQL database', () => {
       rows.map((x) => [x.kind, x.archive, x.ok]),
       [['drill', drill.archive, true]],
     );
-    assert.deepEqual(scratchHomes(), before);
+    assert.deepEqual(scratchHomes(tmp), [], 'the scratch home is deleted');
+    // Progress (issue 13 item 7): the drill's stages and the restore's tables, as JSON lines before the result.
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .slice(0, -1)
+      .map((l) => JSON.parse(l));
+    assert.ok(events.length > 0 && events.every((e) => e.type === 'progress'));
+    const stages = [
+      'restoring into a scratch embedded database',
+      'counting the rows of every table against the manifest',
+      'starting the restored management server',
+      'running the doctor against it',
+    ];
+    assert.deepEqual(
+      events.filter((e) => e.phase === 'step' && stages.includes(e.message)).map((e) => e.message),
+      stages,
+      'each stage once, in order',
+    );
+    const tables = events.filter((e) => e.phase === 'table' && e.tableDone);
+    assert.deepEqual(
+      tables.map((e) => e.tablesDone),
+      tables.map((_, i) => i + 1),
+      'each table of the restore, in order',
+    );
+    assert.ok(tables.some((e) => e.table === 'users' && e.rows >= 1));
     // The evidence makes the group recoverable: status and doctor say so.
     configure(m, { backups: { rpoMinutes: 60 } });
     const st = await runCli(['status', '--json'], m);
@@ -101,7 +136,12 @@ describe('smgr drill on a PostgreSQL database', () => {
     );
     assert.equal(rows.length, 1);
     assert.equal(rows[0]!.ok, false);
-    assert.ok(!fs.existsSync(`${bad}.reading-${process.pid}`));
+    assert.deepEqual(
+      fs.readdirSync(root).filter((n) => n.includes('.reading-')),
+      [],
+      'the drill removed its in-use marker',
+    );
+    assert.deepEqual(scratchHomes(tmp), []);
     // Loud: status answers no, with the drill's failure and the remedy, and warns.
     const st = await runCli(['status'], m);
     assert.match(st.stdout, /Recoverable now: +NO — the last drill .* FAILED: .*remedy: smgr backup verify/);
@@ -121,7 +161,8 @@ describe('a drill after each scheduled backup (PGlite)', () => {
   let m!: Member;
   let serve: ServeHandle | undefined;
   before(async () => {
-    m = (await setupGroup(root, await fx.newDatabaseUrl(), ['ms01']))[0]!;
+    fs.mkdirSync(path.join(root, 'tmp'));
+    m = (await setupGroup(root, await fx.newDatabaseUrl(), ['ms01'], { TMPDIR: path.join(root, 'tmp') }))[0]!;
   });
   after(async () => {
     await serve?.stop('SIGKILL').catch(() => {});
@@ -132,11 +173,16 @@ describe('a drill after each scheduled backup (PGlite)', () => {
   test('scheduled backups are drilled; the drill evidence is in the database', async () => {
     configure(m, { backups: { schedule: '*/2 * * * * *' } });
     serve = await startServe(m);
-    await eventually('a scheduled backup and its drill', async () =>
-      serve!
-        .logs()
-        .split('\n')
-        .some((l) => l.includes('"kind":"drill"') && l.includes('scheduled backup checked')),
+    // A PGlite server, its backup, and a drill that restores into a second PGlite and serves it:
+    // minutes on a loaded machine, so a deadline of several DEADLINE_MS (a limit, not a window).
+    await poll(
+      'a scheduled backup and its drill',
+      () =>
+        serve!
+          .logs()
+          .split('\n')
+          .some((l) => l.includes('"kind":"drill"') && l.includes('scheduled backup checked')),
+      { ms: 4 * DEADLINE_MS, everyMs: 200 },
     );
     assert.doesNotMatch(serve.logs(), /FAILED/);
   });

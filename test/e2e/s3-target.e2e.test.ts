@@ -3,8 +3,10 @@
  * (s3rver, started here; never a mock of the SDK), through the built CLI
  * with credentials from the SDK's standard chain (environment): upload
  * streamed, list from the bucket, fetch then verify and restore, prune the
- * bucket by the retention policy (each deletion audited), and a kill -9
- * during a multipart upload leaves no visible archive.
+ * bucket by the retention policy (each deletion audited), a kill -9
+ * during a multipart upload leaves no visible archive, and scheduled
+ * backups stream into the bucket (s3-stream.e2e covers the streamed writer
+ * and the readers).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -168,7 +170,7 @@ describe('S3 target (s3rver)', () => {
     assert.deepEqual(logged, [{ target: older }]);
   });
 
-  test('scheduled backups upload each archive to the bucket and prune it there', async () => {
+  test('scheduled backups stream each archive into the bucket, verify it there and prune it there', async () => {
     configure(m, {
       backups: {
         schedule: '*/2 * * * * *',
@@ -177,10 +179,11 @@ describe('S3 target (s3rver)', () => {
         s3: { url: `s3://${BUCKET}/sched` },
       },
     });
+    const local = archives();
     const serve = await startServe(m);
     try {
       await eventually('two scheduled uploads and a pruned bucket', async () => {
-        const ups = (serve.logs().match(/scheduled backup uploaded/g) ?? []).length;
+        const ups = (serve.logs().match(/scheduled backup streamed to the bucket/g) ?? []).length;
         if (ups < 2) return false;
         const list = jsonOut(
           (await runCli(['backup', 'list', '--dir', `s3://${BUCKET}/sched`, '--json'], m)).stdout,
@@ -188,6 +191,9 @@ describe('S3 target (s3rver)', () => {
         return list.backups.length === 1;
       });
       assert.doesNotMatch(serve.logs(), /FAILED/);
+      assert.match(serve.logs(), /"kind":"verify".*scheduled backup checked/);
+      // No local copy: the scheduled archives went straight into the bucket.
+      assert.deepEqual(archives(), local);
     } finally {
       await serve.stop();
     }

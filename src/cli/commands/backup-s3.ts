@@ -3,9 +3,10 @@
  * s3://BUCKET/PREFIX/NAME.smbak [--to DIR]: an archive copied to or from an
  * S3-compatible bucket (src/backup/s3-target.ts; endpoint from config
  * backups.s3 or SMGR_S3_ENDPOINT, credentials from the SDK's standard
- * chain). A fetched archive is then verified, drilled or restored like any
- * local one. `backup list --dir s3://…` and `backup prune --dir s3://…` read
- * the bucket.
+ * chain). verify, drill and restore also read an s3:// archive directly
+ * (streamed, no copy), and `backup create --to s3://…` writes one straight
+ * into the bucket; fetch is for keeping a copy elsewhere (or smgr recover).
+ * `backup list --dir s3://…` and `backup prune --dir s3://…` read the bucket.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -51,7 +52,7 @@ export function registerS3(backup: Command): void {
   backup
     .command('fetch')
     .description(
-      'copy an archive (and its summary) from an S3 bucket into a directory, to verify, drill or restore it',
+      'copy an archive (and its summary) from an S3 bucket into a directory (verify, drill and restore also read s3:// URLs directly)',
     )
     .argument('<url>', 's3://BUCKET/PREFIX/NAME.smbak')
     .option('--to <dir>', 'target directory (default: the current directory)')

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { archivePart } from '../../backup/archive-format.js';
+import { archiveSource } from '../../backup/archive-source.js';
 import { listBackups } from '../../backup/backup-catalog.js';
 import { checkArchive } from '../../backup/check-archive.js';
 import { isS3Url } from '../../backup/s3-target.js';
@@ -14,7 +15,7 @@ import { humanSize } from '../human-size.js';
 import { progressRenderer } from '../progress-bar.js';
 import { runOperation } from '../run-operation.js';
 import { registerPrune } from './backup-prune.js';
-import { listBucket, registerS3 } from './backup-s3.js';
+import { listBucket, registerS3, s3SettingsOf } from './backup-s3.js';
 
 const totalRows = (d: Array<{ tables: Array<{ rows: number }> }>) =>
   d.reduce((n, db) => n + db.tables.reduce((m, t) => m + t.rows, 0), 0);
@@ -34,10 +35,13 @@ function registerCreate(backup: Command): void {
   backup
     .command('create')
     .description('write one encrypted archive of every database of the group, while the server keeps serving')
-    .option('--to <dir>', 'target directory (default: config backup.directory, else <home>/backups)')
+    .option(
+      '--to <dir>',
+      'target directory, or s3://BUCKET[/PREFIX] to stream the archive into a bucket (default: config backup.directory, else <home>/backups)',
+    )
     .action(async (flags: { to?: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
-      const directory = flags.to ? path.resolve(flags.to) : undefined;
+      const directory = flags.to ? (isS3Url(flags.to) ? flags.to : path.resolve(flags.to)) : undefined;
       const r = await runOperation(ctx, backupCreateOperation, { directory }, { progress: true });
       ctx.out.result(r, () => {
         for (const a of r.archives) {
@@ -86,7 +90,7 @@ function registerVerify(backup: Command): void {
     .description(
       'decrypt an archive, authenticate it and check every hash and count against its manifest; restores nothing (rows are checked against the schema by a restore)',
     )
-    .argument('<file>', 'the .smbak archive')
+    .argument('<file>', 'the .smbak archive, or s3://BUCKET/PREFIX/NAME.smbak (streamed from the bucket)')
     .option('--key-file <file>', 'key backup file holding the backup identity (default: secure storage)')
     .option('--password-file <file>', 'file holding the key backup passphrase')
     .action(async (file: string, flags: { keyFile?: string; passwordFile?: string }, cmd: Command) => {
@@ -94,15 +98,16 @@ function registerVerify(backup: Command): void {
       const keys = await archiveKeysFromFlags(ctx.home, flags);
       const bar = progressRenderer(ctx.out);
       const started = Date.now();
+      const source = archiveSource(file, s3SettingsOf(ctx.home), bar); // s3-stream: a path or a bucket's object
       let checked: Awaited<ReturnType<typeof checkArchive>>;
       try {
-        checked = await checkArchive(path.resolve(file), keys, { progress: bar });
+        checked = await checkArchive(source.file, { ...keys, open: source.open }, { progress: bar });
       } finally {
         bar.end();
       }
       const m = checked.manifest;
       const result = {
-        file: path.resolve(file),
+        file: source.file,
         whole: true,
         authenticated: checked.authenticated,
         formatVersion: checked.header.version,

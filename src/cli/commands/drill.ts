@@ -1,10 +1,14 @@
 /** smgr drill [ARCHIVE]: run a restore drill, print its evidence; exit 1 when it failed. */
 import path from 'node:path';
 import type { Command } from 'commander';
+import { isS3Url } from '../../backup/s3-target.js';
 import { SmgrError } from '../../errors/smgr-error.js';
 import { drillOperation } from '../../operations/drill.js';
 import { contextOf } from '../cli-context.js';
 import { runOperation } from '../run-operation.js';
+
+/** A path resolved here; an s3:// URL (s3-stream: drilled from the bucket) as given. */
+const local = (p: string) => (isS3Url(p) ? p : path.resolve(p));
 
 const seconds = (ms: number | undefined) => (ms === undefined ? '?' : `${(ms / 1000).toFixed(1)} s`);
 
@@ -14,10 +18,13 @@ export function registerDrill(program: Command): void {
     .description(
       'restore an archive into a scratch embedded installation, start it, run doctor, measure restore and API times, delete it, and record the evidence',
     )
-    .argument('[archive]', 'the .smbak archive (default: the newest of this group in the backup directory)')
+    .argument(
+      '[archive]',
+      'the .smbak archive, or s3://BUCKET/PREFIX/NAME.smbak (default: the newest of this group in the backup directory)',
+    )
     .option(
       '--dir <dir>',
-      'backup directory to take the newest archive from (default: config backup.directory, else <home>/backups)',
+      'backup directory or s3://BUCKET[/PREFIX] to take the newest archive from (default: config backup.directory, else <home>/backups)',
     )
     .action(async (archive: string | undefined, flags: { dir?: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
@@ -25,8 +32,8 @@ export function registerDrill(program: Command): void {
         ctx,
         drillOperation,
         {
-          archive: archive ? path.resolve(archive) : undefined,
-          directory: flags.dir ? path.resolve(flags.dir) : undefined,
+          archive: archive ? local(archive) : undefined,
+          directory: flags.dir ? local(flags.dir) : undefined,
         },
         { progress: true },
       );

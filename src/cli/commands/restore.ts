@@ -1,11 +1,12 @@
 /** smgr restore database: parse, delegate to src/backup, print. */
-import path from 'node:path';
 import type { Command } from 'commander';
+import { archiveSource } from '../../backup/archive-source.js';
 import { defaultRestoreJobs, restoreDatabase } from '../../backup/restore-database.js';
 import { SmgrError } from '../../errors/smgr-error.js';
 import { archiveKeysFromFlags } from '../archive-keys-flags.js';
 import { contextOf } from '../cli-context.js';
 import { progressRenderer } from '../progress-bar.js';
+import { s3SettingsOf } from './backup-s3.js';
 import { registerRestoreDataWarehouse } from './restore-data-warehouse.js';
 
 interface RestoreFlags {
@@ -26,7 +27,10 @@ export function registerRestore(program: Command): void {
     .description(
       'restore the ServiceManager database from an archive into an empty database of either engine',
     )
-    .requiredOption('--from <file>', 'the .smbak archive')
+    .requiredOption(
+      '--from <file>',
+      'the .smbak archive, or s3://BUCKET/PREFIX/NAME.smbak (streamed from the bucket)',
+    )
     .requiredOption(
       '--database <url>',
       'target: pglite:<path> or postgres://user@host:port/db (must be empty)',
@@ -50,11 +54,13 @@ export function registerRestore(program: Command): void {
       }
       const keys = await archiveKeysFromFlags(ctx.home, flags);
       const bar = progressRenderer(ctx.out);
+      const source = archiveSource(flags.from, s3SettingsOf(ctx.home), bar); // s3-stream: a path or a bucket's object
       let result: Awaited<ReturnType<typeof restoreDatabase>>;
       try {
         result = await restoreDatabase({
           ...keys,
-          file: path.resolve(flags.from),
+          file: source.file,
+          open: source.open,
           targetUrl: flags.database,
           replace: flags.replace,
           jobs,
