@@ -19,8 +19,11 @@ import { isSmgrError } from '../errors/smgr-error.js';
 import { SecureStorage } from '../secure-storage/secure-storage.js';
 import { dataWarehousePart, type OpenedDataWarehouse } from './data-warehouse-part.js';
 import type { DwDatabaseRole } from './dw-databases.js';
+import type { JobTally } from './dw-job-run.js';
+import { loadAll } from './load-job.js';
 import { restoreDataWarehouse } from './restore-dw.js';
 import { setupNewDw } from './setup-new-dw.js';
+import { transformAll } from './transform-job.js';
 
 const quiet = { report: () => {} };
 const ROLES: DwDatabaseRole[] = ['staging', 'repository', 'datamart'];
@@ -40,28 +43,51 @@ async function newUrls(fx: EngineFixture): Promise<Record<DwDatabaseRole, string
   };
 }
 
+/**
+ * Staged work items with awkward text, then the real Transform and Load jobs: every database of
+ * the DW holds rows in the schema the jobs write (dw-etl), and the extract watermark is set.
+ */
 async function fill(dw: OpenedDataWarehouse, n: number): Promise<void> {
-  for (let i = 0; i < n; i++) {
-    const data = JSON.stringify({ i, title: `Item ${i}\twith "quotes" and ünïcode ✓`, text: 'x'.repeat(i) });
+  const at = '2026-11-10T10:00:00.000Z';
+  for (let i = 1; i <= n; i++) {
+    const data = JSON.stringify({
+      id: i,
+      class: 'incident',
+      display_id: `IR${i}`,
+      title: `Item ${i}\twith "quotes" and ünïcode ✓`,
+      description: 'x'.repeat(i),
+      priority: 2,
+      status: 'active',
+      assigned_to: null,
+      affected_user: null,
+      properties: {},
+      created_at: at,
+      updated_at: at,
+      resolve_by: null,
+      breached_at: null,
+    });
     await dw.staging.query(
       `INSERT INTO staging_work_items (position, op, entity_id, changed_at, data, run_id)
-       VALUES ($1, 'insert', $2, now(), $3, 1)`,
-      [`2-${1000 + i}-${i}`, i, data],
+       VALUES ($1, 'insert', $2, $3, $4, 1)`,
+      [`2-${1000 + i}-${i}`, i, at, data],
     );
-    await dw.repository.query(
-      'INSERT INTO work_item_versions (position, work_item_id, valid_from, data) VALUES ($1, $2, now(), $3)',
-      [`2-${1000 + i}-${i}`, i, data],
-    );
-    await dw.datamart.query(
-      "INSERT INTO work_item_dim (work_item_id, display_id, class, title) VALUES ($1, $2, 'incident', $3)",
-      [i, `IR${i}`, `Item ${i}`],
-    );
-    await dw.datamart.query("INSERT INTO work_item_fact (work_item_id, status) VALUES ($1, 'active')", [i]);
   }
+  const tally = (): JobTally => ({ rows: 0, batches: 0, watermark: null });
+  const common = {
+    staging: dw.staging,
+    repository: dw.repository,
+    dwName: 'T',
+    batchSize: 7,
+    progress: quiet,
+  };
+  await transformAll(common, tally());
+  await loadAll({ ...common, datamart: dw.datamart, retentionDays: 3 * 365 }, tally());
   await dw.staging.query(
     "INSERT INTO watermarks (job, position, source_group_id) VALUES ('extract', $1, gen_random_uuid())",
     [`2-${1000 + n}-${n}`],
   );
+  const loaded = await dw.datamart.query<{ n: number }>('SELECT count(*)::int AS n FROM work_item_dim');
+  assert.equal(loaded.rows[0]?.n, n, 'the Load job filled the data mart');
 }
 
 async function dumps(urls: Record<DwDatabaseRole, string>): Promise<string[]> {
