@@ -132,7 +132,7 @@ export async function restoreDataWarehouse(o: RestoreDwOptions): Promise<Restore
               },
               onSlice: async (database, table, data) => {
                 const t = targets.find((x) => x.spec.name === database);
-                if (!t || t.state !== 'fill' || failure !== undefined) return;
+                if (t?.state !== 'fill' || failure !== undefined) return;
                 try {
                   await t.tx!.copyIn(copySource(table), once(data), { freeze: true });
                 } catch (e) {
