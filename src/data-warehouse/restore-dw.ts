@@ -94,41 +94,53 @@ export async function restoreDataWarehouse(o: RestoreDwOptions): Promise<Restore
           datamart.tx = m;
           for (const t of targets) await inspect(t, o.progress);
           let failure: unknown;
-          const result = await checkArchive(o.file, o, {
-            progress: o.progress,
-            onHeader: async (h, authenticated) => {
-              requirePart(h, 'data-warehouse', o.file);
-              if (!authenticated) throw new SmgrError('ARCHIVE_UNAUTHENTICATED', { path: o.file });
-              marker = `${MARKER}${h.authentication!.ageHeader}`;
-              for (const t of targets) {
-                const plan = h.databases.find((d) => d.name === t.spec.name)!;
-                const known = latestVersion(t.spec.migrations);
-                if (plan.schemaVersion > known)
-                  throw new SmgrError('SCHEMA_TOO_NEW', {
-                    database: t.spec.name,
-                    found: plan.schemaVersion,
-                    known,
+          // The part first (ARCHIVE_OTHER_PART says which restore takes it), then the group.
+          const result = await checkArchive(
+            o.file,
+            { ...o, expectedGroup: undefined },
+            {
+              progress: o.progress,
+              onHeader: async (h, authenticated) => {
+                requirePart(h, 'data-warehouse', o.file);
+                if (o.expectedGroup && h.managementGroup.id !== o.expectedGroup.id) {
+                  throw new SmgrError('ARCHIVE_OTHER_GROUP', {
+                    path: o.file,
+                    found: h.managementGroup.name,
+                    expected: o.expectedGroup.name,
                   });
-                if (t.state === undefined) {
-                  if (t.foundMarker !== marker)
-                    throw new SmgrError('RESTORE_TARGET_NOT_EMPTY', { url: t.db.displayUrl });
-                  t.state = 'done';
-                  continue;
                 }
-                await t.tx!.tuneForBulkLoad();
-                t.deferred = await prepareSchema(t.tx!, plan, o.file, 'public', t.spec.migrations);
-              }
+                if (!authenticated) throw new SmgrError('ARCHIVE_UNAUTHENTICATED', { path: o.file });
+                marker = `${MARKER}${h.authentication!.ageHeader}`;
+                for (const t of targets) {
+                  const plan = h.databases.find((d) => d.name === t.spec.name)!;
+                  const known = latestVersion(t.spec.migrations);
+                  if (plan.schemaVersion > known)
+                    throw new SmgrError('SCHEMA_TOO_NEW', {
+                      database: t.spec.name,
+                      found: plan.schemaVersion,
+                      known,
+                    });
+                  if (t.state === undefined) {
+                    if (t.foundMarker !== marker)
+                      throw new SmgrError('RESTORE_TARGET_NOT_EMPTY', { url: t.db.displayUrl });
+                    t.state = 'done';
+                    continue;
+                  }
+                  await t.tx!.tuneForBulkLoad();
+                  t.deferred = await prepareSchema(t.tx!, plan, o.file, 'public', t.spec.migrations);
+                }
+              },
+              onSlice: async (database, table, data) => {
+                const t = targets.find((x) => x.spec.name === database);
+                if (t?.state !== 'fill' || failure !== undefined) return;
+                try {
+                  await t.tx!.copyIn(copySource(table), once(data), { freeze: true });
+                } catch (e) {
+                  failure = restoreError(e, o.file, database, table.name);
+                }
+              },
             },
-            onSlice: async (database, table, data) => {
-              const t = targets.find((x) => x.spec.name === database);
-              if (!t || t.state !== 'fill' || failure !== undefined) return;
-              try {
-                await t.tx!.copyIn(copySource(table), once(data), { freeze: true });
-              } catch (e) {
-                failure = restoreError(e, o.file, database, table.name);
-              }
-            },
-          });
+          );
           if (failure) throw failure;
           reportStep(o.progress, 'building keys and indexes, checking references');
           for (const t of targets) {

@@ -8,17 +8,13 @@
  *   sets it up under the same name, doctor passes; it extracts from the restored watermark:
  *   every change of ServiceManager is staged exactly once (none lost, none twice);
  * - a recover into a target that is not empty is refused, changing nothing;
- * - kill -9 of `smgr restore data-warehouse` at points spread over its run (progress events,
- *   never times): every database is empty, or whole, or committed by this restore; the same
- *   restore run again finishes, and the three databases equal those of an uninterrupted restore.
+ * (kill -9 of `smgr restore data-warehouse`: dw-restore-crash.e2e.test.ts.)
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { openDatabase } from '../../src/db/open-database.js';
-import { CLI, type CliEnv, jsonOut, runCli } from '../support/cli.js';
+import { type CliEnv, jsonOut, runCli } from '../support/cli.js';
 import {
   assertStagedExactlyOnce,
   DW_PASSWORD,
@@ -35,11 +31,9 @@ import {
 } from '../support/dw.js';
 import { ENGINES, tempDir } from '../support/engines.js';
 import { freePort } from '../support/recover-fixture.js';
-import { dumpDatabaseAt } from '../support/snapshot.js';
 
 const ADMIN_PASSWORD = 'sm-admin-pass-arch1';
 const PASSPHRASE = 'dw archive passphrase 7';
-const LEFT_OUT = ['dw_group.repository_database', 'dw_group.datamart_database', 'smgr_schema.applied_at'];
 
 const lines = (stdout: string) =>
   stdout
@@ -47,33 +41,6 @@ const lines = (stdout: string) =>
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l));
-
-/** `smgr --json restore data-warehouse`, killed with SIGKILL as it prints its `killAt`-th progress event. */
-function restoreDw(env: CliEnv, args: string[], killAt?: number) {
-  return new Promise<{ code: number | null; events: string[]; stdout: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, '--json', 'restore', 'data-warehouse', ...args], {
-      env: { ...process.env, SMGR_HOME: env.home, SMGR_COMPUTER_NAME: env.computerName ?? 'dw-crash' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const events: string[] = [];
-    let stdout = '';
-    let pending = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d;
-      pending += d;
-      for (let nl = pending.indexOf('\n'); nl !== -1; nl = pending.indexOf('\n')) {
-        const e = JSON.parse(pending.slice(0, nl));
-        pending = pending.slice(nl + 1);
-        if (e.type !== 'progress') continue;
-        events.push(e.phase === 'step' ? `step: ${e.message}` : `${e.phase} ${e.database}.${e.table}`);
-        if (events.length === killAt) child.kill('SIGKILL');
-      }
-    });
-    child.stderr.resume();
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, events, stdout }));
-  });
-}
 
 const urlArgs = (u: DwUrls) => [
   '--staging-database',
@@ -83,14 +50,6 @@ const urlArgs = (u: DwUrls) => [
   '--datamart-database',
   u.datamart,
 ];
-
-async function dumps(u: DwUrls): Promise<string[]> {
-  return [
-    await dumpDatabaseAt(u.staging, LEFT_OUT),
-    await dumpDatabaseAt(u.repository, LEFT_OUT),
-    await dumpDatabaseAt(u.datamart, LEFT_OUT),
-  ];
-}
 
 for (const makeFixture of ENGINES) {
   const fx = makeFixture();
@@ -248,37 +207,6 @@ for (const makeFixture of ENGINES) {
       else {
         await sm.server.stop();
         await assertStagedExactlyOnce(sm.url, into.staging);
-      }
-    });
-
-    test('kill -9 of restore data-warehouse at points spread over its run: the same restore again finishes it', async () => {
-      const env: CliEnv = { home: path.join(root, 'crash-home'), computerName: 'dw-crash' };
-      const keys = ['--from', archive, '--key-file', keyFile, '--password-file', passphrase];
-      const reference = await newUrls('reference');
-      const ref = await restoreDw(env, [...keys, ...urlArgs(reference)]);
-      assert.equal(ref.code, 0, ref.stdout);
-      const expected = await dumps(reference);
-      const n = ref.events.length;
-      assert.ok(n >= 4, ref.events.join('\n'));
-      const points = [1, Math.floor(n / 3), Math.floor((2 * n) / 3), n - 1];
-      for (const [i, k] of points.entries()) {
-        const target = await newUrls(`crash-${i}`);
-        const killed = await restoreDw(env, [...keys, ...urlArgs(target)], k);
-        assert.notEqual(killed.code, 0, `killed at event ${k}`);
-        const again = await restoreDw(env, [...keys, ...urlArgs(target)]);
-        assert.equal(again.code, 0, `after a kill at event ${k} (${ref.events[k - 1]}): ${again.stdout}`);
-        assert.deepEqual(await dumps(target), expected, `after a kill at event ${k}`);
-        for (const u of Object.values(target)) {
-          const db = await openDatabase(u);
-          try {
-            const c = await db.query<{ c: string | null }>(
-              "SELECT obj_description('public'::regnamespace, 'pg_namespace') AS c",
-            );
-            assert.ok(!c.rows[0]?.c?.startsWith('smgr-restore'), 'no marker left');
-          } finally {
-            await db.close();
-          }
-        }
       }
     });
   });
