@@ -100,6 +100,7 @@ export async function transformAll(o: TransformOptions, tally: JobTally): Promis
 }
 
 const POS = `split_part(position, '-', 1)::integer, split_part(position, '-', 2)::numeric, split_part(position, '-', 3)::bigint`;
+const POS_DESC = `split_part(position, '-', 1)::integer DESC, split_part(position, '-', 2)::numeric DESC, split_part(position, '-', 3)::bigint DESC`;
 
 async function writeUsers(tx: Queryable, changes: readonly StagedChange[]): Promise<void> {
   const rows = changes.map(cleanseUser);
@@ -168,7 +169,7 @@ async function writeEvents(tx: Queryable, changes: readonly StagedChange[]): Pro
      SELECT DISTINCT ON (event_id) event_id, position, work_item_id, at, actor, change
        FROM jsonb_to_recordset($1::jsonb)
          AS x(event_id bigint, position text, work_item_id bigint, at timestamptz, actor text, change jsonb)
-      ORDER BY event_id, ${POS} DESC
+      ORDER BY event_id, ${POS_DESC}
      ON CONFLICT (event_id) DO UPDATE SET work_item_id = excluded.work_item_id, at = excluded.at,
        actor = excluded.actor, change = excluded.change`,
     [json('upsert')],
