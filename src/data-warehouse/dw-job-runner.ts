@@ -1,12 +1,17 @@
 /**
- * The DW server's job runner: one queue, so its jobs never overlap one
- * another (a job asked for while another runs waits its turn), each job on
- * its own schedule, and chaining: an extract that moved rows is followed at
- * once by transform then load (jobs.chain, default true), so the data mart
- * is seconds behind the management server. Runs asked for on demand
- * (`smgr dw run` through the admin channel) join the same queue. A failed
- * run is in job_runs with its error and logged; the schedule goes on.
- * stop() waits for the run in progress and drops the queued ones.
+ * The DW server's job runner: two lanes, each a queue whose jobs never
+ * overlap (a job asked for while another of its lane runs waits its turn):
+ * Extract alone in one, so a long transform or load never delays the
+ * extract schedule (Extract only appends whole batches to staging in
+ * position order, so Transform always reads a prefix of it); MPSync,
+ * Transform, Load and Maintenance in the other. Each job on its own
+ * schedule, and chaining: an extract that moved rows is followed by
+ * transform then load (jobs.chain, default true; not queued twice while a
+ * chained pair waits), so the data mart is seconds behind the management
+ * server. Runs asked for on demand (`smgr dw run` through the admin
+ * channel) join the same lanes. A failed run is in job_runs with its error
+ * and logged; the schedule goes on. stop() waits for the runs in progress
+ * and drops the queued ones.
  */
 import type { Logger } from 'pino';
 import { silentProgress } from '../backup/progress.js';
@@ -19,7 +24,11 @@ import { extractSettings } from './extract-settings.js';
 const QUIET = new Set(['DW_NOT_REGISTERED', 'DW_JOB_RUNNING', 'DW_EXTRACT_RUNNING']);
 
 export class DwJobRunner {
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly tails: Record<'extract' | 'etl', Promise<unknown>> = {
+    extract: Promise.resolve(),
+    etl: Promise.resolve(),
+  };
+  private chainQueued = false;
   private stopping = false;
   private readonly timers = new Set<NodeJS.Timeout>();
 
@@ -44,19 +53,23 @@ export class DwJobRunner {
 
   private enqueue(job: DwJobName, why: string): Promise<JobResult> {
     if (this.stopping) return Promise.reject(new SmgrError('DW_JOB_RUNNING', { job, dw: this.deps.dwName }));
-    const run = this.tail.then(() => this.exec(job, why));
-    this.tail = run.catch(() => {});
+    const lane = job === 'extract' ? 'extract' : 'etl';
+    const run = this.tails[lane].then(() => this.exec(job, why));
+    this.tails[lane] = run.catch(() => {});
     return run;
   }
 
   private async exec(job: DwJobName, why: string): Promise<JobResult> {
     if (this.stopping) throw new SmgrError('DW_JOB_RUNNING', { job, dw: this.deps.dwName });
+    if (why === 'after extract' && job === 'transform') this.chainQueued = false;
     const r = await runJob(this.deps, job, silentProgress);
     this.logger.info(
       { job, why, rows: r.rows, batches: r.batches, watermark: r.watermark },
       `${job} finished`,
     );
-    if (job === 'extract' && r.rows > 0 && etlSettings(this.deps.dw.config).chain && !this.stopping) {
+    const chain = etlSettings(this.deps.dw.config).chain;
+    if (job === 'extract' && r.rows > 0 && chain && !this.stopping && !this.chainQueued) {
+      this.chainQueued = true;
       for (const next of ['transform', 'load'] as const)
         this.enqueue(next, 'after extract').catch(this.warn(next));
     }
@@ -99,6 +112,6 @@ export class DwJobRunner {
     this.stopping = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    await this.tail;
+    await Promise.all([this.tails.extract, this.tails.etl]);
   }
 }

@@ -768,7 +768,7 @@ export const errorRegistry = {
     1,
     400,
     'The report parameter {parameter} is not valid: {reason}.',
-    'Allowed: {allowed}. docs/DATA-WAREHOUSE.md §7 describes every report and its parameters.',
+    'Allowed: {allowed}. docs/DATA-WAREHOUSE.md (Reports) describes every report and its parameters.',
   ),
   // --- end dw-reports
 } as const satisfies Record<string, ErrorEntry>;

@@ -4,7 +4,7 @@
  * `{created: {...}}`, `{changed: {...}}`), in plain TypeScript, with none of
  * the DW's code. The tests compare the DW's answers with these.
  *
- * Definitions (docs/DATA-WAREHOUSE.md §4 and §7, restated): an item's
+ * Definitions (docs/DATA-WAREHOUSE.md §4 and Reports, restated): an item's
  * status at an instant is that of its last change before it (created:
  * `active` unless the body says otherwise); open unless resolved or closed.
  * Backlog: items created before, and open at, the end of a period (midnight
