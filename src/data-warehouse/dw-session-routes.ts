@@ -13,7 +13,8 @@ import { bearerToken, findDwTokenUser, revokeDwToken, signInToDw } from './dw-se
 
 const signInBody = {
   type: 'object',
-  additionalProperties: false,
+  // propertyNames, not additionalProperties: Fastify's Ajv would silently drop an unknown key, not refuse it.
+  propertyNames: { enum: ['username', 'password'] },
   required: ['username', 'password'],
   properties: {
     username: { type: 'string', minLength: 1, maxLength: 255 },

@@ -1,5 +1,5 @@
 /**
- * The DW's reports (docs/DATA-WAREHOUSE.md §7): each one a SQL function of
+ * The DW's reports (docs/DATA-WAREHOUSE.md, Reports): each one a SQL function of
  * DWDataMart (migration v5), its columns in the order of the JSON objects
  * and of the CSV header, and how the report page draws it. Pure data: the
  * query is run by run-report.ts.

@@ -29,7 +29,7 @@ import {
   type ReportSession,
   type ReportSessionSealer,
 } from './report-session-cookie.js';
-import { REPORT_STYLESHEET, REPORT_VIEWS } from './report-views.js';
+import { REPORT_ICON, REPORT_STYLESHEET, REPORT_VIEWS } from './report-views.js';
 import { reportClasses, runReport, todayUtc } from './run-report.js';
 
 export const REPORT_CSP =
@@ -146,6 +146,10 @@ export const reportPages: FastifyPluginAsync<ReportPagesOptions> = async (app, o
       .type('text/css; charset=utf-8')
       .header('cache-control', 'public, max-age=300')
       .send(REPORT_STYLESHEET),
+  );
+
+  app.get('/reports/static/icon.svg', async (_req, reply) =>
+    reply.type('image/svg+xml').header('cache-control', 'public, max-age=300').send(REPORT_ICON),
   );
 
   app.get('/reports/sign-in', async (request, reply) => {

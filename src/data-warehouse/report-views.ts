@@ -14,6 +14,7 @@ const layout = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title><%= it.title %> · Data warehouse <%= it.groupName %></title>
 <link rel="stylesheet" href="/reports/static/reports.css">
+<link rel="icon" href="/reports/static/icon.svg" type="image/svg+xml">
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>
@@ -102,6 +103,9 @@ export const REPORT_VIEWS: Record<string, string> = {
   '@reports': reports,
   '@error': error,
 };
+
+/** The page's icon (the browser asks for one): a small bar chart. */
+export const REPORT_ICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" fill="#0b3d6e"/><rect x="3" y="8" width="2" height="5" fill="#fff"/><rect x="7" y="4" width="2" height="9" fill="#fff"/><rect x="11" y="6" width="2" height="7" fill="#fff"/></svg>`;
 
 export const REPORT_STYLESHEET = `
 :root { --fg: #1b1f24; --muted: #57606a; --accent: #0b5cad; --bg: #ffffff; --line: #d0d7de; --bad: #b3261e; }

@@ -788,7 +788,7 @@ export const errorRegistry = {
     1,
     400,
     'The report parameter {parameter} is not valid: {reason}.',
-    'Allowed: {allowed}. docs/DATA-WAREHOUSE.md §7 describes every report and its parameters.',
+    'Allowed: {allowed}. docs/DATA-WAREHOUSE.md (Reports) describes every report and its parameters.',
   ),
   // --- end dw-reports
   // --- s3-stream (issue 13: archives streamed to and read from S3-compatible object storage)

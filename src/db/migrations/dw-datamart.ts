@@ -238,7 +238,7 @@ CREATE INDEX work_item_sla_fact_date ON work_item_sla_fact (date_key);
 
 // --- dw-reports (issue 11): v5
 /**
- * v5: the reports (docs/DATA-WAREHOUSE.md §7), as SQL functions over the
+ * v5: the reports (docs/DATA-WAREHOUSE.md, Reports), as SQL functions over the
  * star schema, so any SQL client gets what the DW API serves:
  * `report_<name>(from date, to date, grain text, class text[, limit])`,
  * one row per period (time to resolution: per period and priority; top

@@ -1,0 +1,192 @@
+/**
+ * The reports computed independently of the data warehouse: straight from
+ * ServiceManager's work item history (what the API writes with every change:
+ * `{created: {...}}`, `{changed: {...}}`), in plain TypeScript, with none of
+ * the DW's code. The tests compare the DW's answers with these.
+ *
+ * Definitions (docs/DATA-WAREHOUSE.md §4 and Reports, restated): an item's
+ * status at an instant is that of its last change before it (created:
+ * `active` unless the body says otherwise); open unless resolved or closed.
+ * Backlog: items created before, and open at, the end of a period (midnight
+ * UTC after its last day). Resolution: the start of the last run of
+ * resolved/closed statuses, only while the item is still resolved or closed.
+ * Periods: UTC days, ISO weeks from Monday, months, clipped to [from, to].
+ */
+import type { Queryable } from '../../src/db/database.js';
+
+export interface ItemHistory {
+  id: number;
+  class: string;
+  createdAt: number;
+  /** [ms, status, priority] after each change, in order. */
+  steps: Array<{ at: number; status: string; priority: number | null }>;
+  /** Configuration item ids of the created body's `properties.configItems`. */
+  configItems: number[];
+}
+
+const DAY = 86_400_000;
+const isOpen = (s: string) => s !== 'resolved' && s !== 'closed';
+
+/** Every work item's history, from ServiceManager's `work_item_history` alone. */
+export async function readHistories(sm: Queryable): Promise<ItemHistory[]> {
+  const r = await sm.query<{
+    work_item_id: string;
+    at: Date;
+    change: Record<string, Record<string, unknown>>;
+  }>('SELECT work_item_id::text AS work_item_id, at, change FROM work_item_history ORDER BY at, id');
+  const items = new Map<number, ItemHistory>();
+  for (const row of r.rows) {
+    const id = Number(row.work_item_id);
+    const at = row.at.getTime();
+    if (row.change.created) {
+      const c = row.change.created;
+      const props = (c.properties ?? {}) as { configItems?: number[] };
+      items.set(id, {
+        id,
+        class: String(c.class),
+        createdAt: at,
+        steps: [
+          { at, status: String(c.status ?? 'active'), priority: (c.priority as number | null) ?? null },
+        ],
+        configItems: props.configItems ?? [],
+      });
+    } else if (row.change.changed) {
+      const item = items.get(id);
+      if (!item) continue;
+      const last = item.steps.at(-1)!;
+      const ch = row.change.changed;
+      item.steps.push({
+        at,
+        status: typeof ch.status === 'string' ? ch.status : last.status,
+        priority: 'priority' in ch ? ((ch.priority as number | null) ?? null) : last.priority,
+      });
+    }
+  }
+  return [...items.values()];
+}
+
+/** When and at which priority the item was resolved, if it is resolved now. */
+export function resolution(item: ItemHistory): { at: number; priority: number | null } | undefined {
+  const steps = item.steps;
+  if (isOpen(steps.at(-1)!.status)) return undefined;
+  let i = steps.length - 1;
+  while (i > 0 && !isOpen(steps[i - 1]!.status)) i--;
+  return { at: steps[i]!.at, priority: steps[i]!.priority };
+}
+
+export interface Period {
+  period: string;
+  start: string;
+  end: string;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const dayMs = (d: string) => Date.parse(`${d}T00:00:00Z`);
+
+function isoWeek(ms: number): string {
+  const d = new Date(ms);
+  const thursday = ms + (3 - ((d.getUTCDay() + 6) % 7)) * DAY;
+  const year = new Date(thursday).getUTCFullYear();
+  const week = Math.floor((thursday - Date.UTC(year, 0, 1)) / (7 * DAY)) + 1;
+  return `${year}-W${String(week).padStart(2, '0')}`;
+}
+
+export function periods(from: string, to: string, grain: 'day' | 'week' | 'month' | 'all'): Period[] {
+  if (grain === 'all') return [{ period: `${from}/${to}`, start: from, end: to }];
+  const out: Period[] = [];
+  const last = dayMs(to);
+  for (let t = dayMs(from); t <= last; ) {
+    const d = new Date(t);
+    let next: number;
+    let label: string;
+    if (grain === 'day') {
+      next = t + DAY;
+      label = iso(t);
+    } else if (grain === 'week') {
+      next = t + (7 - ((d.getUTCDay() + 6) % 7)) * DAY;
+      label = isoWeek(t);
+    } else {
+      next = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+      label = iso(t).slice(0, 7);
+    }
+    out.push({ period: label, start: iso(t), end: iso(Math.min(next - DAY, last)) });
+    t = next;
+  }
+  return out;
+}
+
+const inPeriod = (ms: number, p: Period) => ms >= dayMs(p.start) && ms < dayMs(p.end) + DAY;
+
+export function backlog(items: ItemHistory[], ps: Period[], cls: string | null) {
+  return ps.map((p) => {
+    const endMs = dayMs(p.end) + DAY;
+    let open = 0;
+    for (const item of items) {
+      if (cls && item.class !== cls) continue;
+      const before = item.steps.filter((s) => s.at < endMs);
+      if (before.length > 0 && isOpen(before.at(-1)!.status)) open++;
+    }
+    return { ...p, open };
+  });
+}
+
+export function openedResolved(items: ItemHistory[], ps: Period[], cls: string | null) {
+  return ps.map((p) => {
+    const mine = items.filter((i) => !cls || i.class === cls);
+    return {
+      ...p,
+      opened: mine.filter((i) => inPeriod(i.createdAt, p)).length,
+      resolved: mine.filter((i) => {
+        const r = resolution(i);
+        return r !== undefined && inPeriod(r.at, p);
+      }).length,
+    };
+  });
+}
+
+/** Continuous percentile (linear between the two nearest ranks), as PostgreSQL's percentile_cont. */
+export function percentileCont(values: number[], q: number): number {
+  const v = [...values].sort((a, b) => a - b);
+  const pos = q * (v.length - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return v[lo]! + (pos - lo) * (v[hi]! - v[lo]!);
+}
+
+export function timeToResolution(items: ItemHistory[], ps: Period[], cls: string | null) {
+  const out: Array<
+    Period & { priority: number | null; resolved: number; meanHours: number; p90Hours: number }
+  > = [];
+  for (const p of ps) {
+    const byPriority = new Map<number | null, number[]>();
+    for (const i of items) {
+      if (cls && i.class !== cls) continue;
+      const r = resolution(i);
+      if (!r || !inPeriod(r.at, p)) continue;
+      const list = byPriority.get(r.priority) ?? [];
+      list.push((r.at - i.createdAt) / 1000);
+      byPriority.set(r.priority, list);
+    }
+    const keys = [...byPriority.keys()].sort((a, b) => (a ?? 99) - (b ?? 99));
+    for (const k of keys) {
+      const secs = byPriority.get(k)!;
+      out.push({
+        ...p,
+        priority: k,
+        resolved: secs.length,
+        meanHours: secs.reduce((a, b) => a + b, 0) / secs.length / 3600,
+        p90Hours: percentileCont(secs, 0.9) / 3600,
+      });
+    }
+  }
+  return out;
+}
+
+/** Work items per configuration item over the whole range (relations begin when the item is created). */
+export function configItemCounts(items: ItemHistory[], from: string, to: string): Map<number, number> {
+  const counts = new Map<number, number>();
+  const p = { period: '', start: from, end: to };
+  for (const i of items)
+    if (inPeriod(i.createdAt, p)) for (const ci of i.configItems) counts.set(ci, (counts.get(ci) ?? 0) + 1);
+  return counts;
+}
