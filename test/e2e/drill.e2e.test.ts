@@ -21,6 +21,7 @@ import { jsonOut, msStatus, runCli, type ServeHandle, startServe } from '../supp
 import { embeddedFixture, serverFixture, tempDir } from '../support/engines.js';
 import { DEADLINE_MS, eventually as poll } from '../support/eventually.js';
 import { configure, type Member, setupGroup, withDb } from '../support/group.js';
+import { docExampleText } from '../support/pack-example.js';
 import { dumpDatabaseAt, snapshotDir } from '../support/snapshot.js';
 
 /** The drills' scratch homes in a private temporary directory. */
@@ -100,6 +101,34 @@ describe('smgr drill on a PostgreSQL database', () => {
     assert.match(human.stdout, /Recoverable now: +YES/);
     const doc = jsonOut((await runCli(['doctor', '--json'], m)).stdout);
     assert.equal(doc.checks.find((c: { name: string }) => c.name === 'recovery drill').state, 'pass');
+    assert.equal(
+      doc.checks.find((c: { name: string }) => c.name === 'recovery management-packs').state,
+      'pass',
+    );
+
+    // An unsealed pack imported after the drilled archive was made: not recoverable now, with the remedy.
+    const pack = path.join(root, 'pack.json');
+    fs.writeFileSync(pack, docExampleText());
+    const imported = await runCli(['mp', 'import', pack], m);
+    assert.equal(imported.code, 0, imported.stderr);
+    const id = JSON.parse(docExampleText()).id as string;
+    const st2 = await runCli(['status'], m);
+    assert.match(
+      st2.stdout,
+      new RegExp(
+        `Recoverable now: +NO — unsealed management packs changed since the newest verified archive \\(${drill.archive}, .*${id.replaceAll('.', '\\.')} .*remedy: smgr backup create, then smgr drill`,
+      ),
+    );
+    assert.match(st2.stderr, /warning: Not recoverable now: unsealed management packs changed/);
+    const doc2 = jsonOut((await runCli(['doctor', '--json'], m)).stdout);
+    const packs = doc2.checks.find((c: { name: string }) => c.name === 'recovery management-packs');
+    assert.equal(packs.state, 'warn');
+    assert.match(packs.remedy, /smgr backup create, then smgr drill/);
+    const reason = msStatus(jsonOut((await runCli(['status', '--json'], m)).stdout)).recovery.reasons.find(
+      (r: { check: string }) => r.check === 'management-packs',
+    );
+    assert.equal(reason.ok, false);
+    assert.equal(reason.subject, id);
   });
 
   test('no archive to drill: refused (NO_ARCHIVE), nothing changed', async () => {
