@@ -228,11 +228,18 @@ describe('web console (analyst) in a browser', () => {
       admin,
     );
     assert.equal(ci.status, 201, ci.text);
+    await page.goto(`${base}/work-items/${vpn}`);
+    await page.getByLabel('Configuration item name').fill('laptop-042');
+    await page.getByRole('button', { name: 'Relate' }).click();
+    await page.getByText('Configuration item related.').waitFor();
+    await page.locator('#live').getByRole('link', { name: 'LAPTOP-042' }).waitFor();
+    await check(page, '13a-work-item-related');
     await nav(page, 'Configuration items');
     await page.getByRole('heading', { name: 'Configuration items' }).waitFor();
     await check(page, '13-config-items');
     await page.getByRole('link', { name: 'LAPTOP-042' }).click();
     await page.getByRole('heading', { name: 'LAPTOP-042' }).waitFor();
+    await page.getByRole('link', { name: vpn, exact: true }).waitFor();
     await check(page, '14-config-item');
 
     await nav(page, 'Search');
