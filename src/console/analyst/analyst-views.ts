@@ -283,7 +283,7 @@ export const ANALYST_STYLES = `
 .columns { display: grid; grid-template-columns: minmax(0, 2fr) minmax(16em, 1fr); gap: 24px; }
 @media (max-width: 800px) { .columns { grid-template-columns: 1fr; } }
 .actions fieldset { padding: 4px 12px; }
-.actions select, .actions input, .actions textarea { width: 100%; }
+.actions select, .actions input:not([type=checkbox]), .actions textarea { width: 100%; }
 .notice { border-left: 4px solid #1a7f37; padding: 4px 12px; background: #eefbf1; }
 .private { color: #8a4600; font-weight: 600; }
 .inline { display: inline; margin-left: 8px; }
