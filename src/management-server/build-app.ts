@@ -12,6 +12,8 @@
  */
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+// --- console-analyst (issue 14): the web console under /console
+import { CONSOLE_PREFIX, consoleApp } from '../console/console-app.js';
 import { authorize, installAccessDeclarations } from './access.js';
 import { apiLimits } from './api-limits.js';
 import type { AppContext } from './app-context.js';
@@ -34,6 +36,8 @@ import { managementPackRoutes, PackSummarySchema } from './routes/management-pac
 import { openapiRoutes } from './routes/openapi.js';
 import { portalHeartbeatRoutes, portalRoutes } from './routes/portals.js';
 import { readinessRoutes } from './routes/readiness.js';
+// --- console-analyst (issue 14): configuration items related to work items
+import { relatedConfigItemRoutes } from './routes/related-config-items.js';
 import { requestOfferingRoutes } from './routes/request-offerings.js';
 import { runAsAccountRoutes } from './routes/run-as-accounts.js';
 import { currentSessionRoutes, sessionRoutes } from './routes/sessions.js';
@@ -112,8 +116,11 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
       await api.register(dataWarehouseRoutes, { ctx });
       await api.register(portalRoutes, { ctx }); // issue 12: the Self-Service Portal
       await api.register(readinessRoutes, { ctx }); // ops (issue 13)
+      await api.register(relatedConfigItemRoutes, { ctx }); // console-analyst (issue 14)
     },
     { prefix: API_PREFIX },
   );
+  // --- console-analyst (issue 14): the web console's pages, calling the API above in process
+  await app.register(consoleApp, { prefix: CONSOLE_PREFIX, server: ctx, root: app });
   return app;
 }
