@@ -121,7 +121,11 @@ describe('scheduled backups on PGlite', () => {
   let serve: ServeHandle | undefined;
   before(async () => {
     const url = await fx.newDatabaseUrl();
-    m = (await setupGroup(root, url, ['ms01'], TIMING))[0]!;
+    // A 30 s lease, not TIMING's 6 s: PGlite runs one transaction at a time, so the lease renewal waits
+    // for the backup's snapshot; on a loaded machine a backup outlived 6 s and the run failed LEASE_LOST.
+    m = (
+      await setupGroup(root, url, ['ms01'], { SMGR_LEASE_SECONDS: '30', SMGR_LEASE_RENEW_SECONDS: '1' })
+    )[0]!;
   });
   after(async () => {
     await serve?.stop('SIGKILL').catch(() => {});
