@@ -112,9 +112,83 @@ CREATE TABLE staging_config_items (LIKE staging_work_items INCLUDING ALL);
 CREATE TABLE staging_users (LIKE staging_work_items INCLUDING ALL);
 `;
 
+// --- dw-etl (issue 11): v2
+/**
+ * v2: what MPSync brings from the management server's packs
+ * (docs/DATA-WAREHOUSE.md §2), additively: a pack, list, list item, class or
+ * class property is never deleted here; one gone from the source is marked
+ * hidden (and shown again if it comes back). And an index on each staging
+ * table's position as numbers (epoch, xid, id), the order the Transform job
+ * reads them in.
+ */
+const v2 = `
+CREATE TABLE dw_management_packs (
+  pack_id text PRIMARY KEY,
+  version text NOT NULL,
+  name text NOT NULL,
+  sealed boolean NOT NULL,
+  hidden boolean NOT NULL DEFAULT false,
+  first_synced_at timestamptz NOT NULL DEFAULT now(),
+  last_synced_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE dw_classes (
+  class text PRIMARY KEY,
+  kind text NOT NULL,
+  pack_id text NOT NULL,
+  hidden boolean NOT NULL DEFAULT false
+);
+
+CREATE TABLE dw_lists (
+  list_id text PRIMARY KEY,
+  pack_id text NOT NULL,
+  name text NOT NULL,
+  hidden boolean NOT NULL DEFAULT false
+);
+
+CREATE TABLE dw_list_items (
+  item_id text PRIMARY KEY,
+  list_id text NOT NULL REFERENCES dw_lists (list_id),
+  parent_id text,
+  name text NOT NULL,
+  value jsonb,
+  ordinal integer NOT NULL,
+  depth integer NOT NULL,
+  hidden boolean NOT NULL DEFAULT false
+);
+CREATE INDEX dw_list_items_list ON dw_list_items (list_id, ordinal);
+
+CREATE TABLE dw_class_properties (
+  class text NOT NULL,
+  property_id text NOT NULL,
+  pack_id text NOT NULL,
+  name text NOT NULL,
+  type text NOT NULL,
+  list_id text,
+  hidden boolean NOT NULL DEFAULT false,
+  PRIMARY KEY (class, property_id)
+);
+
+CREATE INDEX staging_work_items_pos ON staging_work_items
+  ((split_part(position, '-', 1)::integer), (split_part(position, '-', 2)::numeric), (split_part(position, '-', 3)::bigint));
+CREATE INDEX staging_work_item_history_pos ON staging_work_item_history
+  ((split_part(position, '-', 1)::integer), (split_part(position, '-', 2)::numeric), (split_part(position, '-', 3)::bigint));
+CREATE INDEX staging_config_items_pos ON staging_config_items
+  ((split_part(position, '-', 1)::integer), (split_part(position, '-', 2)::numeric), (split_part(position, '-', 3)::bigint));
+CREATE INDEX staging_users_pos ON staging_users
+  ((split_part(position, '-', 1)::integer), (split_part(position, '-', 2)::numeric), (split_part(position, '-', 3)::bigint));
+`;
+// --- end dw-etl
+
 export const dwStagingAndConfigMigrations: MigrationSet = {
   database: 'DWStagingAndConfig',
   migrations: [
     { version: 1, name: 'DW group, key record, source group, jobs, watermarks, staging', sql: v1 },
+    // --- dw-etl (issue 11)
+    {
+      version: 2,
+      name: 'synced management packs (lists, classes, properties), staging position indexes',
+      sql: v2,
+    },
   ],
 };
