@@ -743,6 +743,20 @@ export const errorRegistry = {
     'An internal error occurred.',
     'Report it with the server log (smgr serve), or for a command its output when run again with SMGR_DEBUG=1.',
   ),
+  // --- console-admin (issue 14: the console's administrator pages)
+  CONSOLE_PROMOTE_STALE: entry(
+    1,
+    409,
+    'The workflow lease changed since the confirmation was shown (fencing token {shown} then, {now} now); nothing was changed.',
+    'Open the servers page again, check who holds the lease now, and confirm again.',
+  ),
+  CONSOLE_PACK_FILE_MISSING: entry(
+    2,
+    400,
+    'No management pack file was sent with the import form.',
+    'Choose a pack file (a JSON document, sealed or unsealed) and import it again.',
+  ),
+  // --- end console-admin
 } as const satisfies Record<string, ErrorEntry>;
 
 export type ErrorCode = keyof typeof errorRegistry;

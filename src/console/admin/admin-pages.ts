@@ -1,0 +1,391 @@
+/**
+ * The administrator pages (issue 14 item 2), as a table of routes under
+ * /console/admin whose handlers answer PageResults (page-result.ts); the
+ * console module serves them to administrators only (everyone else gets
+ * the 403 page) and checks every POST's CSRF token before a handler runs.
+ *
+ * Every change goes through the domain's own rules (users.ts,
+ * run-as-accounts.ts, import-pack.ts, promote.ts): one transaction, audited
+ * under the signed-in administrator's name, and a refusal changes nothing
+ * and shows the registry's message and remedy on the page it came from
+ * (with its HTTP status), keeping what was typed except passwords. After a
+ * change the browser is redirected (Post/Redirect/Get) to the list, which
+ * says what was done. A Run As password is never rendered, not even as its
+ * length; a promote needs its confirmation page, whose fencing token must
+ * still be current when confirmed.
+ */
+import type { Database } from '../../db/database.js';
+import { isSmgrError, SmgrError } from '../../errors/smgr-error.js';
+import type { SecretSealer } from '../../keys/secret-sealer.js';
+import type { LeaseSettings } from '../../management-group/lease-settings.js';
+import { promote } from '../../management-group/promote.js';
+import { readLease } from '../../management-group/workflow-lease.js';
+import { getPack } from '../../management-packs/pack-store.js';
+import { CONTENT_KINDS, type PackSummary, packSummary } from '../../management-packs/pack-summary.js';
+import { listRunAsAccounts } from '../../management-server/run-as-account-store.js';
+import { createRunAsAccount, verifyRunAsPassword } from '../../management-server/run-as-accounts.js';
+import { addUser, MIN_PASSWORD_LENGTH, updateUserAccount } from '../../management-server/users.js';
+import { consolePacks, exportPackFile, importPackFile, removePackById } from './console-packs.js';
+import { allRoles, assignableRoles, usersPage } from './console-users.js';
+import { groupServers } from './group-servers.js';
+import type { UploadedFile } from './multipart-form.js';
+import { field, type PageInput, type PageResult, type PageRoute, page, redirect } from './page-result.js';
+
+export interface AdminPagesContext {
+  db: Database;
+  sealer: SecretSealer;
+  /** The lease timing of this server (promote waits this long for fenced writes in flight). */
+  leaseSettings: Pick<LeaseSettings, 'leaseMs' | 'lockTimeoutMs'>;
+  /** Tells this server's lease keeper to look at the lease now (after a promote). */
+  leaseChanged?: () => void;
+}
+
+export const ADMIN_PREFIX = '/console/admin';
+const RUN_AS_PAGE = 20;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const when = (iso: string) => iso.replace('T', ' ').slice(0, 16);
+const whenS = (iso: string) => iso.replace('T', ' ').slice(0, 19);
+const common = { when, whenS };
+
+/** What a redirect's `done` code says, with the name it carries (escaped by the template). */
+function notice(q: PageInput['query']): string | undefined {
+  const name = q.name ?? '';
+  switch (q.done) {
+    case 'user-added':
+      return `User ${name} was added.`;
+    case 'user-saved':
+      return `User ${name} was saved.`;
+    case 'run-as-created':
+      return `Run As account ${name} was created; its password is sealed and will not be shown.`;
+    case 'pack-imported':
+      return `Management pack ${name} was ${q.outcome === 'imported' ? 'imported' : (q.outcome ?? 'imported')}.`;
+    case 'pack-removed':
+      return `Management pack ${name} was removed (hidden; its data is kept).`;
+    case 'promoted':
+      return `${name} is now the workflow server (fencing token ${q.token ?? '?'}); it claims the lease at its next check.`;
+    default:
+      return undefined;
+  }
+}
+
+const problemOf = (e: SmgrError) => ({ message: e.message, remedy: e.remedy, code: e.code });
+
+/** Runs a change; a refusal (a 4xx SmgrError) re-renders `again` with the problem and its status. */
+async function attempt(
+  change: () => Promise<PageResult>,
+  again: (problem: ReturnType<typeof problemOf>) => Promise<PageResult>,
+): Promise<PageResult> {
+  try {
+    return await change();
+  } catch (e) {
+    if (isSmgrError(e) && e.httpStatus < 500) {
+      const r = await again(problemOf(e));
+      return r.kind === 'page' ? { ...r, status: e.httpStatus } : r;
+    }
+    throw e;
+  }
+}
+
+const q = (o: Record<string, string>) => new URLSearchParams(o).toString();
+
+export function adminPageRoutes(ctx: AdminPagesContext): PageRoute[] {
+  const { db } = ctx;
+
+  const usersView = async (input: PageInput, extra: Record<string, unknown> = {}) => {
+    const p = await usersPage(db, input.query.after || undefined);
+    return page('@adminUsers', {
+      ...common,
+      title: 'Users and roles',
+      nav: 'admin',
+      section: 'users',
+      users: p.users,
+      next: p.next,
+      roles: assignableRoles(),
+      allRoles: allRoles(),
+      minPassword: MIN_PASSWORD_LENGTH,
+      values: {},
+      notice: notice(input.query),
+      ...extra,
+    });
+  };
+
+  const runAsView = async (input: PageInput, extra: Record<string, unknown> = {}) => {
+    const rows = await listRunAsAccounts(db, {
+      afterName: input.query.cursor || undefined,
+      limit: RUN_AS_PAGE + 1,
+    });
+    const accounts = rows.slice(0, RUN_AS_PAGE);
+    return page('@adminRunAs', {
+      ...common,
+      title: 'Run As accounts',
+      nav: 'admin',
+      section: 'run-as',
+      accounts,
+      next: rows.length > RUN_AS_PAGE ? accounts.at(-1)!.name : null,
+      values: {},
+      notice: notice(input.query),
+      ...extra,
+    });
+  };
+
+  const packsView = async (input: PageInput, extra: Record<string, unknown> = {}) => {
+    const all = input.query.all === 'true';
+    return page('@adminPacks', {
+      ...common,
+      title: 'Management packs',
+      nav: 'admin',
+      section: 'packs',
+      all,
+      packs: await consolePacks(db, all),
+      contents: (p: PackSummary) =>
+        CONTENT_KINDS.filter((k) => p.contents[k] > 0)
+          .map((k) => `${p.contents[k]} ${k}`)
+          .join(', ') || 'nothing',
+      notice: notice(input.query),
+      ...extra,
+    });
+  };
+
+  const serversView = async (input: PageInput, extra: Record<string, unknown> = {}) => {
+    const g = await groupServers(db);
+    return page('@adminServers', {
+      ...common,
+      title: 'Servers',
+      nav: 'admin',
+      section: 'servers',
+      servers: g.servers,
+      lease: g.lease,
+      notice: notice(input.query),
+      ...extra,
+    });
+  };
+
+  const promoteView = async (input: PageInput, extra: Record<string, unknown> = {}) => {
+    const target = input.params.computer ?? '';
+    const g = await groupServers(db);
+    const server = g.servers.find(
+      (s) => s.part === 'management-server' && s.computerName === target.toLowerCase(),
+    );
+    if (!server) {
+      return serversView(input, {
+        problem: problemOf(
+          new SmgrError('PROMOTE_UNKNOWN_SERVER', {
+            computer: target,
+            group: 'this group',
+            servers: g.servers
+              .filter((s) => s.part === 'management-server')
+              .map((s) => s.computerName)
+              .join(', '),
+          }),
+        ),
+      }).then((r) => (r.kind === 'page' ? { ...r, status: 404 } : r));
+    }
+    return page('@adminPromote', {
+      ...common,
+      title: `Promote ${server.computerName}`,
+      nav: 'admin',
+      section: 'servers',
+      target: server.computerName,
+      lease: g.lease,
+      ...extra,
+    });
+  };
+
+  return [
+    { method: 'GET', url: ADMIN_PREFIX, handle: async () => redirect(`${ADMIN_PREFIX}/users`) },
+    { method: 'GET', url: `${ADMIN_PREFIX}/users`, handle: (i) => usersView(i) },
+    {
+      method: 'POST',
+      url: `${ADMIN_PREFIX}/users`,
+      handle: (i) => {
+        const values = {
+          username: field(i.form, 'username').trim(),
+          displayName: field(i.form, 'displayName').trim(),
+          role: field(i.form, 'role'),
+        };
+        return attempt(
+          async () => {
+            const u = await addUser(
+              db,
+              { ...values, displayName: values.displayName || null, password: field(i.form, 'password') },
+              i.actor,
+            );
+            return redirect(`${ADMIN_PREFIX}/users?${q({ done: 'user-added', name: u.username })}`);
+          },
+          (problem) => usersView({ ...i, query: {} }, { problem, values }),
+        );
+      },
+    },
+    {
+      method: 'POST',
+      url: `${ADMIN_PREFIX}/users/:username`,
+      handle: (i) =>
+        attempt(
+          async () => {
+            const state = field(i.form, 'state');
+            const u = await updateUserAccount(
+              db,
+              i.params.username ?? '',
+              {
+                ...(field(i.form, 'role') ? { role: field(i.form, 'role') } : {}),
+                ...(state === 'enabled' || state === 'disabled' ? { disabled: state === 'disabled' } : {}),
+              },
+              i.actor,
+            );
+            return redirect(`${ADMIN_PREFIX}/users?${q({ done: 'user-saved', name: u.username })}`);
+          },
+          (problem) => usersView({ ...i, query: {} }, { problem }),
+        ),
+    },
+    { method: 'GET', url: `${ADMIN_PREFIX}/run-as`, handle: (i) => runAsView(i) },
+    {
+      method: 'POST',
+      url: `${ADMIN_PREFIX}/run-as`,
+      handle: (i) => {
+        const values = { name: field(i.form, 'name').trim(), username: field(i.form, 'username').trim() };
+        return attempt(
+          async () => {
+            const password = field(i.form, 'password');
+            if (!values.name || !values.username || !password) {
+              throw new SmgrError('VALIDATION', { detail: 'name, user name and password are all required' });
+            }
+            if (values.name.length > 255 || values.username.length > 255 || password.length > 1024) {
+              throw new SmgrError('VALIDATION', {
+                detail: 'a name or user name is at most 255 characters, a password at most 1024',
+              });
+            }
+            const a = await createRunAsAccount(db, ctx.sealer, { ...values, password }, i.actor);
+            return redirect(`${ADMIN_PREFIX}/run-as?${q({ done: 'run-as-created', name: a.name })}`);
+          },
+          (problem) => runAsView({ ...i, query: {} }, { problem, values }),
+        );
+      },
+    },
+    {
+      method: 'POST',
+      url: `${ADMIN_PREFIX}/run-as/:id/test`,
+      handle: (i) =>
+        attempt(
+          async () => {
+            const id = i.params.id ?? '';
+            const answer = UUID.test(id)
+              ? await verifyRunAsPassword(db, ctx.sealer, id, field(i.form, 'password'), i.actor)
+              : undefined;
+            if (!answer) {
+              throw new SmgrError('NOT_FOUND', {
+                kind: 'Run As account',
+                id,
+                path: `${ADMIN_PREFIX}/run-as`,
+              });
+            }
+            const name =
+              (await listRunAsAccounts(db, { limit: 10_000 })).find((a) => a.id === id)?.name ?? id;
+            return answer.matches
+              ? runAsView({ ...i, query: {} }, { notice: `The password matches the one sealed for ${name}.` })
+              : runAsView(
+                  { ...i, query: {} },
+                  {
+                    problem: {
+                      message: `The password does not match the one sealed for ${name}.`,
+                      remedy: 'Check the password, or create the account again with the right one.',
+                    },
+                  },
+                );
+          },
+          (problem) => runAsView({ ...i, query: {} }, { problem }),
+        ),
+    },
+    { method: 'GET', url: `${ADMIN_PREFIX}/packs`, handle: (i) => packsView(i) },
+    {
+      method: 'POST',
+      url: `${ADMIN_PREFIX}/packs`,
+      handle: (i) =>
+        attempt(
+          async () => {
+            const file = i.form.file as UploadedFile | undefined;
+            if (!file || typeof file !== 'object' || file.kind !== 'file' || file.size === 0) {
+              throw new SmgrError('CONSOLE_PACK_FILE_MISSING');
+            }
+            const r = await importPackFile(db, file.text, i.actor);
+            return redirect(
+              `${ADMIN_PREFIX}/packs?${q({ done: 'pack-imported', name: r.id, outcome: r.outcome })}`,
+            );
+          },
+          (problem) => packsView({ ...i, query: {} }, { problem }),
+        ),
+    },
+    {
+      method: 'GET',
+      url: `${ADMIN_PREFIX}/packs/:id/export`,
+      handle: (i) =>
+        attempt(
+          async () => {
+            const f = await exportPackFile(db, i.params.id ?? '');
+            return { kind: 'download', fileName: f.fileName, contentType: 'application/json', text: f.text };
+          },
+          (problem) => packsView({ ...i, query: {} }, { problem }),
+        ),
+    },
+    {
+      method: 'GET',
+      url: `${ADMIN_PREFIX}/packs/:id/remove`,
+      handle: async (i) => {
+        const p = await getPack(db, i.params.id ?? '');
+        if (!p || p.removedAt) {
+          const r = await packsView(
+            { ...i, query: {} },
+            { problem: problemOf(new SmgrError('PACK_NOT_FOUND', { id: i.params.id ?? '' })) },
+          );
+          return r.kind === 'page' ? { ...r, status: 404 } : r;
+        }
+        return page('@adminPackRemove', {
+          ...common,
+          title: `Remove ${p.id}`,
+          nav: 'admin',
+          section: 'packs',
+          pack: packSummary(p),
+        });
+      },
+    },
+    {
+      method: 'POST',
+      url: `${ADMIN_PREFIX}/packs/:id/remove`,
+      handle: (i) =>
+        attempt(
+          async () => {
+            await removePackById(db, i.params.id ?? '', i.actor);
+            return redirect(`${ADMIN_PREFIX}/packs?${q({ done: 'pack-removed', name: i.params.id ?? '' })}`);
+          },
+          (problem) => packsView({ ...i, query: {} }, { problem }),
+        ),
+    },
+    { method: 'GET', url: `${ADMIN_PREFIX}/servers`, handle: (i) => serversView(i) },
+    { method: 'GET', url: `${ADMIN_PREFIX}/servers/:computer/promote`, handle: (i) => promoteView(i) },
+    {
+      method: 'POST',
+      url: `${ADMIN_PREFIX}/servers/:computer/promote`,
+      handle: (i) =>
+        attempt(
+          async () => {
+            const shown = field(i.form, 'token');
+            const now = (await readLease(db)).token;
+            if (shown !== String(now)) {
+              throw new SmgrError('CONSOLE_PROMOTE_STALE', { shown: shown || 'none', now });
+            }
+            const r = await promote(db, {
+              computer: i.params.computer ?? '',
+              force: field(i.form, 'force') === 'yes',
+              actor: i.actor,
+              settings: ctx.leaseSettings,
+            });
+            ctx.leaseChanged?.();
+            return redirect(
+              `${ADMIN_PREFIX}/servers?${q({ done: 'promoted', name: r.holder, token: String(r.token) })}`,
+            );
+          },
+          (problem) => promoteView({ ...i, query: {} }, { problem }),
+        ),
+    },
+  ];
+}
