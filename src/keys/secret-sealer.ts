@@ -3,8 +3,13 @@
  * AES-256-GCM, a fresh 96-bit nonce per value, and associated data naming the
  * key id, table, column and row. A sealed value copied to another row, column
  * or group does not open. Layout: version(1) | nonce(12) | ciphertext | tag(16).
+ *
+ * It also derives keys for other purposes from the DEK (HKDF-SHA256, salt the
+ * key id, info "smgr <purpose> v1"): every management server of the group
+ * holds the same DEK, so they derive the same key, and nothing new is stored
+ * (the console's session cookie key: purpose "console session cookie").
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 
 const VERSION = 1;
 const NONCE = 12;
@@ -41,6 +46,13 @@ export class SecretSealer {
       decipher.update(sealed.subarray(1 + NONCE, sealed.length - TAG)),
       decipher.final(),
     ]).toString('utf8');
+  }
+
+  /** A 32-byte key for `purpose`, the same on every server of the group; the DEK itself stays here. */
+  deriveKey(purpose: string): Buffer {
+    return Buffer.from(
+      hkdfSync('sha256', this.dek, Buffer.from(this.keyId), Buffer.from(`smgr ${purpose} v1`), 32),
+    );
   }
 
   private aad(ctx: SealContext): Buffer {

@@ -12,6 +12,8 @@
  */
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+// --- console-analyst (issue 14): the web console under /console
+import { CONSOLE_PREFIX, consoleApp } from '../console/console-app.js';
 import { authorize, installAccessDeclarations } from './access.js';
 import { apiLimits } from './api-limits.js';
 import type { AppContext } from './app-context.js';
@@ -115,5 +117,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     },
     { prefix: API_PREFIX },
   );
+  // --- console-analyst (issue 14): the web console's pages, calling the API above in process
+  await app.register(consoleApp, { prefix: CONSOLE_PREFIX, server: ctx, root: app });
   return app;
 }

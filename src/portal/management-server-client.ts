@@ -10,36 +10,13 @@
  * API). Tokens never appear in an error.
  */
 import { SmgrError } from '../errors/smgr-error.js';
+import { type ApiCaller, ApiError, type CallOptions } from '../web/api-caller.js';
 
 export const API_TIMEOUT_MS = 15_000;
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly remedy: string,
-    readonly retryAfter?: string,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
+export { ApiError, type CallOptions } from '../web/api-caller.js';
 
-  /** The refusal as an smgr error (for commands: setup). */
-  toSmgrError(url: string): SmgrError {
-    return new SmgrError('MANAGEMENT_SERVER_REFUSED', { url, message: this.message, remedy: this.remedy });
-  }
-}
-
-export interface CallOptions {
-  token?: string;
-  body?: unknown;
-  query?: Record<string, string | undefined>;
-  /** The browser's address, for the management server's per-address sign-in limit (it trusts the portal as a proxy). */
-  forwardedFor?: string;
-}
-
-export class ManagementServerClient {
+export class ManagementServerClient implements ApiCaller {
   readonly baseUrl: string;
 
   constructor(url: string) {

@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { localPathUnder } from '../web/local-path.js';
 import type { RequestOffering } from './catalog-source.js';
 import { searchCatalog } from './catalog-source.js';
 import { ApiError } from './management-server-client.js';
@@ -26,21 +27,20 @@ interface SignedIn {
 
 /** The signed-in user, or a redirect to the sign-in page (answers undefined then). */
 function signedIn(request: FastifyRequest, reply: FastifyReply): SignedIn | undefined {
-  const s = request.portal.session;
+  const s = request.web.session;
   if (s.user && s.token) return { token: s.token, username: s.user.username };
   void reply.redirect(`/sign-in?next=${encodeURIComponent(request.url)}`, 303);
   return undefined;
 }
 
 /** Only paths of this portal: "/x", never "//host" or "http:". */
-export const localPath = (next: string | undefined) =>
-  next && /^\/(?![/\\])[\x21-\x7e]*$/.test(next) && !next.startsWith('/sign-') ? next : '/';
+export const localPath = localPathUnder('/');
 
 export const portalPages: FastifyPluginAsync<{ ctx: PortalAppContext }> = async (app, { ctx }) => {
   const api = ctx.client;
 
   app.get<{ Querystring: { next?: string } }>('/sign-in', async (request, reply) => {
-    if (request.portal.session.user) return reply.redirect(localPath(request.query.next), 303);
+    if (request.web.session.user) return reply.redirect(localPath(request.query.next), 303);
     return reply.page('@signIn', { title: 'Sign in', next: localPath(request.query.next), username: '' });
   });
 
@@ -70,7 +70,7 @@ export const portalPages: FastifyPluginAsync<{ ctx: PortalAppContext }> = async 
       throw e;
     }
     const me = await api.call('GET', '/sessions/current', { token });
-    request.portal = {
+    request.web = {
       session: {
         csrf: randomBytes(24).toString('base64url'),
         expires: Date.parse(expiresAt),
@@ -84,9 +84,9 @@ export const portalPages: FastifyPluginAsync<{ ctx: PortalAppContext }> = async 
   });
 
   app.post('/sign-out', async (request, reply) => {
-    const token = request.portal.session.token;
+    const token = request.web.session.token;
     if (token) await api.call('DELETE', '/sessions/current', { token }).catch(() => {});
-    request.portal = { session: anonymousSession(), changed: true };
+    request.web = { session: anonymousSession(), changed: true };
     return reply.redirect('/sign-in', 303);
   });
 

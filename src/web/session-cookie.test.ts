@@ -26,4 +26,12 @@ describe('session cookie', () => {
     const sealed = sealer.seal({ ...anonymousSession(), token: 'secret-token-value' });
     assert.ok(!Buffer.from(sealed, 'base64url').toString('latin1').includes('secret-token-value'));
   });
+
+  it('a cookie sealed for the portal does not open in the console under the same key', () => {
+    const s = { ...anonymousSession(), user: { username: 'ann', role: 'analyst' }, token: 'T' };
+    const console = new SessionSealer(key, 'portal-0011223344556677', 'console');
+    assert.equal(console.open(sealer.seal(s)), undefined);
+    assert.equal(sealer.open(console.seal(s)), undefined);
+    assert.deepEqual(console.open(console.seal(s)), s);
+  });
 });

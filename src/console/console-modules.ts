@@ -1,0 +1,11 @@
+/**
+ * The modules of the web console, one per line (console-module.ts says what
+ * a module is). Their navigation links show in this order.
+ */
+import { analystModule } from './analyst/analyst-module.js';
+import type { ConsoleModule } from './console-module.js';
+
+// biome-ignore format: one module per line, so each branch adds its own line
+export const CONSOLE_MODULES: ConsoleModule[] = [
+  analystModule,
+];
