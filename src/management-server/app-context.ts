@@ -7,6 +7,7 @@
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
 import type { SecretSealer } from '../keys/secret-sealer.js';
+import type { LeaseSettings } from '../management-group/lease-settings.js';
 import type { Readiness } from '../recovery/readiness.js';
 import type { ApiLimitOverrides } from './api-limits.js';
 import type { Metrics } from './metrics.js';
@@ -28,4 +29,12 @@ export interface AppContext {
   readiness?: () => Promise<Readiness>;
   /** ops (issue 13): GET /metrics and the HTTP request counters. */
   metrics?: Metrics;
+  // --- console-admin (issue 14): promote from the console's servers page; the dashboard's polling
+  /** This server's workflow lease timing (config.json and environment). */
+  leaseSettings?: Pick<LeaseSettings, 'leaseMs' | 'lockTimeoutMs'>;
+  /** Tells this server's lease keeper to look at the lease now. */
+  leaseChanged?: () => void;
+  /** How often the recovery dashboard polls, in ms (SMGR_CONSOLE_LIVE_MS; default 3000). */
+  consoleLiveMs?: number;
+  // --- end console-admin
 }

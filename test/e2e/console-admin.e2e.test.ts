@@ -101,8 +101,8 @@ describe('console: administrator pages and the recovery dashboard in a browser',
     assert.equal(await page.locator('#readiness-answer').textContent(), 'No');
     const step = (await page.locator('#runbook-step').textContent()) ?? '';
     assert.match(step, /The key of ms01 .* was never backed up\. Run smgr key backup on ms01/);
-    assert.match(await page.locator('#doctor-result').textContent() ?? '', /Passed/);
-    assert.equal(await page.locator('svg.chart circle').count() > 0, true, 'the drill is on the timeline');
+    assert.match((await page.locator('#doctor-result').textContent()) ?? '', /Passed/);
+    assert.equal((await page.locator('svg.chart circle').count()) > 0, true, 'the drill is on the timeline');
     await check(page, '01-recovery-no');
     await page.evaluate(() => {
       (globalThis as { __sameDocument?: boolean }).__sameDocument = true;
@@ -159,7 +159,10 @@ describe('console: administrator pages and the recovery dashboard in a browser',
 
   test('removing a pack asks first; a refused import changes nothing and says why', async () => {
     await page.goto(`${g.msUrl}/console/admin/packs`);
-    await page.locator('tbody tr', { hasText: 'contoso.servicedesk' }).getByRole('link', { name: /Remove/ }).click();
+    await page
+      .locator('tbody tr', { hasText: 'contoso.servicedesk' })
+      .getByRole('link', { name: /Remove/ })
+      .click();
     await page.getByRole('heading', { name: /Remove management pack contoso.servicedesk\?/ }).waitFor();
     await check(page, '06-pack-remove-confirm');
     await page.getByRole('button', { name: 'Remove contoso.servicedesk' }).click();
@@ -167,7 +170,10 @@ describe('console: administrator pages and the recovery dashboard in a browser',
     const dump = await dumpDatabaseAt(g.databaseUrl, SIGN_IN_BY_PRODUCTS);
     await page.getByLabel(/Pack file/).setInputFiles(g.file('bad.json', '{"format": "nope"}'));
     await page.getByRole('button', { name: 'Import' }).click();
-    await page.getByRole('alert').getByText(/not valid|invalid/i).waitFor();
+    await page
+      .getByRole('alert')
+      .getByText(/not valid|invalid/i)
+      .waitFor();
     await check(page, '07-pack-refused');
     assert.equal(await dumpDatabaseAt(g.databaseUrl, SIGN_IN_BY_PRODUCTS), dump);
   });
@@ -187,10 +193,21 @@ describe('console: administrator pages and the recovery dashboard in a browser',
     await row.getByLabel('Role of dave').selectOption('end-user');
     await row.getByRole('button', { name: /Save/ }).click();
     await page.getByText('User dave was saved.').waitFor();
-    assert.equal(await page.locator('tbody tr', { hasText: 'dave' }).locator('td').nth(2).textContent(), 'end-user');
+    assert.equal(
+      await page.locator('tbody tr', { hasText: 'dave' }).locator('td').nth(2).textContent(),
+      'end-user',
+    );
     // The last administrator cannot lose the role: refused, with the registry's words.
-    await page.locator('tbody tr', { hasText: 'admin' }).first().getByLabel('Role of admin').selectOption('analyst');
-    await page.locator('tbody tr', { hasText: 'admin' }).first().getByRole('button', { name: /Save/ }).click();
+    await page
+      .locator('tbody tr', { hasText: 'admin' })
+      .first()
+      .getByLabel('Role of admin')
+      .selectOption('analyst');
+    await page
+      .locator('tbody tr', { hasText: 'admin' })
+      .first()
+      .getByRole('button', { name: /Save/ })
+      .click();
     await page.getByRole('alert').waitFor();
     await check(page, '09-users-refused');
   });
@@ -228,7 +245,10 @@ describe('console: administrator pages and the recovery dashboard in a browser',
     await page.goto(`${g.msUrl}/console/admin/servers/ms01/promote`);
     await page.getByRole('heading', { name: /Promote ms01/ }).waitFor();
     await page.getByRole('button', { name: 'Promote ms01' }).click();
-    await page.getByRole('alert').getByText(/already/).waitFor();
+    await page
+      .getByRole('alert')
+      .getByText(/already/)
+      .waitFor();
     await check(page, '14-promote-refused');
   });
 
@@ -246,10 +266,20 @@ describe('console: administrator pages and the recovery dashboard in a browser',
         await check(p, `15-forbidden-${user}`);
         const agent = new PortalAgent(g.msUrl);
         const csrf = await agent.csrf(SIGN_IN);
-        await agent.post(SIGN_IN, { _csrf: csrf, username: user, password: PORTAL_PASSWORDS[user], next: '/console' });
+        await agent.post(SIGN_IN, {
+          _csrf: csrf,
+          username: user,
+          password: PORTAL_PASSWORDS[user],
+          next: '/console',
+        });
         const token = await agent.csrf('/console');
         for (const url of ADMIN_POSTS) {
-          const res = await agent.post(url, { _csrf: token, name: 'x', username: 'x', password: 'x'.repeat(12) });
+          const res = await agent.post(url, {
+            _csrf: token,
+            name: 'x',
+            username: 'x',
+            password: 'x'.repeat(12),
+          });
           assert.equal(res.status, 403, `${user} POST ${url}`);
         }
       } finally {
@@ -262,14 +292,30 @@ describe('console: administrator pages and the recovery dashboard in a browser',
   test('a post without the CSRF token, or with another session’s, is refused and changes nothing', async () => {
     const agent = new PortalAgent(g.msUrl);
     const csrf = await agent.csrf(SIGN_IN);
-    await agent.post(SIGN_IN, { _csrf: csrf, username: 'admin', password: PORTAL_PASSWORDS.admin, next: '/console' });
-    const count = async () => (await api(g.msUrl, 'GET', '/api/v1/run-as-accounts', undefined, await g.signIn('admin'))).body.items.length;
+    await agent.post(SIGN_IN, {
+      _csrf: csrf,
+      username: 'admin',
+      password: PORTAL_PASSWORDS.admin,
+      next: '/console',
+    });
+    const count = async () =>
+      (await api(g.msUrl, 'GET', '/api/v1/run-as-accounts', undefined, await g.signIn('admin'))).body.items
+        .length;
     const before = await count();
-    const none = await agent.post('/console/admin/run-as', { name: 'no token', username: 'u', password: 'p' });
+    const none = await agent.post('/console/admin/run-as', {
+      name: 'no token',
+      username: 'u',
+      password: 'p',
+    });
     assert.equal(none.status, 403);
     const other = new PortalAgent(g.msUrl);
     const foreign = await other.csrf(SIGN_IN);
-    const wrong = await agent.post('/console/admin/run-as', { _csrf: foreign, name: 'wrong', username: 'u', password: 'p' });
+    const wrong = await agent.post('/console/admin/run-as', {
+      _csrf: foreign,
+      name: 'wrong',
+      username: 'u',
+      password: 'p',
+    });
     assert.equal(wrong.status, 403);
     assert.equal(await count(), before);
     const good = await agent.post('/console/admin/run-as', {

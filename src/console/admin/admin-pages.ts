@@ -4,11 +4,14 @@
  * console module serves them to administrators only (everyone else gets
  * the 403 page) and checks every POST's CSRF token before a handler runs.
  *
- * Every change goes through the domain's own rules (users.ts,
- * run-as-accounts.ts, import-pack.ts, promote.ts): one transaction, audited
- * under the signed-in administrator's name, and a refusal changes nothing
- * and shows the registry's message and remedy on the page it came from
- * (with its HTTP status), keeping what was typed except passwords. After a
+ * Users, Run As accounts and management packs are read and changed through
+ * the HTTP API in process, as the signed-in administrator (its roles,
+ * schemas, rules and audit apply); the servers of the group and promote,
+ * which the API does not offer, through the domain (group-servers.ts,
+ * src/management-group/promote.ts: fenced, audited under the
+ * administrator's name). Each change is one transaction; a refusal changes
+ * nothing and shows the registry's message and remedy on the page it came
+ * from (with its HTTP status), keeping what was typed except passwords. After a
  * change the browser is redirected (Post/Redirect/Get) to the list, which
  * says what was done. A Run As password is never rendered, not even as its
  * length; a promote needs its confirmation page, whose fencing token must
@@ -16,24 +19,24 @@
  */
 import type { Database } from '../../db/database.js';
 import { isSmgrError, SmgrError } from '../../errors/smgr-error.js';
-import type { SecretSealer } from '../../keys/secret-sealer.js';
 import type { LeaseSettings } from '../../management-group/lease-settings.js';
 import { promote } from '../../management-group/promote.js';
 import { readLease } from '../../management-group/workflow-lease.js';
-import { getPack } from '../../management-packs/pack-store.js';
-import { CONTENT_KINDS, type PackSummary, packSummary } from '../../management-packs/pack-summary.js';
-import { listRunAsAccounts } from '../../management-server/run-as-account-store.js';
-import { createRunAsAccount, verifyRunAsPassword } from '../../management-server/run-as-accounts.js';
-import { addUser, MIN_PASSWORD_LENGTH, updateUserAccount } from '../../management-server/users.js';
-import { consolePacks, exportPackFile, importPackFile, removePackById } from './console-packs.js';
-import { allRoles, assignableRoles, usersPage } from './console-users.js';
+import { parsePackText } from '../../management-packs/check-pack.js';
+import { CONTENT_KINDS, type PackSummary } from '../../management-packs/pack-summary.js';
+import type { RunAsAccount } from '../../management-server/run-as-account-store.js';
+import type { User } from '../../management-server/user-store.js';
+import { MIN_PASSWORD_LENGTH } from '../../management-server/users.js';
+import { type ApiCaller, ApiError } from '../../web/api-caller.js';
+import { allRoles, assignableRoles } from './console-roles.js';
 import { groupServers } from './group-servers.js';
 import type { UploadedFile } from './multipart-form.js';
 import { field, type PageInput, type PageResult, type PageRoute, page, redirect } from './page-result.js';
 
 export interface AdminPagesContext {
   db: Database;
-  sealer: SecretSealer;
+  /** The HTTP API in process (console-module.ts). */
+  api: ApiCaller;
   /** The lease timing of this server (promote waits this long for fenced writes in flight). */
   leaseSettings: Pick<LeaseSettings, 'leaseMs' | 'lockTimeoutMs'>;
   /** Tells this server's lease keeper to look at the lease now (after a promote). */
@@ -69,9 +72,12 @@ function notice(q: PageInput['query']): string | undefined {
   }
 }
 
-const problemOf = (e: SmgrError) => ({ message: e.message, remedy: e.remedy, code: e.code });
+const problemOf = (e: SmgrError | ApiError) => ({ message: e.message, remedy: e.remedy, code: e.code });
 
-/** Runs a change; a refusal (a 4xx SmgrError) re-renders `again` with the problem and its status. */
+const statusOf = (e: unknown): number | undefined =>
+  isSmgrError(e) ? e.httpStatus : e instanceof ApiError ? e.status : undefined;
+
+/** Runs a change; a refusal (a 4xx SmgrError or API answer) re-renders `again` with the problem and its status. */
 async function attempt(
   change: () => Promise<PageResult>,
   again: (problem: ReturnType<typeof problemOf>) => Promise<PageResult>,
@@ -79,9 +85,11 @@ async function attempt(
   try {
     return await change();
   } catch (e) {
-    if (isSmgrError(e) && e.httpStatus < 500) {
-      const r = await again(problemOf(e));
-      return r.kind === 'page' ? { ...r, status: e.httpStatus } : r;
+    const status = statusOf(e);
+    // 401 (the token ended) and 403 go to the console's error handler: sign-in again, or the 403 page.
+    if (status !== undefined && status >= 400 && status < 500 && status !== 401 && status !== 403) {
+      const r = await again(problemOf(e as SmgrError | ApiError));
+      return r.kind === 'page' ? { ...r, status } : r;
     }
     throw e;
   }
@@ -90,17 +98,19 @@ async function attempt(
 const q = (o: Record<string, string>) => new URLSearchParams(o).toString();
 
 export function adminPageRoutes(ctx: AdminPagesContext): PageRoute[] {
-  const { db } = ctx;
+  const { db, api } = ctx;
 
   const usersView = async (input: PageInput, extra: Record<string, unknown> = {}) => {
-    const p = await usersPage(db, input.query.after || undefined);
+    const p = await api.call<{ items: User[]; nextCursor: string | null }>('GET', '/users', {
+      token: input.token,
+      query: { limit: '50', cursor: input.query.cursor || undefined },
+    });
     return page('@adminUsers', {
       ...common,
       title: 'Users and roles',
-      nav: 'admin',
       section: 'users',
-      users: p.users,
-      next: p.next,
+      users: p.items,
+      next: p.nextCursor,
       roles: assignableRoles(),
       allRoles: allRoles(),
       minPassword: MIN_PASSWORD_LENGTH,
@@ -111,18 +121,20 @@ export function adminPageRoutes(ctx: AdminPagesContext): PageRoute[] {
   };
 
   const runAsView = async (input: PageInput, extra: Record<string, unknown> = {}) => {
-    const rows = await listRunAsAccounts(db, {
-      afterName: input.query.cursor || undefined,
-      limit: RUN_AS_PAGE + 1,
-    });
-    const accounts = rows.slice(0, RUN_AS_PAGE);
+    const p = await api.call<{ items: RunAsAccount[]; nextCursor: string | null }>(
+      'GET',
+      '/run-as-accounts',
+      {
+        token: input.token,
+        query: { limit: String(RUN_AS_PAGE), cursor: input.query.cursor || undefined },
+      },
+    );
     return page('@adminRunAs', {
       ...common,
       title: 'Run As accounts',
-      nav: 'admin',
       section: 'run-as',
-      accounts,
-      next: rows.length > RUN_AS_PAGE ? accounts.at(-1)!.name : null,
+      accounts: p.items,
+      next: p.nextCursor,
       values: {},
       notice: notice(input.query),
       ...extra,
@@ -134,10 +146,14 @@ export function adminPageRoutes(ctx: AdminPagesContext): PageRoute[] {
     return page('@adminPacks', {
       ...common,
       title: 'Management packs',
-      nav: 'admin',
       section: 'packs',
       all,
-      packs: await consolePacks(db, all),
+      packs: (
+        await api.call<{ items: PackSummary[] }>('GET', '/management-packs', {
+          token: input.token,
+          query: { all: all ? 'true' : undefined },
+        })
+      ).items,
       contents: (p: PackSummary) =>
         CONTENT_KINDS.filter((k) => p.contents[k] > 0)
           .map((k) => `${p.contents[k]} ${k}`)
@@ -152,7 +168,6 @@ export function adminPageRoutes(ctx: AdminPagesContext): PageRoute[] {
     return page('@adminServers', {
       ...common,
       title: 'Servers',
-      nav: 'admin',
       section: 'servers',
       servers: g.servers,
       lease: g.lease,
@@ -184,12 +199,25 @@ export function adminPageRoutes(ctx: AdminPagesContext): PageRoute[] {
     return page('@adminPromote', {
       ...common,
       title: `Promote ${server.computerName}`,
-      nav: 'admin',
       section: 'servers',
       target: server.computerName,
       lease: g.lease,
       ...extra,
     });
+  };
+
+  /** A pack's summary and document through the API; undefined when there is none by that id. */
+  const packOf = async (i: PageInput) => {
+    try {
+      return await api.call<{ pack: PackSummary; document: unknown }>(
+        'GET',
+        `/management-packs/${encodeURIComponent(i.params.id ?? '')}`,
+        { token: i.token },
+      );
+    } catch (e) {
+      if (e instanceof ApiError && (e.status === 404 || e.status === 400)) return undefined;
+      throw e;
+    }
   };
 
   return [
@@ -206,11 +234,15 @@ export function adminPageRoutes(ctx: AdminPagesContext): PageRoute[] {
         };
         return attempt(
           async () => {
-            const u = await addUser(
-              db,
-              { ...values, displayName: values.displayName || null, password: field(i.form, 'password') },
-              i.actor,
-            );
+            const u = await api.call<User>('POST', '/users', {
+              token: i.token,
+              body: {
+                username: values.username,
+                role: values.role,
+                password: field(i.form, 'password'),
+                ...(values.displayName ? { displayName: values.displayName } : {}),
+              },
+            });
             return redirect(`${ADMIN_PREFIX}/users?${q({ done: 'user-added', name: u.username })}`);
           },
           (problem) => usersView({ ...i, query: {} }, { problem, values }),
@@ -224,15 +256,13 @@ export function adminPageRoutes(ctx: AdminPagesContext): PageRoute[] {
         attempt(
           async () => {
             const state = field(i.form, 'state');
-            const u = await updateUserAccount(
-              db,
-              i.params.username ?? '',
-              {
+            const u = await api.call<User>('PATCH', `/users/${encodeURIComponent(i.params.username ?? '')}`, {
+              token: i.token,
+              body: {
                 ...(field(i.form, 'role') ? { role: field(i.form, 'role') } : {}),
                 ...(state === 'enabled' || state === 'disabled' ? { disabled: state === 'disabled' } : {}),
               },
-              i.actor,
-            );
+            });
             return redirect(`${ADMIN_PREFIX}/users?${q({ done: 'user-saved', name: u.username })}`);
           },
           (problem) => usersView({ ...i, query: {} }, { problem }),
@@ -250,12 +280,10 @@ export function adminPageRoutes(ctx: AdminPagesContext): PageRoute[] {
             if (!values.name || !values.username || !password) {
               throw new SmgrError('VALIDATION', { detail: 'name, user name and password are all required' });
             }
-            if (values.name.length > 255 || values.username.length > 255 || password.length > 1024) {
-              throw new SmgrError('VALIDATION', {
-                detail: 'a name or user name is at most 255 characters, a password at most 1024',
-              });
-            }
-            const a = await createRunAsAccount(db, ctx.sealer, { ...values, password }, i.actor);
+            const a = await api.call<RunAsAccount>('POST', '/run-as-accounts', {
+              token: i.token,
+              body: { ...values, password },
+            });
             return redirect(`${ADMIN_PREFIX}/run-as?${q({ done: 'run-as-created', name: a.name })}`);
           },
           (problem) => runAsView({ ...i, query: {} }, { problem, values }),
@@ -269,18 +297,19 @@ export function adminPageRoutes(ctx: AdminPagesContext): PageRoute[] {
         attempt(
           async () => {
             const id = i.params.id ?? '';
-            const answer = UUID.test(id)
-              ? await verifyRunAsPassword(db, ctx.sealer, id, field(i.form, 'password'), i.actor)
-              : undefined;
-            if (!answer) {
+            if (!UUID.test(id)) {
               throw new SmgrError('NOT_FOUND', {
                 kind: 'Run As account',
                 id,
                 path: `${ADMIN_PREFIX}/run-as`,
               });
             }
-            const name =
-              (await listRunAsAccounts(db, { limit: 10_000 })).find((a) => a.id === id)?.name ?? id;
+            const path = `/run-as-accounts/${id}`;
+            const { name } = await api.call<RunAsAccount>('GET', path, { token: i.token });
+            const answer = await api.call<{ matches: boolean }>('POST', `${path}/verify`, {
+              token: i.token,
+              body: { password: field(i.form, 'password') },
+            });
             return answer.matches
               ? runAsView({ ...i, query: {} }, { notice: `The password matches the one sealed for ${name}.` })
               : runAsView(
@@ -307,7 +336,10 @@ export function adminPageRoutes(ctx: AdminPagesContext): PageRoute[] {
             if (!file || typeof file !== 'object' || file.kind !== 'file' || file.size === 0) {
               throw new SmgrError('CONSOLE_PACK_FILE_MISSING');
             }
-            const r = await importPackFile(db, file.text, i.actor);
+            const r = await api.call<{ id: string; outcome: string }>('POST', '/management-packs', {
+              token: i.token,
+              body: parsePackText(file.text),
+            });
             return redirect(
               `${ADMIN_PREFIX}/packs?${q({ done: 'pack-imported', name: r.id, outcome: r.outcome })}`,
             );
@@ -321,8 +353,14 @@ export function adminPageRoutes(ctx: AdminPagesContext): PageRoute[] {
       handle: (i) =>
         attempt(
           async () => {
-            const f = await exportPackFile(db, i.params.id ?? '');
-            return { kind: 'download', fileName: f.fileName, contentType: 'application/json', text: f.text };
+            const p = await packOf(i);
+            if (!p || p.pack.removedAt) throw new SmgrError('PACK_NOT_FOUND', { id: i.params.id ?? '' });
+            return {
+              kind: 'download',
+              fileName: `${p.pack.id}.json`,
+              contentType: 'application/json',
+              text: `${JSON.stringify(p.document, null, 2)}\n`,
+            };
           },
           (problem) => packsView({ ...i, query: {} }, { problem }),
         ),
@@ -331,8 +369,8 @@ export function adminPageRoutes(ctx: AdminPagesContext): PageRoute[] {
       method: 'GET',
       url: `${ADMIN_PREFIX}/packs/:id/remove`,
       handle: async (i) => {
-        const p = await getPack(db, i.params.id ?? '');
-        if (!p || p.removedAt) {
+        const found = await packOf(i);
+        if (!found || found.pack.removedAt) {
           const r = await packsView(
             { ...i, query: {} },
             { problem: problemOf(new SmgrError('PACK_NOT_FOUND', { id: i.params.id ?? '' })) },
@@ -341,10 +379,9 @@ export function adminPageRoutes(ctx: AdminPagesContext): PageRoute[] {
         }
         return page('@adminPackRemove', {
           ...common,
-          title: `Remove ${p.id}`,
-          nav: 'admin',
+          title: `Remove ${found.pack.id}`,
           section: 'packs',
-          pack: packSummary(p),
+          pack: found.pack,
         });
       },
     },
@@ -354,7 +391,9 @@ export function adminPageRoutes(ctx: AdminPagesContext): PageRoute[] {
       handle: (i) =>
         attempt(
           async () => {
-            await removePackById(db, i.params.id ?? '', i.actor);
+            await api.call('DELETE', `/management-packs/${encodeURIComponent(i.params.id ?? '')}`, {
+              token: i.token,
+            });
             return redirect(`${ADMIN_PREFIX}/packs?${q({ done: 'pack-removed', name: i.params.id ?? '' })}`);
           },
           (problem) => packsView({ ...i, query: {} }, { problem }),

@@ -15,8 +15,10 @@ export interface PageInput {
   query: Record<string, string | undefined>;
   /** The parsed form of a POST (urlencoded or multipart), else {}. */
   form: Record<string, unknown>;
-  /** The signed-in administrator's user name (the actor of audit rows). */
+  /** The signed-in administrator's user name (the actor of audit rows the domain writes directly). */
   actor: string;
+  /** Their bearer token, for the API in process (never shown, never logged). */
+  token: string;
 }
 
 export interface PageRoute {

@@ -25,7 +25,7 @@ export interface RecoveryDashboard {
 
 export async function readRecoveryDashboard(
   db: Queryable,
-  readiness: (() => Promise<Readiness>) | undefined,
+  readiness: (() => Promise<Readiness | undefined>) | undefined,
   now: Date = new Date(),
 ): Promise<RecoveryDashboard> {
   const evidence = await hasEvidenceTables(db);
@@ -35,7 +35,10 @@ export async function readRecoveryDashboard(
   return {
     at: now.toISOString(),
     readiness: r ?? null,
-    timeline: evidence ? await backupTimeline(db, now) : null,
+    // The timeline ends at the minute, so the live region changes when the evidence does, not every poll.
+    timeline: evidence
+      ? await backupTimeline(db, new Date(Math.ceil(now.getTime() / 60_000) * 60_000))
+      : null,
     keys,
     doctor: doctor ?? null,
     step: runbookStep(r, keys, doctor) ?? null,

@@ -1,10 +1,9 @@
 /**
  * The recovery dashboard's routes (issue 14 items 3-4): the page
- * (/console/recovery), its live region alone as an HTML fragment
- * (/console/recovery/live, polled by the page's script file) and that
- * script (/console/static/recovery-live.js, no secret in it). The console
- * module serves the page and the fragment to administrators only, like
- * GET /api/v1/recovery/readiness. Read-only.
+ * (/console/recovery) and its live region alone as an HTML fragment
+ * (/console/recovery/live, polled by the console's live.js: ETag, 304 while
+ * unchanged). Administrators only, like GET /api/v1/recovery/readiness.
+ * Read-only.
  */
 import type { Database } from '../../db/database.js';
 import type { Readiness } from '../../recovery/readiness.js';
@@ -15,13 +14,12 @@ import { LIVE_INTERVAL_MS, recoveryPageModel } from './recovery-page-model.js';
 export interface RecoveryPagesContext {
   db: Database;
   /** Readiness by this server's objectives (config.json backups); undefined before the evidence tables exist. */
-  readiness?: () => Promise<Readiness>;
+  readiness?: () => Promise<Readiness | undefined>;
   /** How often the page's script polls (ms); tests shorten it. */
   liveMs?: number;
 }
 
 export const RECOVERY_PATH = '/console/recovery';
-export const RECOVERY_SCRIPT_PATH = '/console/static/recovery-live.js';
 
 export function recoveryPageRoutes(ctx: RecoveryPagesContext): PageRoute[] {
   const model = async () =>
@@ -35,7 +33,7 @@ export function recoveryPageRoutes(ctx: RecoveryPagesContext): PageRoute[] {
         return {
           kind: 'page',
           view: '@recovery',
-          data: { ...m, title: 'Recovery dashboard', nav: 'recovery' },
+          data: { ...m, title: 'Recovery dashboard', live: true },
         };
       },
     },
@@ -48,7 +46,7 @@ export function recoveryPageRoutes(ctx: RecoveryPagesContext): PageRoute[] {
           kind: 'fragment',
           view: '@recoveryLive',
           data: m,
-          headers: { 'x-console-fragment': 'recovery', 'x-read-at': m.d.at },
+          headers: {},
         };
       },
     },

@@ -2,17 +2,16 @@
  * The recovery dashboard's templates (Eta, autoEscape: every `<%= %>` is
  * escaped; `<%~ %>` only places the server-made SVG chart and includes).
  * `@recovery` is the page; `@recoveryLive` is its live region, served alone
- * as the fragment the live script polls (recovery-live-script.ts), so the
+ * as the fragment the console's live.js polls (console-views.ts), so the
  * page without script and the updated region are the same markup.
  */
 
 const page = `<% layout('@layout') %>
 <h1>Recovery dashboard</h1>
-<p class="meta"><span id="recovery-live-status">Shown as of <%= it.when(it.d.at) %> UTC.</span> <a href="/console/recovery">Refresh</a></p>
-<div id="recovery-live" data-live-url="/console/recovery/live" data-live-ms="<%= it.liveMs %>" aria-live="polite">
+<p class="meta"><span id="live-status">Shown as of <%= it.when(it.d.at) %> UTC; this page updates itself.</span> <a href="/console/recovery">Refresh</a></p>
+<div id="recovery-live" data-live-src="/console/recovery/live" data-live-every="<%= it.liveMs %>">
 <%~ include('@recoveryLive', it) %>
 </div>
-<script src="/console/static/recovery-live.js" defer></script>
 `;
 
 const live = `<section aria-labelledby="ready-h" class="panel">
