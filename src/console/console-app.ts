@@ -54,6 +54,8 @@ declare module 'fastify' {
   interface FastifyReply {
     /** Answers a live region's fragment (no layout): ETag, 304 when unchanged, marked for live.js. */
     fragment(view: string, data: Record<string, unknown>): FastifyReply;
+    /** A fragment's HTML and ETag, to place in a page as a live region's first content. */
+    renderFragment(view: string, data: Record<string, unknown>): { html: string; etag: string };
   }
 }
 
@@ -134,9 +136,18 @@ export const consoleApp: FastifyPluginAsync<ConsoleOptions> = async (
     },
   });
   app.decorateRequest('consoleUser', null as unknown as FastifyRequest['consoleUser']);
+  const renderFragment = (request: FastifyRequest, view: string, data: Record<string, unknown>) => {
+    const html = eta.render(view, { ...data, date: shortDate, csrf: request.web.session.csrf });
+    return { html, etag: `"${createHash('sha256').update(html).digest('base64url').slice(0, 27)}"` };
+  };
+  app.decorateReply(
+    'renderFragment',
+    function (this: FastifyReply, view: string, data: Record<string, unknown>) {
+      return renderFragment(this.request, view, data);
+    },
+  );
   app.decorateReply('fragment', function (this: FastifyReply, view: string, data: Record<string, unknown>) {
-    const html = eta.render(view, { ...data, date: shortDate, csrf: this.request.web.session.csrf });
-    const etag = `"${createHash('sha256').update(html).digest('base64url').slice(0, 27)}"`;
+    const { html, etag } = renderFragment(this.request, view, data);
     this.header('etag', etag).header('x-smgr-fragment', '1').header('cache-control', 'no-cache');
     if (this.request.headers['if-none-match'] === etag) return this.status(304).send();
     return this.type('text/html; charset=utf-8').send(html);
