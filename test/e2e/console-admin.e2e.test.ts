@@ -20,6 +20,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { checkAccessibility, launchBrowser, screenshot } from '../support/browser.js';
 import { api, runCli } from '../support/cli.js';
+import { consoleSignIn } from '../support/console.js';
 import { docExample } from '../support/pack-example.js';
 import { isBlankPng } from '../support/png.js';
 import {
@@ -70,13 +71,7 @@ describe('console: administrator pages and the recovery dashboard in a browser',
     await screenshot(p, SHOTS, name);
   };
 
-  const signIn = async (p: Page, user: keyof typeof PORTAL_PASSWORDS) => {
-    await p.goto(`${g.msUrl}${SIGN_IN}`);
-    await p.getByLabel('User name').fill(user);
-    await p.getByLabel('Password').fill(PORTAL_PASSWORDS[user]);
-    await p.getByRole('button', { name: 'Sign in' }).click();
-    await p.waitForURL((u) => !u.pathname.endsWith('/sign-in'));
-  };
+  const signIn = (p: Page, user: keyof typeof PORTAL_PASSWORDS) => consoleSignIn(p, g, user);
 
   before(async () => {
     g = await openPortalGroup('smgr-console-admin-e2e-');
@@ -143,17 +138,12 @@ describe('console: administrator pages and the recovery dashboard in a browser',
     await row.getByRole('link', { name: /Export/ }).click();
     const saved = await (await download).path();
     assert.equal(JSON.parse(fs.readFileSync(saved, 'utf8')).id, 'contoso.servicedesk');
-    // The analyst pages' incident form shows the pack's list.
-    await page.goto(`${g.msUrl}/console/work-items/new?class=incident`);
-    const site = page.getByLabel('Site');
-    await site.waitFor();
-    const options = await site.locator('option').allTextContents();
-    for (const name of ['London', 'Lyon', 'Seattle']) {
-      assert.ok(
-        options.some((o) => o.includes(name)),
-        `${name} in ${JSON.stringify(options)}`,
-      );
-    }
+    // The analyst pages' new work item form: the pack's template, with its value from the pack's list.
+    await page.goto(`${g.msUrl}/console/new`);
+    await page.getByRole('link', { name: 'Printer jam' }).click();
+    await page.getByRole('heading', { name: 'Printer jam' }).waitFor();
+    const facts = (await page.locator('form dl.facts').textContent()) ?? '';
+    assert.match(facts, /Classification\s*Printer/, facts);
     await check(page, '05-incident-form-with-pack-list');
   });
 
@@ -216,9 +206,9 @@ describe('console: administrator pages and the recovery dashboard in a browser',
     const secret = 'runas-secret-7f3e9b21';
     await page.goto(`${g.msUrl}/console/admin/run-as`);
     await check(page, '10-run-as-empty');
-    await page.getByLabel('Name').fill('SQL reader');
-    await page.getByLabel('User name').fill('CONTOSO\\sqlreader');
-    await page.getByLabel('Password').fill(secret);
+    await page.getByLabel('Name', { exact: true }).fill('SQL reader');
+    await page.getByLabel('User name', { exact: true }).fill('CONTOSO\\sqlreader');
+    await page.getByLabel('Password', { exact: true }).fill(secret);
     await page.getByRole('button', { name: 'Create account' }).click();
     await page.getByText(/Run As account SQL reader was created/).waitFor();
     assert.ok(!(await page.content()).includes(secret));
@@ -272,7 +262,7 @@ describe('console: administrator pages and the recovery dashboard in a browser',
           password: PORTAL_PASSWORDS[user],
           next: '/console',
         });
-        const token = await agent.csrf('/console');
+        const token = await agent.csrf('/console/');
         for (const url of ADMIN_POSTS) {
           const res = await agent.post(url, {
             _csrf: token,
