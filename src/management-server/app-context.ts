@@ -11,6 +11,7 @@ import type { LeaseSettings } from '../management-group/lease-settings.js';
 import type { Readiness } from '../recovery/readiness.js';
 import type { ApiLimitOverrides } from './api-limits.js';
 import type { Metrics } from './metrics.js';
+import type { RoleDefinition } from './roles.js';
 
 export interface ServerIdentity {
   managementGroup: { id: string; name: string };
@@ -36,5 +37,7 @@ export interface AppContext {
   leaseChanged?: () => void;
   /** How often the recovery dashboard polls, in ms (SMGR_CONSOLE_LIVE_MS; default 3000). */
   consoleLiveMs?: number;
+  /** The roles and what they may do (roles.ts), for the console's users page; buildApp sets it. */
+  roles?: readonly RoleDefinition[];
   // --- end console-admin
 }

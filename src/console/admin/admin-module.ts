@@ -36,6 +36,7 @@ export const adminModule: ConsoleModule = {
           api: ctx.api,
           leaseSettings: ctx.server.leaseSettings ?? leaseSettings(undefined),
           leaseChanged: ctx.server.leaseChanged,
+          roles: ctx.server.roles ?? [],
         }),
       );
     });

@@ -24,11 +24,12 @@ import { promote } from '../../management-group/promote.js';
 import { readLease } from '../../management-group/workflow-lease.js';
 import { parsePackText } from '../../management-packs/check-pack.js';
 import { CONTENT_KINDS, type PackSummary } from '../../management-packs/pack-summary.js';
+import type { RoleDefinition } from '../../management-server/roles.js';
 import type { RunAsAccount } from '../../management-server/run-as-account-store.js';
 import type { User } from '../../management-server/user-store.js';
-import { MIN_PASSWORD_LENGTH } from '../../management-server/users.js';
+import { MIN_PASSWORD_LENGTH } from '../../schema/validate-names.js';
 import { type ApiCaller, ApiError } from '../../web/api-caller.js';
-import { allRoles, assignableRoles } from './console-roles.js';
+import { assignableRoles } from './console-roles.js';
 import { groupServers } from './group-servers.js';
 import type { UploadedFile } from './multipart-form.js';
 import { field, type PageInput, type PageResult, type PageRoute, page, redirect } from './page-result.js';
@@ -41,6 +42,8 @@ export interface AdminPagesContext {
   leaseSettings: Pick<LeaseSettings, 'leaseMs' | 'lockTimeoutMs'>;
   /** Tells this server's lease keeper to look at the lease now (after a promote). */
   leaseChanged?: () => void;
+  /** The roles and what they may do. */
+  roles: readonly RoleDefinition[];
 }
 
 export const ADMIN_PREFIX = '/console/admin';
@@ -111,8 +114,8 @@ export function adminPageRoutes(ctx: AdminPagesContext): PageRoute[] {
       section: 'users',
       users: p.items,
       next: p.nextCursor,
-      roles: assignableRoles(),
-      allRoles: allRoles(),
+      roles: assignableRoles(ctx.roles),
+      allRoles: ctx.roles,
       minPassword: MIN_PASSWORD_LENGTH,
       values: {},
       notice: notice(input.query),
