@@ -104,6 +104,8 @@ export const consoleApp: FastifyPluginAsync<ConsoleOptions> = async (
   app.addHook('onRoute', (route: RouteOptions) => {
     const access = route.config?.console;
     if (!access) throw new Error(`console route ${String(route.method)} ${route.url} declares no access`);
+    // Pages, not API: kept out of the OpenAPI document.
+    route.schema = { ...(route.schema ?? {}), hide: true } as typeof route.schema;
     for (const method of [route.method].flat()) {
       if (method !== 'HEAD') routes.push({ method, url: route.url, access });
     }

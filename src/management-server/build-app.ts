@@ -37,6 +37,8 @@ import { managementPackRoutes, PackSummarySchema } from './routes/management-pac
 import { openapiRoutes } from './routes/openapi.js';
 import { portalHeartbeatRoutes, portalRoutes } from './routes/portals.js';
 import { readinessRoutes } from './routes/readiness.js';
+// --- console-analyst (issue 14): configuration items related to work items
+import { relatedConfigItemRoutes } from './routes/related-config-items.js';
 import { requestOfferingRoutes } from './routes/request-offerings.js';
 import { runAsAccountRoutes } from './routes/run-as-accounts.js';
 import { currentSessionRoutes, sessionRoutes } from './routes/sessions.js';
@@ -115,6 +117,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
       await api.register(dataWarehouseRoutes, { ctx });
       await api.register(portalRoutes, { ctx }); // issue 12: the Self-Service Portal
       await api.register(readinessRoutes, { ctx }); // ops (issue 13)
+      await api.register(relatedConfigItemRoutes, { ctx }); // console-analyst (issue 14)
     },
     { prefix: API_PREFIX },
   );

@@ -80,6 +80,11 @@ const ROUTES: Array<[path: string, method: string, body: boolean, success: strin
   ['/api/v1/portals', 'get', false, '200', true],
   ['/api/v1/portals', 'post', true, '201', true],
   ['/api/v1/portals/heartbeat', 'post', true, '200', false],
+  // --- console-analyst (issue 14): configuration items related to work items
+  ['/api/v1/work-items/{id}/config-items', 'get', false, '200', true],
+  ['/api/v1/work-items/{id}/config-items', 'post', true, '201', true],
+  ['/api/v1/work-items/{id}/config-items/{configItemId}', 'delete', false, '204', true],
+  ['/api/v1/config-items/{id}/work-items', 'get', false, '200', true],
 ];
 
 for (const makeEngine of ENGINES) {

@@ -115,7 +115,7 @@ describe('web console (analyst) in a browser', () => {
     await page.getByText('Assigned.').waitFor();
     assert.equal(await page.locator('.facts dt:text-is("Assigned to") + dd').textContent(), 'ann');
     await page.getByLabel('Resolution category').selectOption('Fixed by analyst');
-    await page.getByLabel(/^Resolution/).fill('Cleared the paper jam');
+    await page.getByLabel('Resolution (required)').fill('Cleared the paper jam');
     await page.getByRole('button', { name: 'Resolve' }).click();
     await page.getByText('Resolved.', { exact: true }).waitFor();
     await page.getByText('Resolution (Fixed by analyst): Cleared the paper jam').waitFor();

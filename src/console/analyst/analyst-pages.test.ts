@@ -191,5 +191,76 @@ for (const makeEngine of ENGINES) {
       const ciHit = await ann.send('GET', '/console/search?q=PC-');
       assert.match(ciHit.body, /href="\/console\/config-items\/\d+"/);
     });
+
+    it('relates a configuration item from the work item page, shows it both ways, unrelates it (history, API)', async () => {
+      const wi = await create({ class: 'incident', title: 'Slow laptop' });
+      const ci = await fx.app.inject({
+        method: 'POST',
+        url: '/api/v1/config-items',
+        headers: fx.auth(token),
+        payload: { class: 'computer', name: 'LAPTOP-7' },
+      });
+      const ciId = ci.json<{ id: number }>().id;
+      const csrf = await ann.csrf(`/console/work-items/${wi.displayId}`);
+      const unknown = await ann.send('POST', `/console/work-items/${wi.displayId}/config-items`, {
+        _csrf: csrf,
+        name: 'NO-SUCH',
+      });
+      assert.equal(unknown.statusCode, 400);
+      assert.match(unknown.body, /No configuration item is named “NO-SUCH”/);
+      const rel = await ann.send('POST', `/console/work-items/${wi.displayId}/config-items`, {
+        _csrf: csrf,
+        name: 'laptop-7',
+      });
+      assert.equal(rel.statusCode, 303);
+      const again = await ann.send('POST', `/console/work-items/${wi.displayId}/config-items`, {
+        _csrf: csrf,
+        name: 'LAPTOP-7',
+      });
+      assert.equal(again.statusCode, 303, 'relating twice is no error');
+      const page = await ann.send('GET', `/console/work-items/${wi.displayId}`);
+      assert.match(page.body, new RegExp(`href="/console/config-items/${ciId}">LAPTOP-7</a>`));
+      assert.match(page.body, /related LAPTOP-7/);
+      assert.equal((page.body.match(/related LAPTOP-7/g) ?? []).length, 1, 'one history entry');
+      const ciPage = await ann.send('GET', `/console/config-items/${ciId}`);
+      assert.match(ciPage.body, new RegExp(`href="/console/work-items/${wi.displayId}"`));
+      const byApi = await fx.app.inject({
+        method: 'GET',
+        url: `/api/v1/work-items/${wi.id}/config-items`,
+        headers: fx.auth(token),
+      });
+      assert.deepEqual(
+        byApi.json().items.map((c: { name: string }) => c.name),
+        ['LAPTOP-7'],
+      );
+      const un = await ann.send('POST', `/console/work-items/${wi.displayId}/config-items/${ciId}/remove`, {
+        _csrf: csrf,
+      });
+      assert.equal(un.statusCode, 303);
+      const after = await ann.send('GET', `/console/work-items/${wi.displayId}`);
+      assert.match(after.body, /unrelated LAPTOP-7/);
+      assert.doesNotMatch(after.body, new RegExp(`href="/console/config-items/${ciId}"`));
+      const gone = await fx.app.inject({
+        method: 'DELETE',
+        url: `/api/v1/work-items/${wi.id}/config-items/${ciId}`,
+        headers: fx.auth(token),
+      });
+      assert.equal(gone.statusCode, 404);
+      const eve = await fx.addUser('eve', 'end-user', 'eve password 1');
+      const refused = await fx.app.inject({
+        method: 'POST',
+        url: `/api/v1/work-items/${wi.id}/config-items`,
+        headers: fx.auth(eve),
+        payload: { configItemId: ciId },
+      });
+      assert.equal(refused.statusCode, 403);
+      const noCi = await fx.app.inject({
+        method: 'POST',
+        url: `/api/v1/work-items/${wi.id}/config-items`,
+        headers: fx.auth(token),
+        payload: { configItemId: 999999 },
+      });
+      assert.equal(noCi.statusCode, 404);
+    });
   });
 }

@@ -73,7 +73,13 @@ const workItemLive = `<dl class="facts">
 <% } %>
 <h2>Related configuration items</h2>
 <% if (!it.related) { %><p>Not available.</p><% } else if (it.related.length === 0) { %><p>None.</p><% } else { %>
-<ul><% it.related.forEach(function (c) { %><li><a href="/console/config-items/<%= c.id %>"><%= c.name %></a> (<%= c.class %>)</li><% }) %></ul>
+<ul class="related"><% it.related.forEach(function (c) { %>
+  <li><a href="/console/config-items/<%= c.id %>"><%= c.name %></a> (<%= c.class %>)
+  <form method="post" action="/console/work-items/<%= it.item.displayId %>/config-items/<%= c.id %>/remove" class="inline">
+    <input type="hidden" name="_csrf" value="<%= it.csrf %>">
+    <button type="submit" aria-label="Unrelate <%= c.name %>">Unrelate</button>
+  </form></li>
+<% }) %></ul>
 <% } %>
 <h2>Comments</h2>
 <% if (it.comments.length === 0) { %><p>No comments yet.</p><% } %>
@@ -135,6 +141,14 @@ const workItem = `<% layout('@layout') %>
   <p><label for="resolution">Resolution <span class="req">(required)</span></label>
   <textarea id="resolution" name="resolution" rows="3" required></textarea></p>
   <p><button type="submit">Resolve</button></p>
+  </fieldset>
+</form>
+<form method="post" action="/console/work-items/<%= it.item.displayId %>/config-items" class="form">
+  <input type="hidden" name="_csrf" value="<%= it.csrf %>">
+  <fieldset><legend>Related configuration item</legend>
+  <p><label for="ci-name">Configuration item name</label>
+  <input id="ci-name" name="name" autocomplete="off"></p>
+  <p><button type="submit">Relate</button></p>
   </fieldset>
 </form>
 <form method="post" action="/console/work-items/<%= it.item.displayId %>/comments" class="form">
@@ -272,5 +286,8 @@ export const ANALYST_STYLES = `
 .actions select, .actions input, .actions textarea { width: 100%; }
 .notice { border-left: 4px solid #1a7f37; padding: 4px 12px; background: #eefbf1; }
 .private { color: #8a4600; font-weight: 600; }
+.inline { display: inline; margin-left: 8px; }
+.inline button { padding: 1px 8px; font-size: 0.9em; }
+.related li { margin: 4px 0; }
 th a { color: inherit; }
 `;

@@ -43,9 +43,11 @@ export function configItemPages(app: FastifyInstance, ctx: ConsoleContext): void
 
   app.get<{ Params: { id: string } }>('/config-items/:id', { config: access }, async (request, reply) => {
     if (!/^[1-9][0-9]{0,14}$/.test(request.params.id)) return reply.callNotFound();
-    const ci = await ctx.api.call('GET', `/config-items/${request.params.id}`, {
-      token: request.consoleUser.token,
-    });
+    const token = request.consoleUser.token;
+    const [ci, related] = await Promise.all([
+      ctx.api.call('GET', `/config-items/${request.params.id}`, { token }),
+      ctx.api.call('GET', `/config-items/${request.params.id}/work-items`, { token }),
+    ]);
     const words = new FieldWords(await activeCatalog(ctx.server.db));
     return reply.page('@configItem', {
       title: ci.name,
@@ -53,7 +55,7 @@ export function configItemPages(app: FastifyInstance, ctx: ConsoleContext): void
       properties: words
         .propertyRows(ci.class, ci.properties)
         .map((p) => ({ label: p.label, value: p.value })),
-      related: undefined,
+      related: related.items,
     });
   });
 }

@@ -83,6 +83,11 @@ export function describeChange(change: Record<string, unknown>): string {
   if (change.approvalRequested) {
     return `asked ${(change.approvalRequested as { approver?: string }).approver ?? 'someone'} for approval`;
   }
+  if (change.related)
+    return `related ${(change.related as { name?: string }).name ?? 'a configuration item'}`;
+  if (change.unrelated) {
+    return `unrelated ${(change.unrelated as { name?: string }).name ?? 'a configuration item'}`;
+  }
   if (change.approval)
     return `answered an approval: ${(change.approval as { decision?: string }).decision ?? ''}`;
   if (change.changed && typeof change.changed === 'object') {

@@ -32,6 +32,8 @@ const NOTICES: Record<string, string> = {
   saved: 'Status and priority saved.',
   resolved: 'Resolved.',
   commented: 'Comment added.',
+  related: 'Configuration item related.',
+  unrelated: 'Configuration item unrelated.',
 };
 const access = { console: 'analyst' as const };
 
@@ -40,9 +42,10 @@ export function workItemPages(app: FastifyInstance, ctx: ConsoleContext): void {
 
   const liveData = async (request: FastifyRequest, item: WorkItem) => {
     const token = request.consoleUser.token;
-    const [comments, history, catalog] = await Promise.all([
+    const [comments, history, related, catalog] = await Promise.all([
       api.call('GET', `/work-items/${item.id}/comments`, { token, query: { limit: '500' } }),
       api.call('GET', `/work-items/${item.id}/history`, { token, query: { limit: '500' } }),
+      api.call('GET', `/work-items/${item.id}/config-items`, { token }),
       activeCatalog(ctx.server.db),
     ]);
     const words = new FieldWords(catalog);
@@ -52,7 +55,7 @@ export function workItemPages(app: FastifyInstance, ctx: ConsoleContext): void {
         item,
         priorityName: (p: unknown) => words.priorityName(p),
         properties: words.propertyRows(item.class, item.properties),
-        related: undefined,
+        related: related.items,
         comments: comments.items,
         history: history.items.map((h: { at: string; actor: string; change: Record<string, unknown> }) => ({
           ...h,
@@ -166,6 +169,39 @@ export function workItemPages(app: FastifyInstance, ctx: ConsoleContext): void {
       await patch(item, token, { status: 'resolved' });
       return undefined;
     }),
+  );
+
+  app.post<Params & { Body: Form }>(
+    '/work-items/:ref/config-items',
+    { config: access },
+    async (request, reply) =>
+      act(request, reply, 'related', async (item, token) => {
+        const name = (request.body.name ?? '').trim();
+        if (!name || name.length > 255) return 'Name the configuration item to relate.';
+        const found = await ctx.server.db.query<{ id: number }>(
+          'SELECT id FROM config_items WHERE lower(name) = lower($1) ORDER BY id LIMIT 2',
+          [name],
+        );
+        if (found.rows.length === 0) return `No configuration item is named “${name}”.`;
+        if (found.rows.length > 1)
+          return `Several configuration items are named “${name}”: relate one from the search.`;
+        await api.call('POST', `/work-items/${item.id}/config-items`, {
+          token,
+          body: { configItemId: Number(found.rows[0]!.id) },
+        });
+        return undefined;
+      }),
+  );
+
+  app.post<{ Params: { ref: string; ci: string }; Body: Form }>(
+    '/work-items/:ref/config-items/:ci/remove',
+    { config: access },
+    async (request, reply) =>
+      act(request, reply, 'unrelated', async (item, token) => {
+        if (!/^[1-9][0-9]{0,14}$/.test(request.params.ci)) return 'No such configuration item.';
+        await api.call('DELETE', `/work-items/${item.id}/config-items/${request.params.ci}`, { token });
+        return undefined;
+      }),
   );
 
   app.post<Params & { Body: Form }>('/work-items/:ref/comments', { config: access }, async (request, reply) =>

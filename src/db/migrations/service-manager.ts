@@ -391,6 +391,19 @@ CREATE INDEX archive_checks_recent ON archive_checks (kind, finished_at DESC);
 `;
 // --- end v8
 
+// --- console-analyst (issue 14): configuration items related to work items
+const v11 = `
+CREATE TABLE work_item_config_items (
+  work_item_id bigint NOT NULL REFERENCES work_items (id) ON DELETE CASCADE,
+  config_item_id bigint NOT NULL REFERENCES config_items (id) ON DELETE CASCADE,
+  added_by text NOT NULL,
+  added_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (work_item_id, config_item_id)
+);
+CREATE INDEX work_item_config_items_ci ON work_item_config_items (config_item_id);
+`;
+// --- end console-analyst
+
 export const serviceManagerMigrations: MigrationSet = {
   database: 'ServiceManager',
   migrations: [
@@ -402,5 +415,6 @@ export const serviceManagerMigrations: MigrationSet = {
     { version: 6, name: 'change feed, data warehouse registration', sql: v6 },
     { version: 7, name: 'portal keys', sql: v7 },
     { version: 8, name: 'scheduled backup runs, archive checks and drills', sql: v8 },
+    { version: 11, name: 'configuration items related to work items', sql: v11 }, // console-analyst
   ],
 };
