@@ -167,7 +167,9 @@ export const consoleApp: FastifyPluginAsync<ConsoleOptions> = async (
       return reply.redirect(`${CONSOLE_PREFIX}/sign-in?next=${encodeURIComponent(next)}`, 303);
     }
     request.consoleUser = { username: found.username, role: found.role, token: session.token };
-    if (!roleMay(found.role, access)) return forbiddenPage(reply, access);
+    // console-admin: an end user is told the console is not for them; an analyst, that the page is for administrators.
+    if (!roleMay(found.role, access))
+      return forbiddenPage(reply, roleMay(found.role, 'analyst') ? access : 'analyst');
   });
 
   app.setNotFoundHandler((request, reply) => {

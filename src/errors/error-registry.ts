@@ -823,6 +823,20 @@ export const errorRegistry = {
     'Try again; if it persists, check the service and the bucket (versioning, object lock and quotas).',
   ),
   // --- end s3-stream
+  // --- console-admin (issue 14: the console's administrator pages)
+  CONSOLE_PROMOTE_STALE: entry(
+    1,
+    409,
+    'The workflow lease changed since the confirmation was shown (fencing token {shown} then, {now} now); nothing was changed.',
+    'Open the servers page again, check who holds the lease now, and confirm again.',
+  ),
+  CONSOLE_PACK_FILE_MISSING: entry(
+    2,
+    400,
+    'No management pack file was sent with the import form.',
+    'Choose a pack file (a JSON document, sealed or unsealed) and import it again.',
+  ),
+  // --- end console-admin
 } as const satisfies Record<string, ErrorEntry>;
 
 export type ErrorCode = keyof typeof errorRegistry;

@@ -7,9 +7,11 @@
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
 import type { SecretSealer } from '../keys/secret-sealer.js';
+import type { LeaseSettings } from '../management-group/lease-settings.js';
 import type { Readiness } from '../recovery/readiness.js';
 import type { ApiLimitOverrides } from './api-limits.js';
 import type { Metrics } from './metrics.js';
+import type { RoleDefinition } from './roles.js';
 
 export interface ServerIdentity {
   managementGroup: { id: string; name: string };
@@ -28,4 +30,14 @@ export interface AppContext {
   readiness?: () => Promise<Readiness>;
   /** ops (issue 13): GET /metrics and the HTTP request counters. */
   metrics?: Metrics;
+  // --- console-admin (issue 14): promote from the console's servers page; the dashboard's polling
+  /** This server's workflow lease timing (config.json and environment). */
+  leaseSettings?: Pick<LeaseSettings, 'leaseMs' | 'lockTimeoutMs'>;
+  /** Tells this server's lease keeper to look at the lease now. */
+  leaseChanged?: () => void;
+  /** How often the recovery dashboard polls, in ms (SMGR_CONSOLE_LIVE_MS; default 3000). */
+  consoleLiveMs?: number;
+  /** The roles and what they may do (roles.ts), for the console's users page; buildApp sets it. */
+  roles?: readonly RoleDefinition[];
+  // --- end console-admin
 }

@@ -25,6 +25,7 @@ import { BODY_LIMIT, installErrorHandling } from './http-errors.js';
 import { guardedServerOptions, installHttpGuards } from './http-guards.js';
 import { logSerializers } from './log-serializers.js';
 import { openapiOptions } from './openapi.js';
+import { BUILT_IN_ROLES } from './roles.js'; // console-admin
 import { approvalRoutes } from './routes/approvals.js';
 import { changeRoutes } from './routes/changes.js';
 import { commentRoutes } from './routes/comments.js';
@@ -120,6 +121,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     },
     { prefix: API_PREFIX },
   );
+  // --- console-admin (issue 14): the roles the console's users page offers (console/ may not import this folder)
+  ctx.roles ??= BUILT_IN_ROLES;
   // --- console-analyst (issue 14): the web console's pages, calling the API above in process
   await app.register(consoleApp, { prefix: CONSOLE_PREFIX, server: ctx, root: app });
   return app;

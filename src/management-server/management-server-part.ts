@@ -34,6 +34,7 @@ import { openDatabase } from '../db/open-database.js';
 import { SmgrError } from '../errors/smgr-error.js';
 import { recordKeyBackup } from '../keys/key-records.js';
 import { unlockKey } from '../keys/unlock-key.js';
+import { leaseSettings } from '../management-group/lease-settings.js'; // console-admin
 import { requireManagementGroup } from '../management-group/management-group.js';
 import {
   getRegistration,
@@ -145,6 +146,11 @@ export const managementServerPart: PartDefinition = {
       logger: serve.logger,
       limits: limitsOf(config),
       readiness: () => assessReadiness(db, config),
+      // --- console-admin (issue 14): promote from the console, the dashboard's polling interval
+      leaseSettings: leaseSettings(config, ctx.home.config),
+      leaseChanged: () => void workflows.keeper.poke().catch(() => {}),
+      consoleLiveMs: Number(process.env.SMGR_CONSOLE_LIVE_MS) || undefined,
+      // --- end console-admin
       metrics: createMetrics({
         db,
         config,

@@ -317,3 +317,128 @@ export function barChart(input: ChartInput): string {
   out.push('</svg>');
   return out.join('\n');
 }
+
+// --- console-admin: timelineChart (the recovery dashboard's backups and drills)
+
+export interface TimelineEvent {
+  /** Unix ms. */
+  at: number;
+  /** The value drawn as the mark's height within its lane; null draws the mark on the base line. */
+  value: number | null;
+  /** 'fail' draws a cross instead of a dot (shape, not colour alone). */
+  state: 'ok' | 'fail';
+  /** The mark's tooltip (escaped here). */
+  label: string;
+}
+
+export interface TimelineLane {
+  name: string;
+  /** Formats the lane's largest value for its scale label. */
+  format?: (v: number) => string;
+  events: readonly TimelineEvent[];
+}
+
+export interface TimelineInput {
+  id: string;
+  title: string;
+  description?: string;
+  /** The time axis, Unix ms. */
+  from: number;
+  to: number;
+  lanes: readonly TimelineLane[];
+  width?: number;
+}
+
+/**
+ * Events over a time axis, one lane per measure (each scaled to its own
+ * largest value, printed at the lane's top): a stem and dot per passed
+ * event, a cross per failed one. Day ticks (at most ~10 labels).
+ */
+export function timelineChart(input: TimelineInput): string {
+  const width = input.width ?? 720;
+  const laneH = 64;
+  const left = 150;
+  const right = 20;
+  const top = 34;
+  const bottom = 30;
+  const height = top + input.lanes.length * laneH + bottom;
+  const span = Math.max(1, input.to - input.from);
+  const plotW = width - left - right;
+  const xOf = (t: number) =>
+    left + ((Math.min(Math.max(t, input.from), input.to) - input.from) / span) * plotW;
+  const id = safeId(input.id);
+  const total = input.lanes.reduce((s, l) => s + l.events.length, 0);
+  const failed = input.lanes.reduce((s, l) => s + l.events.filter((e) => e.state === 'fail').length, 0);
+  const desc =
+    input.description ??
+    (total === 0
+      ? 'Timeline: no events in this period.'
+      : `Timeline of ${input.lanes.map((l) => `${l.name}: ${l.events.length}`).join('; ')}; ${failed} failed.`);
+  const out = [
+    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" aria-labelledby="${id}-title ${id}-desc"` +
+      ` width="${width}" height="${height}" viewBox="0 0 ${width} ${height}"` +
+      ` font-family="${escapeXml(FONT)}" font-size="12">`,
+    `<title id="${id}-title">${escapeXml(input.title)}</title>`,
+    `<desc id="${id}-desc">${escapeXml(desc)}</desc>`,
+    `<rect x="0" y="0" width="${width}" height="${height}" fill="#ffffff"/>`,
+    `<text x="${n(width / 2)}" y="20" text-anchor="middle" font-size="15" font-weight="600" fill="#1a1a1a">${escapeXml(input.title)}</text>`,
+  ];
+  // Day ticks.
+  const day = 86_400_000;
+  const days = Math.ceil(span / day);
+  const every = Math.max(1, Math.ceil(days / 10));
+  const base = top + input.lanes.length * laneH;
+  out.push('<g class="x-axis">');
+  const first = Math.ceil(input.from / day) * day;
+  for (let t = first, k = 0; t <= input.to; t += day, k++) {
+    const x = xOf(t);
+    out.push(`<line x1="${n(x)}" y1="${n(top)}" x2="${n(x)}" y2="${n(base)}" stroke="#eeeeee"/>`);
+    if (k % every === 0) {
+      out.push(
+        `<text x="${n(x)}" y="${n(base + 18)}" text-anchor="middle" fill="#333333">${escapeXml(new Date(t).toISOString().slice(5, 10))}</text>`,
+      );
+    }
+  }
+  out.push('</g>');
+  input.lanes.forEach((lane, li) => {
+    const y0 = top + (li + 1) * laneH - 8;
+    const values = lane.events
+      .map((e) => e.value)
+      .filter((v): v is number => v !== null && Number.isFinite(v));
+    const max = values.length ? Math.max(...values) : 0;
+    const fmt = lane.format ?? defaultFormat;
+    const color = PALETTE[li % PALETTE.length]!;
+    out.push(
+      `<g class="lane">`,
+      `<text x="8" y="${n(y0 - 22)}" fill="#1a1a1a" font-weight="600">${escapeXml(lane.name)}</text>`,
+      `<text x="8" y="${n(y0 - 6)}" fill="#333333">${escapeXml(max > 0 ? `top: ${fmt(max)}` : lane.events.length ? 'no values' : 'none')}</text>`,
+      `<line x1="${n(left)}" y1="${n(y0)}" x2="${n(width - right)}" y2="${n(y0)}" stroke="#555555"/>`,
+    );
+    for (const e of lane.events) {
+      const x = xOf(e.at);
+      const h = e.value !== null && max > 0 ? (e.value / max) * (laneH - 20) : 0;
+      const y = y0 - h;
+      const tip = `<title>${escapeXml(e.label)}</title>`;
+      if (e.state === 'fail') {
+        out.push(
+          `<g class="fail"><path d="M${n(x - 5)},${n(y0 - 5)} L${n(x + 5)},${n(y0 + 5)} M${n(x - 5)},${n(y0 + 5)} L${n(x + 5)},${n(y0 - 5)}" stroke="#D55E00" stroke-width="3"/>` +
+            `<rect x="${n(x - 6)}" y="${n(y0 - 6)}" width="12" height="12" fill="#ffffff" fill-opacity="0">${tip}</rect></g>`,
+        );
+      } else {
+        if (h > 0)
+          out.push(
+            `<line x1="${n(x)}" y1="${n(y0)}" x2="${n(x)}" y2="${n(y)}" stroke="${color}" stroke-width="2"/>`,
+          );
+        out.push(`<circle cx="${n(x)}" cy="${n(y)}" r="4" fill="${color}">${tip}</circle>`);
+      }
+    }
+    out.push('</g>');
+  });
+  if (total === 0) {
+    out.push(
+      `<text x="${n((left + width - right) / 2)}" y="${n((top + base) / 2)}" text-anchor="middle" fill="#555555">No backups or drills in this period</text>`,
+    );
+  }
+  out.push('</svg>');
+  return out.join('\n');
+}

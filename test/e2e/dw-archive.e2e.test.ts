@@ -155,14 +155,14 @@ for (const makeFixture of ENGINES) {
       );
       assert.equal(reg.code, 0, reg.stdout + reg.stderr);
       const token = await signIn(sm.baseUrl, ADMIN_PASSWORD);
-      await makeChanges(sm.baseUrl, token, 30, 'before');
-      await extractUntil(dw, urls.staging, 'before', 30);
+      await makeChanges(sm.baseUrl, token, 12, 'before');
+      await extractUntil(dw, urls.staging, 'before', 12);
       const b = await runCli(['--json', 'backup', 'create', '--to', offComputer], dw);
       assert.equal(b.code, 0, b.stdout + b.stderr);
       archive = jsonOut(b.stdout).archives[0].file;
       // Changes after the archive, extracted before the loss: the restored DW must take them again, once.
-      await makeChanges(sm.baseUrl, token, 20, 'after');
-      await extractUntil(dw, urls.staging, 'after', 20);
+      await makeChanges(sm.baseUrl, token, 8, 'after');
+      await extractUntil(dw, urls.staging, 'after', 8);
 
       // The DW computer is lost, its databases too (new, empty ones to recover into).
       fs.rmSync(dw.home, { recursive: true, force: true });
@@ -202,7 +202,7 @@ for (const makeFixture of ENGINES) {
       assert.equal(result.ok, true, r.stdout);
 
       // Extraction resumes from the restored watermark: the changes after the archive come again, once.
-      await extractUntil(dw, into.staging, 'after', 20);
+      await extractUntil(dw, into.staging, 'after', 8);
       if (fx.name === 'server') await assertStagedExactlyOnce(sm.url, into.staging);
       else {
         await sm.server.stop();

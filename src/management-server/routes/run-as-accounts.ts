@@ -7,25 +7,17 @@
  * 500 SECRET_UNREADABLE (a key problem), never a match. Creates and verifies
  * are audited without the password.
  */
-import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
-import { audit } from '../../audit/audit.js';
 import { requires } from '../access.js';
 import type { AppContext } from '../app-context.js';
 import { currentUser } from '../auth.js';
 import { errorResponses, notFound } from '../http-errors.js';
 import { type IdParams, uuidParams } from '../id-params.js';
 import { cursorSchema, decodeCursor, limitSchema, pageSchema, parseLimit, toPage } from '../pagination.js';
-import {
-  getRunAsAccount,
-  getSealedPassword,
-  insertRunAsAccount,
-  listRunAsAccounts,
-  type RunAsAccount,
-} from '../run-as-account-store.js';
-import { runAsPasswordMatches, sealRunAsPassword } from '../run-as-secrets.js';
+import { getRunAsAccount, listRunAsAccounts, type RunAsAccount } from '../run-as-account-store.js';
+import { createRunAsAccount, verifyRunAsPassword } from '../run-as-accounts.js';
 
 const LIST = 'run-as-accounts';
 const PATH = '/api/v1/run-as-accounts';
@@ -74,21 +66,12 @@ export const runAsAccountRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
       },
     },
     async (request, reply) => {
-      const actor = currentUser(request).username;
-      const { name, username, password } = request.body;
-      const id = randomUUID();
-      const passwordSealed = sealRunAsPassword(ctx.sealer, id, password);
-      const created = await ctx.db.transaction(async (tx) => {
-        const a = await insertRunAsAccount(tx, {
-          id,
-          name,
-          username,
-          passwordSealed,
-          keyId: ctx.sealer.keyId,
-        });
-        await audit(tx, actor, 'run-as-account.created', id, { name, username, keyId: a.keyId });
-        return a;
-      });
+      const created = await createRunAsAccount(
+        ctx.db,
+        ctx.sealer,
+        request.body,
+        currentUser(request).username,
+      );
       return reply.status(201).send(created);
     },
   );
@@ -143,12 +126,15 @@ export const runAsAccountRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
       },
     },
     async (request) => {
-      const actor = currentUser(request).username;
-      const stored = await getSealedPassword(ctx.db, request.params.id);
-      if (!stored) throw notFound(request, request.params.id);
-      const matches = runAsPasswordMatches(ctx.sealer, stored.id, stored.sealed, request.body.password);
-      await audit(ctx.db, actor, 'run-as-account.verified', stored.id, { matches });
-      return { matches };
+      const answer = await verifyRunAsPassword(
+        ctx.db,
+        ctx.sealer,
+        request.params.id,
+        request.body.password,
+        currentUser(request).username,
+      );
+      if (!answer) throw notFound(request, request.params.id);
+      return answer;
     },
   );
 };
