@@ -11,8 +11,9 @@
  *
  * Layout: base64url(version 1 | nonce 12 | ciphertext | tag 16), associated
  * data "smgr <purpose> session v1" and the key id (purpose "portal" for the
- * portal, "console" for the console: a portal cookie never opens in the
- * console even under the same key).
+ * portal, "console" for the console, "dw report" for the DW's report page:
+ * a cookie of one never opens in another
+ * even under the same key).
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
@@ -38,7 +39,7 @@ export class SessionSealer {
   constructor(
     private readonly key: Buffer,
     keyId: string,
-    purpose: 'portal' | 'console' = 'portal',
+    purpose: 'portal' | 'console' | 'dw report' = 'portal',
   ) {
     if (key.length !== 32) throw new Error('a session key is 32 bytes');
     this.aad = Buffer.from(`smgr ${purpose} session v1\0${keyId}`);
