@@ -144,7 +144,21 @@ describe('console: administrator pages and the recovery dashboard in a browser',
     await page.getByRole('heading', { name: 'Printer jam' }).waitFor();
     const facts = (await page.locator('form dl.facts').textContent()) ?? '';
     assert.match(facts, /Classification\s*Printer/, facts);
+    // The pack's list is a drop-down of its items, the template's item chosen; another is taken.
+    const classification = page.getByLabel(/^Classification/);
+    const options = (await classification.locator('option').allTextContents()).map((o) => o.trim());
+    assert.deepEqual(options, ['none', 'Hardware', 'Printer', 'Laptop', 'Network', 'Other']);
+    assert.equal(
+      await classification.inputValue(),
+      JSON.stringify('contoso.servicedesk.incident-classification.printer'),
+    );
     await check(page, '05-incident-form-with-pack-list');
+    await classification.selectOption({ label: 'Network' });
+    await page.getByLabel(/^Title/).fill('Switch down in London');
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('heading', { name: /Switch down in London/ }).waitFor();
+    const created = (await page.locator('main').textContent()) ?? '';
+    assert.match(created, /Classification\s*Network/, created);
   });
 
   test('removing a pack asks first; a refused import changes nothing and says why', async () => {

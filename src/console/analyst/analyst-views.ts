@@ -190,6 +190,16 @@ const newForm = `<% layout('@layout') %>
   <input id="affectedUser" name="affectedUser" value="<%= it.values.affectedUser %>"></p>
   <p><label for="assignedTo">Assign to (user name)</label>
   <input id="assignedTo" name="assignedTo" value="<%= it.values.assignedTo %>"></p>
+  <% if (it.extensionFields.length > 0) { %>
+  <fieldset><legend>Properties from management packs</legend>
+  <% it.extensionFields.forEach(function (f) { %><p><label for="<%= f.id %>"><%= f.label %><% if (f.required) { %> <span class="req">(required)</span><% } %></label>
+  <% if (f.kind === 'select') { %><select id="<%= f.id %>" name="<%= f.name %>">
+  <option value="">none</option>
+  <% f.options.forEach(function (o) { %><option value="<%= o.value %>"<%~ o.value === f.value ? ' selected' : '' %>><%= o.label %></option><% }) %>
+  </select><% } else { %><input id="<%= f.id %>" name="<%= f.name %>" value="<%= f.value %>"><% } %></p>
+  <% }) %>
+  </fieldset>
+  <% } %>
   <% if (it.templateProperties.length > 0) { %>
   <h2>From the template</h2>
   <dl class="facts"><% it.templateProperties.forEach(function (p) { %><dt><%= p.label %></dt><dd><%= p.value %></dd><% }) %></dl>

@@ -1,7 +1,8 @@
 /**
  * /console/new: a new incident or service request, blank or from a
- * template of the imported packs (its values fill the form; its extension
- * properties go with the new item). Created through the API as the analyst;
+ * template of the imported packs (its values fill the form), with a field
+ * for each class extension property of its class (extension-fields.ts: a
+ * list property is a drop-down of its list's items). Created through the API as the analyst;
  * a refusal is shown on the form with the API's message, nothing created.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -9,6 +10,7 @@ import { BUILT_IN_FIELDS, type PackCatalog } from '../../management-packs/pack-c
 import { activeCatalog } from '../../management-packs/pack-store.js';
 import { ApiError } from '../../web/api-caller.js';
 import type { ConsoleContext } from '../console-module.js';
+import { extensionFields, readExtensionFields } from './extension-fields.js';
 import { FieldWords } from './field-words.js';
 
 type Form = Record<string, string>;
@@ -59,6 +61,7 @@ export function newWorkItemPages(app: FastifyInstance, ctx: ConsoleContext): voi
     values: Record<string, string> | undefined,
     errors: Record<string, string> = {},
     problem?: string,
+    submittedProperties: Record<string, unknown> = {},
   ) => {
     const catalog = await activeCatalog(ctx.server.db);
     const choice = choices(catalog).find((c) => c.id === request.params.choice);
@@ -86,6 +89,7 @@ export function newWorkItemPages(app: FastifyInstance, ctx: ConsoleContext): voi
         templateProperties: Object.entries(choice.values)
           .filter(([k]) => !(k in builtIn))
           .map(([k, v]) => ({ label: words.label(k), value: words.show(choice.class, k, v) })),
+        extensionFields: extensionFields(catalog, choice.class, { ...choice.values, ...submittedProperties }),
         errors,
         problem,
       },
@@ -112,15 +116,20 @@ export function newWorkItemPages(app: FastifyInstance, ctx: ConsoleContext): voi
         affectedUser: (b.affectedUser ?? '').trim(),
         assignedTo: (b.assignedTo ?? '').trim(),
       };
+      const submitted = readExtensionFields(catalog, choice.class, b);
       const errors: Record<string, string> = {};
       if (!values.title) errors.title = 'Give it a title.';
       else if (values.title.length > 500) errors.title = 'A title has at most 500 characters.';
       if (Object.keys(errors).length > 0)
-        return form(request, reply, values, errors, 'Please correct the fields marked below.');
+        return form(request, reply, values, errors, 'Please correct the fields marked below.', submitted);
       if (values.priority !== '' && !/^[1-9]$/.test(values.priority))
-        return form(request, reply, values, {}, 'Choose a priority from the list.');
+        return form(request, reply, values, {}, 'Choose a priority from the list.', submitted);
       const builtIn = BUILT_IN_FIELDS['work-item'];
-      const properties = Object.fromEntries(Object.entries(choice.values).filter(([k]) => !(k in builtIn)));
+      const properties = Object.fromEntries(
+        Object.entries({ ...choice.values, ...submitted }).filter(
+          ([k, v]) => !(k in builtIn) && v !== undefined,
+        ),
+      );
       const fields = Object.fromEntries(Object.entries(choice.values).filter(([k]) => k in builtIn));
       let created: { displayId: string };
       try {
@@ -139,7 +148,7 @@ export function newWorkItemPages(app: FastifyInstance, ctx: ConsoleContext): voi
         });
       } catch (e) {
         if (e instanceof ApiError && (e.status === 400 || e.status === 409))
-          return form(request, reply, values, {}, `${e.message} ${e.remedy}`.trim());
+          return form(request, reply, values, {}, `${e.message} ${e.remedy}`.trim(), submitted);
         throw e;
       }
       return reply.redirect(`/console/work-items/${created.displayId}`, 303);
