@@ -10,6 +10,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { silentProgress } from '../../src/backup/progress.js';
+import { loadAll } from '../../src/data-warehouse/load-job.js';
+import { transformAll } from '../../src/data-warehouse/transform-job.js';
 import { openDatabase } from '../../src/db/open-database.js';
 import { CLI, type CliEnv, jsonOut, runCli } from '../support/cli.js';
 import { type DwUrls, newDwUrls, passwordFile, setupDw } from '../support/dw.js';
@@ -83,30 +86,31 @@ for (const makeFixture of ENGINES) {
       const env: CliEnv = { home: path.join(root, 'source-home'), computerName: 'dw-src' };
       const urls = await newUrls('source');
       await setupDw(env, 'Crash DW', urls, passwordFile(root));
-      for (const [url, sql] of [
-        [
-          urls.staging,
+      // 3000 staged work items, then the real Transform and Load jobs fill DWRepository and DWDataMart.
+      const staging = await openDatabase(urls.staging);
+      const repository = await openDatabase(urls.repository);
+      const datamart = await openDatabase(urls.datamart);
+      try {
+        await staging.query(
           `INSERT INTO staging_work_items (position, op, entity_id, changed_at, data, run_id)
-           SELECT '2-1000-' || g, 'insert', g, now(), jsonb_build_object('title', repeat(md5(g::text), 8)), 1
+           SELECT '2-1000-' || g, 'insert', g, timestamptz '2026-11-10 10:00:00+00',
+                  jsonb_build_object('id', g, 'class', 'incident', 'display_id', 'IR' || g,
+                    'title', repeat(md5(g::text), 8), 'description', null, 'priority', 2, 'status', 'active',
+                    'assigned_to', null, 'affected_user', null, 'properties', '{}'::jsonb,
+                    'created_at', '2026-11-10T10:00:00.000Z', 'updated_at', '2026-11-10T10:00:00.000Z',
+                    'resolve_by', null, 'breached_at', null), 1
              FROM generate_series(1, 3000) g`,
-        ],
-        [
-          urls.repository,
-          `INSERT INTO work_item_versions (position, work_item_id, valid_from, data)
-           SELECT '2-1000-' || g, g, now(), jsonb_build_object('title', md5(g::text)) FROM generate_series(1, 3000) g`,
-        ],
-        [
-          urls.datamart,
-          `INSERT INTO work_item_dim (work_item_id, display_id, class, title)
-           SELECT g, 'IR' || g, 'incident', md5(g::text) FROM generate_series(1, 3000) g`,
-        ],
-      ] as const) {
-        const db = await openDatabase(url);
-        try {
-          await db.query(sql);
-        } finally {
-          await db.close();
-        }
+        );
+        const tally = () => ({ rows: 0, batches: 0, watermark: null });
+        const common = { staging, repository, dwName: 'Crash DW', batchSize: 500, progress: silentProgress };
+        await transformAll(common, tally());
+        await loadAll({ ...common, datamart, retentionDays: 3 * 365 }, tally());
+        const n = await datamart.query<{ n: number }>('SELECT count(*)::int AS n FROM work_item_dim');
+        assert.equal(n.rows[0]?.n, 3000, 'the Load job filled the data mart');
+      } finally {
+        await datamart.close();
+        await repository.close();
+        await staging.close();
       }
       const kb = await runCli(
         ['key', 'backup', '--json', '--file', keyFile, '--password-file', passphrase],
