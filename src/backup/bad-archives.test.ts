@@ -244,14 +244,14 @@ for (const makeEngine of ENGINES) {
       const forged = entries.map((e) =>
         e.name === 'smbak/header.json'
           ? withJson(e, (h) => {
-              h.version = 3;
+              h.version = 4;
             })
           : e,
       );
       await refused(
-        write('v3.smbak', await crafter.seal(forged)),
+        write('v4.smbak', await crafter.seal(forged)),
         'ARCHIVE_VERSION',
-        /format version 3; this smgr reads version 1 or 2/,
+        /format version 4; this smgr reads version 1 or 2 or 3/,
       );
     });
 
