@@ -72,8 +72,28 @@ const { values: flags } = parseArgs({
     'cpu-prof': { type: 'string' },
     shape: { type: 'string', default: 'service-desk' },
     results: { type: 'string', default: path.join(REPO, 'bench', 'results') },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
+
+if (flags.help) {
+  process.stdout.write(`Usage: npm run bench:backup -- [options]
+
+Times smgr backup create and restore database against pg_dump -Fc, the pg_dump -Fc -Z0 | zstd -1
+floor and pg_restore -j 2 on the local PostgreSQL server (SMGR_BENCH_POSTGRES_URL), then the embedded
+engine, and writes bench/results/backup-<size>[-wide]-<date>.md.
+
+  --size 100k|1m|N          work items (default 100k)
+  --shape service-desk|wide the data shape (default service-desk)
+  --runs N                  runs per measurement, median reported (default 3)
+  --embedded 100k|N|off     embedded (PGlite) measurements at this size (default 100k)
+  --cpu-prof DIR            write CPU profiles of the smgr processes to DIR
+  --results DIR             where the report goes (default bench/results)
+  --keep                    keep the databases and the temporary directory
+  -h, --help                this help
+`);
+  process.exit(0);
+}
 
 function parseSize(text: string): number {
   const m = /^(\d+(?:\.\d+)?)([km]?)$/i.exec(text.trim());
