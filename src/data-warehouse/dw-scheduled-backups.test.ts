@@ -185,7 +185,7 @@ for (const makeFixture of ENGINES) {
         jsonOut(stdout).parts.find((p: { part: string }) => p.part === 'data-warehouse');
       const st = await runCli(['status', '--json'], cli);
       assert.equal(st.code, 0, st.stderr);
-      const recovery = dwOf(st.stdout).details.recovery;
+      const recovery = dwOf(st.stdout).recovery;
       assert.equal(recovery.lastDrill.ok, true, JSON.stringify(recovery));
       assert.equal(recovery.lastDrill.archive, run!.archive);
       assert.ok(recovery.lastDrill.rtoMs > 0, 'measured RTO');
@@ -202,7 +202,7 @@ for (const makeFixture of ENGINES) {
       assert.equal(r.code, 1, r.stdout + r.stderr);
       assert.equal(jsonOut(r.stdout).error, 'DRILL_FAILED');
       const st2 = await runCli(['status', '--json'], cli);
-      const rec2 = dwOf(st2.stdout).details.recovery;
+      const rec2 = dwOf(st2.stdout).recovery;
       assert.equal(rec2.recoverable, false);
       assert.equal(rec2.lastDrill.archive, 'corrupted.smbak');
       assert.equal(rec2.lastDrill.ok, false);
