@@ -17,7 +17,7 @@ export function registerDrill(program: Command): void {
   program
     .command('drill')
     .description(
-      'restore an archive into a scratch embedded installation, start it, run doctor, measure restore and API times, delete it, and record the evidence',
+      'restore an archive into a scratch embedded installation (in a child process), start it, run doctor, measure restore and API times, delete it, and record the evidence',
     )
     .argument(
       '[archive]',
