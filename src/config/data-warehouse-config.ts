@@ -20,6 +20,14 @@ export const DwBackupsConfig = Type.Object(
     /** IANA time zone of the schedule (default: this computer's). */
     timezone: Type.Optional(Type.String({ minLength: 1 })),
     retention: Type.Optional(RetentionConfig),
+    // --- drill-child: a restore drill after each scheduled backup, and the DW's recovery objectives
+    /** Restore drill after each scheduled backup (default true). */
+    drill: Type.Optional(Type.Boolean()),
+    /** Recovery point objective: the newest verified archive must be younger (default 24 h). */
+    rpoMinutes: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    /** Recovery time objective: the last drill's restore plus API start must be quicker (default 60 min). */
+    rtoMinutes: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    // --- end drill-child
   },
   strict,
 );

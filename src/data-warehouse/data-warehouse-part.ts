@@ -17,11 +17,14 @@ import type { DataWarehouseConfig } from '../config/data-warehouse-config.js';
 import type { Database } from '../db/database.js';
 import { recordKeyBackup } from '../keys/key-records.js';
 import type { OpenedPart, PartContext, PartDefinition } from '../parts/part.js';
+import { readinessChecks, withReadiness } from '../recovery/readiness-report.js';
 import type { SecureStorage } from '../secure-storage/secure-storage.js';
 import { dataWarehouseSetup } from './data-warehouse-setup.js';
 import { backupDataWarehouse } from './dw-backup.js';
 import { openDwDatabases } from './dw-databases.js';
 import { dwChecks } from './dw-doctor.js';
+import { dataWarehouseDrill } from './dw-drill.js';
+import { dwReadinessOf } from './dw-readiness.js';
 import { dataWarehouseRecoveryPlan } from './dw-recovery.js';
 import { pruneDwBackups } from './dw-scheduled-backups.js';
 import { prepareDwServe } from './dw-serve.js';
@@ -56,8 +59,17 @@ export const dataWarehousePart: PartDefinition = {
       config,
       storage: ctx.storage,
       computerName: ctx.computerName,
-      status: () => collectDwStatus(opened),
-      doctor: () => dwChecks(opened),
+      // drill-child: the DW's readiness (its drills, archives, key backup) in status and doctor
+      status: async () =>
+        withReadiness(
+          await collectDwStatus(opened),
+          await dwReadinessOf(dbs.staging, config),
+          config.backups !== undefined,
+        ),
+      doctor: async () => [
+        ...(await dwChecks(opened)),
+        ...readinessChecks(await dwReadinessOf(dbs.staging, config), config.backups !== undefined),
+      ],
       async recordKeyBackup(keyIds) {
         const known = (
           await dbs.staging.query<{ key_id: string }>('SELECT key_id FROM key_records')
@@ -81,4 +93,5 @@ export const dataWarehousePart: PartDefinition = {
 
   prepareServe: (opened, ctx, serve) => prepareDwServe(opened as OpenedDataWarehouse, ctx, serve),
   recoveryPlan: (input) => dataWarehouseRecoveryPlan(input),
+  drill: dataWarehouseDrill, // drill-child
 };

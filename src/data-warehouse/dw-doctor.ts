@@ -25,7 +25,14 @@ const fromError = (name: string, e: unknown): DoctorCheck =>
     ? { name, state: 'fail', detail: e.message, remedy: e.remedy }
     : { name, state: 'fail', detail: (e as Error).message };
 
-export async function dwChecks(dw: OpenedDataWarehouse): Promise<DoctorCheck[]> {
+/**
+ * `offline` (a restore drill's scratch copy, drill-child): the checks that would reach the
+ * management server are left out (the live DW's doctor makes them).
+ */
+export async function dwChecks(
+  dw: OpenedDataWarehouse,
+  o: { offline?: boolean } = {},
+): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
   const group = await requireDwGroup(dw.staging);
   checks.push(
@@ -83,6 +90,8 @@ export async function dwChecks(dw: OpenedDataWarehouse): Promise<DoctorCheck[]> 
     checks.push(fromError('DW key (DWStagingAndConfig)', e));
   }
   const source = await readSourceGroup(dw.staging);
+  // drill-child: a scratch copy never calls the management server.
+  if (o.offline) return [...checks, await extractCheck(dw)];
   if (!source) {
     checks.push({
       name: 'DW key (ServiceManager)',

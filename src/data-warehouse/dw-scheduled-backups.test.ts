@@ -9,12 +9,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import pino from 'pino';
+import { jsonOut, runCli } from '../../test/support/cli.js';
 import { ENGINES, tempDir } from '../../test/support/engines.js';
 import { eventually } from '../../test/support/eventually.js';
 import { listBackups } from '../backup/backup-catalog.js';
 import { homePaths } from '../computer/home.js';
-import { readConfig } from '../config/config-file.js';
+import { readConfig, writeConfig } from '../config/config-file.js';
 import { isSmgrError } from '../errors/smgr-error.js';
+import { drillInChild } from '../recovery/drill-child.js';
 import { SecureStorage } from '../secure-storage/secure-storage.js';
 import { dataWarehousePart, type OpenedDataWarehouse } from './data-warehouse-part.js';
 import { DwScheduledBackups, pruneDwBackups } from './dw-scheduled-backups.js';
@@ -31,8 +33,10 @@ for (const makeFixture of ENGINES) {
       fs.rmSync(root, { recursive: true, force: true });
     });
 
+    const home = homePaths(path.join(root, 'home'));
+    const directory = path.join(root, 'backups');
+
     test('each slot once; archives verified and recorded; retention keeps the newest two, deletions logged', async () => {
-      const home = homePaths(path.join(root, 'home'));
       await setupNewDw({
         home,
         computerName: 'dw01',
@@ -49,7 +53,6 @@ for (const makeFixture of ENGINES) {
       config.parts['data-warehouse']!.backups = { schedule: '0 3 * * *', retention: { keepLast: 2 } };
       const ctx = { home, config, computerName: 'dw01', storage: SecureStorage.open(home.secureStorage) };
       const dw = (await dataWarehousePart.open(ctx)) as OpenedDataWarehouse;
-      const directory = path.join(root, 'backups');
       try {
         const o = {
           dw,
@@ -117,6 +120,111 @@ for (const makeFixture of ENGINES) {
       } finally {
         await dw.close();
       }
+    });
+
+    // drill-child: the DW's archives are drilled (restored into a scratch embedded installation in a
+    // child process, doctored, measured); the evidence shows in status --json; a corrupted archive's
+    // drill fails loudly and makes the DW's readiness "no" with the remedy.
+    test('a scheduled drill in a child process passes, its evidence in status --json; a corrupted archive: readiness no', async () => {
+      const config = readConfig(home)!;
+      config.parts['data-warehouse']!.backups = { schedule: '0 3 * * *', rpoMinutes: 60 };
+      writeConfig(home, config);
+      const ctx = { home, config, computerName: 'dw01', storage: SecureStorage.open(home.secureStorage) };
+      const dw = (await dataWarehousePart.open(ctx)) as OpenedDataWarehouse;
+      const pids: number[] = [];
+      let run: Awaited<ReturnType<DwScheduledBackups['fire']>>;
+      try {
+        const s = new DwScheduledBackups({
+          dw,
+          home,
+          configPath: home.config,
+          computerName: 'dw01',
+          directory,
+          logger: quiet,
+          backup: (d: string) => dw.backup({ directory: d, progress: { report: () => {} } }),
+          drill: (archive, c) =>
+            drillInChild({
+              home,
+              computerName: 'dw01',
+              part: 'data-warehouse',
+              file: archive.file,
+              archiveCreatedAt: archive.createdAt,
+              signal: c.signal,
+              onStart: (pid) => pids.push(pid),
+            }),
+        });
+        run = await s.fire(new Date(Date.UTC(2026, 10, 1, 3, 10, 0)));
+        assert.equal(run?.outcome, 'ok', JSON.stringify(run));
+        const drill = run!.drill!;
+        assert.equal(drill.ok, true, JSON.stringify(drill));
+        assert.equal(drill.kind, 'drill');
+        assert.equal(drill.archive, run?.archive);
+        assert.ok(drill.restoreMs! > 0 && drill.apiMs! > 0, 'restore and API times measured');
+        assert.ok(drill.tablesChecked! >= 3 && drill.rowsChecked! > 0, 'the three databases counted');
+        assert.equal(drill.doctorOk, true);
+        assert.ok(drill.doctor!.some((c) => c.name === 'DW key (DWStagingAndConfig)' && c.state === 'pass'));
+        assert.equal(pids.length, 1);
+        assert.notEqual(pids[0], process.pid, 'the drill ran in a child process');
+        const rows = await dw.staging.query<{ kind: string; ok: boolean }>(
+          'SELECT kind, ok FROM archive_checks WHERE archive = $1 ORDER BY id',
+          [run!.archive],
+        );
+        assert.deepEqual(
+          rows.rows.map((r) => [r.kind, r.ok]),
+          [
+            ['verify', true],
+            ['drill', true],
+          ],
+          'the evidence recorded once',
+        );
+      } finally {
+        await dw.close();
+      }
+      const cli = { home: home.root, computerName: 'dw01' };
+      const dwOf = (stdout: string) =>
+        jsonOut(stdout).parts.find((p: { part: string }) => p.part === 'data-warehouse');
+      const st = await runCli(['status', '--json'], cli);
+      assert.equal(st.code, 0, st.stderr);
+      const recovery = dwOf(st.stdout).recovery;
+      assert.equal(recovery.lastDrill.ok, true, JSON.stringify(recovery));
+      assert.equal(recovery.lastDrill.archive, run!.archive);
+      assert.ok(recovery.lastDrill.rtoMs > 0, 'measured RTO');
+      const passed = recovery.reasons.find((r: { check: string }) => r.check === 'drill');
+      assert.equal(passed.ok, true);
+      assert.match(passed.detail, /passed; measured RTO/);
+
+      // A corrupted archive, drilled on demand (smgr drill on the DW computer): loud, recorded, readiness "no".
+      const bad = path.join(root, 'corrupted.smbak');
+      const bytes = fs.readFileSync(path.join(directory, run!.archive!));
+      bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
+      fs.writeFileSync(bad, bytes);
+      const r = await runCli(['drill', bad, '--json'], cli);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.equal(jsonOut(r.stdout).error, 'DRILL_FAILED');
+      const st2 = await runCli(['status', '--json'], cli);
+      const rec2 = dwOf(st2.stdout).recovery;
+      assert.equal(rec2.recoverable, false);
+      assert.equal(rec2.lastDrill.archive, 'corrupted.smbak');
+      assert.equal(rec2.lastDrill.ok, false);
+      const failed = rec2.reasons.find((x: { check: string }) => x.check === 'drill');
+      assert.equal(failed.ok, false);
+      assert.match(failed.detail, /the last drill .* FAILED: /);
+      assert.match(failed.remedy, /smgr drill/);
+      const human = await runCli(['status'], cli);
+      assert.match(
+        human.stdout,
+        /Recoverable now: +NO — .*the last drill .* FAILED: .*remedy: smgr backup verify/,
+      );
+      assert.match(human.stderr, /warning: Not recoverable now: .*the last drill/);
+      const doctor = await runCli(['doctor', '--json'], cli);
+      const c = jsonOut(doctor.stdout).checks.find((x: { name: string }) => x.name === 'recovery drill');
+      assert.equal(c.state, 'warn');
+      assert.match(c.remedy, /smgr drill/);
+      assert.deepEqual(
+        fs.readdirSync(root).filter((n) => n.includes('.reading-')),
+        [],
+        'no archive marker left',
+      );
     });
   });
 }

@@ -9,7 +9,11 @@
  * archives in the directory pruned by `backups.retention` (prune-backups.ts:
  * never the newest verified archive nor one being read or written; every
  * deletion in the DW's audit log). `smgr backup prune` on a DW computer
- * applies the same policy by hand (pruneDwBackups).
+ * applies the same policy by hand (pruneDwBackups). drill-child: each
+ * verified archive is then drilled in a child process (drill-child.ts, the
+ * DW's hook dw-drill.ts) unless `backups.drill` is false, the verification
+ * and the drill recorded in archive_checks (v6); a failed drill fails the
+ * run and is logged as an error.
  *
  * Guarantees: firings never overlap (croner's protect); stop() waits for the
  * current one; a failure is logged as an error and recorded, and never stops
@@ -29,6 +33,8 @@ import type { HomePaths } from '../computer/home.js';
 import type { Queryable } from '../db/database.js';
 import { isSmgrError, SmgrError } from '../errors/smgr-error.js';
 import type { ArchiveResult } from '../parts/part.js';
+import { type ArchiveCheck, archiveEvidence, recordArchiveCheck } from '../recovery/archive-checks.js';
+import type { DrillControl } from '../recovery/drill-child.js';
 import type { OpenedDataWarehouse } from './data-warehouse-part.js';
 
 export interface DwScheduleOptions {
@@ -39,6 +45,8 @@ export interface DwScheduleOptions {
   directory: string;
   logger: Logger;
   backup(directory: string): Promise<ArchiveResult>;
+  /** drill-child: a restore drill of the verified archive in a child process (drill-child.ts). */
+  drill?(archive: ArchiveResult, o: DrillControl): Promise<ArchiveCheck>;
 }
 
 export interface DwScheduledRun {
@@ -46,6 +54,8 @@ export interface DwScheduledRun {
   outcome: 'ok' | 'failed';
   archive?: string;
   verified: boolean;
+  /** drill-child: the drill's evidence, when one ran. */
+  drill?: ArchiveCheck;
   pruned: number;
   error?: string;
 }
@@ -54,6 +64,7 @@ export class DwScheduledBackups {
   private cron: Cron | undefined;
   private current: Promise<void> = Promise.resolve();
   private readonly log: Logger;
+  private readonly stopping = new AbortController(); // drill-child: kills a drill's child
 
   constructor(private readonly o: DwScheduleOptions) {
     this.log = o.logger.child({ component: 'dw-scheduled-backups' });
@@ -83,6 +94,7 @@ export class DwScheduledBackups {
 
   async stop(): Promise<void> {
     this.cron?.stop();
+    this.stopping.abort();
     await this.current.catch(() => {});
   }
 
@@ -129,6 +141,18 @@ export class DwScheduledBackups {
         [slot, name, archive.size],
       );
       this.log.info({ slot, archive: name }, 'scheduled backup verified');
+      const drill = await this.drill(slot, archive);
+      if (drill && !drill.ok)
+        return {
+          slot,
+          outcome: 'failed',
+          archive: name,
+          size: archive.size,
+          verified: true,
+          drill,
+          pruned: 0,
+          error: `drill failed: ${drill.error}`,
+        };
       const pruned = hasRetentionRule(this.o.dw.config.backups?.retention ?? {})
         ? (
             await pruneDwBackups(this.o.dw, this.o.home, this.o.directory, {
@@ -142,7 +166,7 @@ export class DwScheduledBackups {
             })
           ).removed.length
         : 0;
-      return { slot, outcome: 'ok', archive: name, size: archive.size, verified: true, pruned };
+      return { slot, outcome: 'ok', archive: name, size: archive.size, verified: true, drill, pruned };
     } catch (e) {
       this.log.error({ slot, reason: reason(e) }, 'scheduled backup FAILED');
       return {
@@ -155,6 +179,40 @@ export class DwScheduledBackups {
         error: reason(e),
       };
     }
+  }
+
+  /**
+   * drill-child: the verification's evidence, then (unless backups.drill is false) a restore drill
+   * of the archive in a child process, its evidence in DWStagingAndConfig's archive_checks (v6);
+   * a failed drill is logged as an error. A drill stopped by the server's shutdown records nothing.
+   */
+  private async drill(slot: string, archive: ArchiveResult): Promise<ArchiveCheck | undefined> {
+    const db = this.o.dw.staging;
+    const base = {
+      archive: path.basename(archive.file),
+      archiveCreatedAt: archive.createdAt,
+      computerName: this.o.computerName,
+    };
+    await recordArchiveCheck(db, { ...base, kind: 'verify', startedAt: archive.finishedAt, ok: true });
+    if (!this.o.drill || this.o.dw.config.backups?.drill === false) return undefined;
+    let check: ArchiveCheck;
+    try {
+      check = await this.o.drill(archive, {
+        signal: this.stopping.signal,
+        onStart: (pid) =>
+          this.log.info({ slot, archive: base.archive, pid }, 'drill started in a child process'),
+      });
+    } catch (e) {
+      if ((e as { code?: unknown }).code !== 'DRILL_INTERRUPTED') throw e;
+      this.log.warn({ slot }, 'the scheduled drill was stopped: the server is stopping');
+      return undefined;
+    }
+    await recordArchiveCheck(db, check);
+    const measured = { restoreMs: check.restoreMs, apiMs: check.apiMs, rowsChecked: check.rowsChecked };
+    if (check.ok) this.log.info({ slot, archive: check.archive, ...measured }, 'scheduled backup drilled');
+    else
+      this.log.error({ slot, archive: check.archive, error: check.error }, "scheduled backup's drill FAILED");
+    return check;
   }
 }
 
@@ -188,7 +246,18 @@ async function dwArchiveEvidence(q: Queryable) {
   const r = await q.query<{ archive: string; verified: boolean }>(
     'SELECT archive, bool_or(verified) AS verified FROM backup_runs WHERE archive IS NOT NULL GROUP BY archive',
   );
-  return new Map(r.rows.map((x) => [x.archive, { verified: x.verified, drillPassed: false }]));
+  const evidence = new Map(r.rows.map((x) => [x.archive, { verified: x.verified, drillPassed: false }]));
+  // drill-child: archives a drill proved (archive_checks, v6) count as verified and drilled.
+  const present = await q.query<{ p: boolean }>(`SELECT to_regclass('archive_checks') IS NOT NULL AS p`);
+  if (present.rows[0]?.p)
+    for (const [archive, e] of await archiveEvidence(q)) {
+      const had = evidence.get(archive);
+      evidence.set(archive, {
+        verified: e.verified || had?.verified === true,
+        drillPassed: e.drillPassed,
+      });
+    }
+  return evidence;
 }
 
 async function claimSlot(db: Queryable, slot: string, runner: string): Promise<number | undefined> {

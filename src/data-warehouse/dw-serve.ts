@@ -28,6 +28,7 @@ import {
 } from '../management-group/registration.js';
 import { listenOn } from '../management-server/listen.js';
 import type { PartContext, PreparedPart, ServeContext } from '../parts/part.js';
+import { drillInChild } from '../recovery/drill-child.js';
 import type { OpenedDataWarehouse } from './data-warehouse-part.js';
 import { buildDwApi } from './dw-api.js';
 import { DW_DATABASES } from './dw-databases.js';
@@ -101,6 +102,16 @@ export async function prepareDwServe(
     directory: defaultBackupDirectory(ctx.home, ctx.config),
     logger: serve.logger,
     backup: (directory) => dw.backup({ directory, progress: { report: () => {} } }),
+    // drill-child: each verified archive drilled in a child process (dw-drill.ts)
+    drill: (archive, o) =>
+      drillInChild({
+        home: ctx.home,
+        computerName: ctx.computerName,
+        part: 'data-warehouse',
+        file: archive.file,
+        archiveCreatedAt: archive.createdAt,
+        ...o,
+      }),
   });
   const address = await listenOn(app, serve.listen ?? dw.config.listen);
   return {

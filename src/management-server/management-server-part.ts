@@ -20,7 +20,6 @@
 
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { archiveSource } from '../backup/archive-source.js';
 import { defaultBackupDirectory } from '../backup/backup-directory.js';
 import { ensureBackupRecipient } from '../backup/backup-recipient.js';
 import { createBackup } from '../backup/create-backup.js';
@@ -44,12 +43,14 @@ import {
 } from '../management-group/registration.js';
 import { packEntries } from '../management-packs/archive-packs.js';
 import type { OpenedPart, PartContext, PartDefinition, PreparedPart, ServerHooks } from '../parts/part.js';
+import { drillInChild } from '../recovery/drill-child.js';
 import { assessReadiness } from '../recovery/readiness.js';
 import { readinessChecks, readinessOf, withReadiness } from '../recovery/readiness-report.js';
 import type { ApiLimitOverrides } from './api-limits.js';
 import { buildApp } from './build-app.js';
 import { managementServerChecks } from './doctor-checks.js';
 import { listenOn } from './listen.js';
+import { managementServerDrill } from './management-server-drill.js';
 import { managementServerRecoveryPlan } from './management-server-recovery.js';
 import { managementServerSetup } from './management-server-setup.js';
 import { collectStatus } from './management-server-status.js';
@@ -70,6 +71,7 @@ export const managementServerPart: PartDefinition = {
   recoverySetup: 'smgr setup management-server --existing-database --database URL',
   setup: managementServerSetup,
   recoveryPlan: managementServerRecoveryPlan,
+  drill: managementServerDrill, // drill-child
 
   async open(ctx: PartContext): Promise<OpenedManagementServer> {
     const config = requirePart(ctx.home, ctx.config, 'management-server');
@@ -219,17 +221,15 @@ function scheduledBackupsOf(
     fenceIdleMs: workflows.settings.fenceIdleMs,
     logger,
     backup: (directory) => ms.backup({ directory, progress: silentProgress }),
-    // Imported when needed: the drill opens parts itself (a static import would be a cycle).
-    drill: async (archive) =>
-      (await import('../recovery/drill.js')).runDrill({
-        file: archive.file,
-        // s3-stream: an archive streamed into the bucket is drilled from there.
-        open: archiveSource(archive.file, ms.config.backups?.s3).open,
-        archiveCreatedAt: archive.createdAt,
-        managementGroup: ms.config.managementGroup,
-        keyId: ms.config.keyId,
-        storage: ctx.storage,
+    // drill-child: in a child process (drill-child.ts), so this server's event loop keeps the lease.
+    drill: (archive, o) =>
+      drillInChild({
+        home: ctx.home,
         computerName: ctx.computerName,
+        part: 'management-server',
+        file: archive.file, // s3-stream: an archive streamed into the bucket is drilled from there
+        archiveCreatedAt: archive.createdAt,
+        ...o,
       }),
   });
 }

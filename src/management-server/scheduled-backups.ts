@@ -14,7 +14,10 @@
  *
  * Guarantees: firings never overlap (croner's protect: a firing that comes
  * while the previous one still runs is skipped); stop() waits for the
- * current one. Every failure is logged as an error and recorded as the
+ * current one, killing its drill's child process (drill-child: the drill
+ * runs in a child, never on this server's event loop, so the lease is
+ * renewed meanwhile; a stopped drill records nothing, its run is
+ * `interrupted`). Every failure is logged as an error and recorded as the
  * run's outcome, and never stops the server.
  *
  * Crash: a run row without outcome, marked interrupted by the next run; at
@@ -40,6 +43,7 @@ import { fenced, isLeaseLost } from '../management-group/fence.js';
 import type { Tenure } from '../management-group/workflow-lease.js';
 import type { ArchiveResult } from '../parts/part.js';
 import { type ArchiveCheck, archiveEvidence, recordArchiveCheck } from '../recovery/archive-checks.js';
+import type { DrillControl } from '../recovery/drill-child.js';
 
 export interface ScheduledBackupsOptions {
   db: Database;
@@ -53,15 +57,19 @@ export interface ScheduledBackupsOptions {
   logger: Logger;
   /** Writes one archive of the part's databases (OpenedPart.backup). */
   backup(directory: string): Promise<ArchiveResult>;
-  /** A restore drill of the archive (drill.ts); without it, a full verification. */
-  drill?(archive: ArchiveResult): Promise<ArchiveCheck>;
+  /**
+   * A restore drill of the archive, in a child process (drill-child.ts); without it, a full
+   * verification. `signal` aborts it when the server stops; `onStart` is told the child's pid.
+   */
+  drill?(archive: ArchiveResult, o: DrillControl): Promise<ArchiveCheck>;
   /** Told after each run (metrics). */
   onRun?(run: ScheduledRun): void;
 }
 
 export interface ScheduledRun {
   slot: string;
-  outcome: 'ok' | 'failed';
+  /** interrupted: the server stopped during the run's drill (drill-child). */
+  outcome: 'ok' | 'failed' | 'interrupted';
   archive?: ArchiveResult;
   check?: ArchiveCheck;
   pruned: number;
@@ -85,6 +93,8 @@ export class ScheduledBackups {
   private cron: Cron | undefined;
   private current: Promise<void> = Promise.resolve();
   private readonly log: Logger;
+  /** drill-child: aborted by stop(), which kills a drill's child process. */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly o: ScheduledBackupsOptions) {
     this.log = o.logger.child({ component: 'scheduled-backups' });
@@ -113,6 +123,7 @@ export class ScheduledBackups {
 
   async stop(): Promise<void> {
     this.cron?.stop();
+    this.stopping.abort();
     await this.current;
   }
 
@@ -202,13 +213,24 @@ export class ScheduledBackups {
       } else pruned += await this.prune(fence);
       return { slot, outcome: 'ok', archive, check, pruned };
     } catch (e) {
+      if (isInterrupted(e)) {
+        // drill-child: a shutdown is no evidence either way; nothing recorded of the drill.
+        this.log.warn({ slot }, 'the scheduled drill was stopped: the server is stopping');
+        return { slot, outcome: 'interrupted', archive, pruned: 0, error: reason(e) };
+      }
       this.log.error({ slot, reason: reason(e) }, 'scheduled backup FAILED');
       return { slot, outcome: 'failed', archive, pruned: 0, error: reason(e) };
     }
   }
 
   private async check(archive: ArchiveResult): Promise<ArchiveCheck> {
-    if (this.o.drill && this.o.config.backups?.drill !== false) return this.o.drill(archive);
+    if (this.o.drill && this.o.config.backups?.drill !== false) {
+      const file = path.basename(archive.file);
+      return this.o.drill(archive, {
+        signal: this.stopping.signal,
+        onStart: (pid) => this.log.info({ archive: file, pid }, 'drill started in a child process'),
+      });
+    }
     const startedAt = new Date().toISOString();
     const base = {
       kind: 'verify' as const,
@@ -275,6 +297,8 @@ async function claimSlot(tx: Transaction, slot: string, t: Tenure): Promise<numb
   );
   return r.rows[0]?.id;
 }
+
+const isInterrupted = (e: unknown) => (e as { code?: unknown })?.code === 'DRILL_INTERRUPTED';
 
 /** A short, secret-free reason: an error code and its one-line cause. */
 function reason(e: unknown): string {

@@ -19,6 +19,7 @@ import type { HomePaths } from '../computer/home.js';
 import type { PartName, SmgrConfig } from '../config/config-schema.js';
 import type { Database } from '../db/database.js';
 import type { DoctorCheck } from '../recovery/doctor-check.js';
+import type { PartDrill } from '../recovery/part-drill.js';
 import type { PartRecoveryPlan, RecoveryInput } from '../recovery/recovery-plan.js';
 import type { KeyPart, SecureStorage } from '../secure-storage/secure-storage.js';
 
@@ -184,4 +185,9 @@ export interface PartDefinition {
    * undefined when the key backup file holds no key of this part. Reads only; optional.
    */
   recoveryPlan?(input: RecoveryInput): Promise<PartRecoveryPlan | undefined>;
+  /**
+   * drill-child: restore drills of this part's archives (src/recovery/part-drill.ts): `smgr drill`
+   * and the drill after each scheduled backup. Optional (a part without databases has none).
+   */
+  readonly drill?: PartDrill;
 }

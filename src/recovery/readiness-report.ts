@@ -11,16 +11,23 @@ import type { ManagementServerConfig } from '../config/management-server-config.
 import type { Queryable } from '../db/database.js';
 import type { PartStatus } from '../parts/part.js';
 import type { DoctorCheck } from './doctor-check.js';
-import { assessReadiness, type Readiness } from './readiness.js';
+import {
+  assessReadiness,
+  type Readiness,
+  type ReadinessSource,
+  type RecoveryObjectives,
+} from './readiness.js';
 
 export async function readinessOf(
   db: Queryable,
-  config: Pick<ManagementServerConfig, 'backups'>,
+  config: RecoveryObjectives | Pick<ManagementServerConfig, 'backups'>,
+  /** drill-child: the data warehouse's evidence is in DWStagingAndConfig (dw-readiness.ts). */
+  source?: ReadinessSource,
 ): Promise<Readiness | undefined> {
   const r = await db.query<{ present: boolean }>(
     `SELECT to_regclass('archive_checks') IS NOT NULL AS present`,
   );
-  return r.rows[0]?.present ? assessReadiness(db, config) : undefined;
+  return r.rows[0]?.present ? assessReadiness(db, config, new Date(), source) : undefined;
 }
 
 /**

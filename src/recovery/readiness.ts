@@ -83,10 +83,25 @@ const KEY_PART_COMPUTERS = {
   portal: 'portal',
 } as const;
 
+/** The recovery objectives of a part's config entry (`backups.rpoMinutes`, `backups.rtoMinutes`). */
+export interface RecoveryObjectives {
+  backups?: { rpoMinutes?: number; rtoMinutes?: number };
+}
+
+/**
+ * drill-child: what differs by part. The management server's evidence also checks its unsealed
+ * packs; the data warehouse's (DWStagingAndConfig, dw-readiness.ts) has its own run history.
+ */
+export interface ReadinessSource {
+  packs: boolean;
+  lastRun(db: Queryable): Promise<ScheduledRunRecord | null>;
+}
+
 export async function assessReadiness(
   db: Queryable,
-  config: Pick<ManagementServerConfig, 'backups'>,
+  config: RecoveryObjectives | Pick<ManagementServerConfig, 'backups'>,
   now: Date = new Date(),
+  source: ReadinessSource = { packs: true, lastRun: lastScheduledRun },
 ): Promise<Readiness> {
   const rpoMinutes = config.backups?.rpoMinutes ?? DEFAULT_RPO_MINUTES;
   const rtoMinutes = config.backups?.rtoMinutes ?? DEFAULT_RTO_MINUTES;
@@ -99,7 +114,7 @@ export async function assessReadiness(
   const drill = await lastDrill(db);
   const rtoMs = drill?.ok && drill.restoreMs !== undefined ? drill.restoreMs + (drill.apiMs ?? 0) : null;
   reasons.push(drillReason(drill, rtoMs, rtoMinutes));
-  reasons.push(await packReason(db, verified)); // s3-stream: unsealed packs changed since the archive
+  if (source.packs) reasons.push(await packReason(db, verified)); // s3-stream: unsealed packs changed since the archive
 
   return {
     recoverable: reasons.every((r) => r.ok),
@@ -109,7 +124,7 @@ export async function assessReadiness(
       verified && ageMinutes !== null ? { ...verified, ageMinutes: Math.round(ageMinutes) } : null,
     lastDrill: drill ? { ...drill, rtoMs } : null,
     reasons,
-    lastScheduledRun: await lastScheduledRun(db),
+    lastScheduledRun: await source.lastRun(db),
   };
 }
 

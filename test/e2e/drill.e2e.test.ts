@@ -19,13 +19,22 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { jsonOut, msStatus, runCli, type ServeHandle, startServe } from '../support/cli.js';
 import { embeddedFixture, serverFixture, tempDir } from '../support/engines.js';
-import { DEADLINE_MS, eventually as poll } from '../support/eventually.js';
+import { DEADLINE_MS, eventually as poll, sleep } from '../support/eventually.js';
 import { configure, type Member, setupGroup, withDb } from '../support/group.js';
 import { docExampleText } from '../support/pack-example.js';
 import { dumpDatabaseAt, snapshotDir } from '../support/snapshot.js';
 
 /** The drills' scratch homes in a private temporary directory. */
 const scratchHomes = (tmp: string) => fs.readdirSync(tmp).filter((n) => n.startsWith('smgr-drill-'));
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 describe('smgr drill on a PostgreSQL database', () => {
   const fx = serverFixture();
@@ -181,6 +190,151 @@ describe('smgr drill on a PostgreSQL database', () => {
     const c = jsonOut(doctor.stdout).checks.find((x: { name: string }) => x.name === 'recovery drill');
     assert.equal(c.state, 'warn');
     assert.match(c.remedy, /smgr drill/);
+  });
+
+  // drill-child: the scheduled drill runs in a child process of the server (the built worker), so
+  // the server keeps renewing its workflow lease meanwhile; a child killed with kill -9 is a FAILED
+  // drill (error log, status, metric) that leaves no scratch home; a clean shutdown kills a running
+  // drill's child and leaves neither the child nor its scratch home, and records nothing of it.
+  test('scheduled drills run in a child process: lease renewed meanwhile; kill -9 is loud; shutdown leaves nothing', async () => {
+    const since = new Date();
+    configure(m, { backups: { schedule: '*/2 * * * * *', rpoMinutes: 60 } });
+    const fast = { ...m, env: { ...m.env, SMGR_LEASE_SECONDS: '6', SMGR_LEASE_RENEW_SECONDS: '0.5' } };
+    let serve: ServeHandle | undefined = await startServe(fast);
+    try {
+      const childPids = () =>
+        serve!
+          .logs()
+          .split('\n')
+          .filter((l) => l.includes('drill started in a child process'))
+          .map((l) => JSON.parse(l).pid as number);
+      // 1. The lease, sampled while the first scheduled drill runs: renewed inside the drill's window.
+      const samples: Array<{ token: string; renewedAt: number }> = [];
+      let sampling = true;
+      const sampler = withDb(url, async (db) => {
+        while (sampling) {
+          const r = await db.query<{ token: string; renewed_at: Date | null }>(
+            'SELECT token, renewed_at FROM workflow_lease',
+          );
+          const row = r.rows[0];
+          if (row?.renewed_at)
+            samples.push({ token: String(row.token), renewedAt: row.renewed_at.getTime() });
+          await sleep(100);
+        }
+      });
+      const drills = () =>
+        withDb(
+          url,
+          async (db) =>
+            (
+              await db.query<{
+                archive: string;
+                started_at: Date;
+                finished_at: Date;
+                ok: boolean;
+                error: string;
+              }>(
+                `SELECT archive, started_at, finished_at, ok, error FROM archive_checks
+                  WHERE kind = 'drill' AND started_at >= $1 ORDER BY id`,
+                [since],
+              )
+            ).rows,
+        );
+      let first: Awaited<ReturnType<typeof drills>>[number] | undefined;
+      try {
+        [first] = await poll(
+          'the first scheduled drill',
+          async () => {
+            const d = await drills();
+            return d.length > 0 ? d : undefined;
+          },
+          { ms: 4 * DEADLINE_MS, everyMs: 200 },
+        );
+      } finally {
+        sampling = false;
+        await sampler;
+      }
+      assert.equal(first!.ok, true, first!.error);
+      const [pid1] = childPids();
+      assert.ok(pid1 && pid1 !== serve.child.pid, 'the drill ran in another process');
+      const start = first!.started_at.getTime();
+      const end = first!.finished_at.getTime();
+      assert.ok(
+        samples.some((x) => x.renewedAt > start && x.renewedAt < end),
+        `the lease was renewed during the drill (${start}..${end}): ${JSON.stringify(samples.slice(-20))}`,
+      );
+      assert.equal(new Set(samples.map((x) => x.token)).size, 1, 'one tenure throughout');
+      const recorded = await withDb(
+        url,
+        async (db) =>
+          (
+            await db.query(`SELECT id FROM archive_checks WHERE kind = 'drill' AND archive = $1`, [
+              first!.archive,
+            ])
+          ).rows.length,
+      );
+      assert.equal(recorded, 1, 'the evidence recorded once');
+
+      // 2. kill -9 of a drill's child: a FAILED drill, logged as an error, recorded; no scratch home left.
+      const pid2 = await poll('a second drill', () => childPids().find((p) => p !== pid1), { everyMs: 50 });
+      process.kill(pid2, 'SIGKILL');
+      await poll('the killed drill logged as FAILED', () =>
+        serve!
+          .logs()
+          .split('\n')
+          .some((l) => l.includes('drill FAILED') && l.includes('killed by SIGKILL')),
+      );
+      assert.match(serve.logs(), /"level":50[^\n]*drill FAILED|drill FAILED[^\n]*"level":50/);
+      assert.deepEqual(
+        scratchHomes(tmp).filter((n) => n.startsWith(`smgr-drill-${pid2}-`)),
+        [],
+        "the killed child's scratch home is removed",
+      );
+      // The metric, read at once: the next drill (a backup, then a restore) cannot have finished yet.
+      const metrics = await (await fetch(`${serve.baseUrl}/metrics`)).text();
+      const recordedDrills = await drills();
+      const killed = recordedDrills.find((d) => /killed by SIGKILL/.test(d.error ?? ''));
+      assert.ok(killed && !killed.ok, 'recorded as a failed drill');
+      if (recordedDrills.at(-1) === killed) assert.match(metrics, /^smgr_drill_last_success 0$/m);
+
+      // 3. A clean shutdown while a drill runs: the child is killed, nothing is left, nothing recorded of it.
+      const pid3 = await poll('a third drill', () => childPids().find((p) => p !== pid1 && p !== pid2), {
+        ms: 4 * DEADLINE_MS,
+        everyMs: 20,
+      });
+      const drilledBefore = (await drills()).length;
+      assert.equal(await serve.stop(), 0);
+      serve = undefined;
+      await poll('no drill child outlives its server', () => !isAlive(pid3), { ms: 10_000 });
+      assert.deepEqual(scratchHomes(tmp), [], 'no scratch home left behind');
+      assert.deepEqual(
+        fs.readdirSync(path.join(m.home, 'backups')).filter((n) => n.includes('.reading-')),
+        [],
+        'no archive marker left behind',
+      );
+      const drilledAfter = await drills();
+      if (drilledAfter.length > drilledBefore)
+        assert.ok(drilledAfter.at(-1)!.ok, 'only a drill that finished before the stop is evidence');
+      const last = await withDb(
+        url,
+        async (db) =>
+          (await db.query<{ outcome: string }>('SELECT outcome FROM backup_runs ORDER BY slot DESC LIMIT 1'))
+            .rows[0],
+      );
+      assert.ok(['interrupted', 'ok'].includes(last!.outcome), JSON.stringify(last));
+
+      // Loud: status answers no with the killed drill (unless a later drill passed before the stop).
+      if (drilledAfter.length === drilledBefore) {
+        const st = await runCli(['status', '--json'], m);
+        const recovery = msStatus(jsonOut(st.stdout)).recovery;
+        assert.equal(recovery.lastDrill.ok, false);
+        assert.match(recovery.lastDrill.error, /killed by SIGKILL/);
+        assert.equal(recovery.recoverable, false);
+      }
+    } finally {
+      await serve?.stop('SIGKILL').catch(() => {});
+      configure(m, { backups: { rpoMinutes: 60 } });
+    }
   });
 });
 

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { isS3Url } from '../../backup/s3-target.js';
 import { SmgrError } from '../../errors/smgr-error.js';
 import { drillOperation } from '../../operations/drill.js';
+import type { ArchiveCheck } from '../../recovery/archive-checks.js';
 import { contextOf } from '../cli-context.js';
 import { runOperation } from '../run-operation.js';
 
@@ -16,7 +17,7 @@ export function registerDrill(program: Command): void {
   program
     .command('drill')
     .description(
-      'restore an archive into a scratch embedded installation, start it, run doctor, measure restore and API times, delete it, and record the evidence',
+      'restore an archive into a scratch embedded installation (in a child process), start it, run doctor, measure restore and API times, delete it, and record the evidence',
     )
     .argument(
       '[archive]',
@@ -26,33 +27,41 @@ export function registerDrill(program: Command): void {
       '--dir <dir>',
       'backup directory or s3://BUCKET[/PREFIX] to take the newest archive from (default: config backup.directory, else <home>/backups)',
     )
-    .action(async (archive: string | undefined, flags: { dir?: string }, cmd: Command) => {
+    .option(
+      '--part <part>',
+      "drill this part's archives only: management-server or data-warehouse (default: every installed part with archives; with ARCHIVE, the archive's part)",
+    )
+    .action(async (archive: string | undefined, flags: { dir?: string; part?: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
-      const { drill } = await runOperation(
+      const { drill, drills } = await runOperation(
         ctx,
         drillOperation,
         {
           archive: archive ? local(archive) : undefined,
           directory: flags.dir ? local(flags.dir) : undefined,
+          part: flags.part,
         },
         { progress: true },
       );
-      if (!drill.ok && ctx.out.json)
-        throw new SmgrError('DRILL_FAILED', { archive: drill.archive, reason: drill.error ?? 'unknown' });
-      ctx.out.result({ drill }, () => {
-        ctx.out.line(
-          `Drill ${drill.ok ? 'PASSED' : 'FAILED'}: ${drill.archive} (made ${drill.archiveCreatedAt})`,
-        );
-        ctx.out.line(`restore ${seconds(drill.restoreMs)}, API answered after ${seconds(drill.apiMs)}`);
-        ctx.out.line(
-          `${drill.tablesChecked ?? 0} tables, ${(drill.rowsChecked ?? 0).toLocaleString('en-US')} rows counted against the manifest`,
-        );
-        const bad = (drill.doctor ?? []).filter((c) => c.state !== 'pass');
-        ctx.out.line(
-          `doctor: ${drill.doctorOk === undefined ? 'not run' : drill.doctorOk ? 'passed' : 'FAILED'}${bad.length ? ` (${bad.map((c) => `${c.name} ${c.state}`).join(', ')})` : ''}`,
-        );
+      const failed = drills.find((d) => !d.ok);
+      if (failed && ctx.out.json)
+        throw new SmgrError('DRILL_FAILED', { archive: failed.archive, reason: failed.error ?? 'unknown' });
+      ctx.out.result({ drill, drills }, () => {
+        for (const d of drills) printDrill(ctx.out, d);
       });
-      if (!drill.ok)
-        throw new SmgrError('DRILL_FAILED', { archive: drill.archive, reason: drill.error ?? 'unknown' });
+      if (failed)
+        throw new SmgrError('DRILL_FAILED', { archive: failed.archive, reason: failed.error ?? 'unknown' });
     });
+}
+
+function printDrill(out: { line(s: string): void }, drill: ArchiveCheck): void {
+  out.line(`Drill ${drill.ok ? 'PASSED' : 'FAILED'}: ${drill.archive} (made ${drill.archiveCreatedAt})`);
+  out.line(`restore ${seconds(drill.restoreMs)}, API answered after ${seconds(drill.apiMs)}`);
+  out.line(
+    `${drill.tablesChecked ?? 0} tables, ${(drill.rowsChecked ?? 0).toLocaleString('en-US')} rows counted against the manifest`,
+  );
+  const bad = (drill.doctor ?? []).filter((c) => c.state !== 'pass');
+  out.line(
+    `doctor: ${drill.doctorOk === undefined ? 'not run' : drill.doctorOk ? 'passed' : 'FAILED'}${bad.length ? ` (${bad.map((c) => `${c.name} ${c.state}`).join(', ')})` : ''}`,
+  );
 }
