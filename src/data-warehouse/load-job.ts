@@ -7,8 +7,9 @@
  * entities it touches; their dimension rows and facts are deleted and
  * rebuilt from ALL of their versions (load-derive.ts) and, for work items,
  * their {related}/{unrelated} history events (configuration items related
- * through the console or API). A work item version waits until the history
- * staged before it is transformed (those events precede it in the feed).
+ * through the console or API). The work item watermark does not pass a
+ * version until the history staged before it is transformed (those events
+ * precede it in the feed): the next run loads that item again.
  *
  * Guarantees: a batch's rows, the date dimension's days they use and the
  * watermark after it are written in ONE DWDataMart transaction; a kill at
@@ -86,8 +87,8 @@ export async function loadAll(o: LoadOptions, tally: JobTally): Promise<void> {
           ORDER BY pos_epoch, pos_xid, pos_id LIMIT $4`,
         [from.epoch, from.xid, from.id, o.batchSize],
       );
-      // dw-verify: a work item version is loaded only once the history staged before it is transformed
-      // (its {related}/{unrelated} events precede it in the feed); the rest waits for the next run.
+      // dw-verify: the watermark passes a work item version only once the history staged before it is
+      // transformed (its {related}/{unrelated} events precede it in the feed); the rest waits.
       if (kind === 'work-item') {
         const held = await untransformedHistory(o);
         if (held) batch.rows = batch.rows.filter((r) => comparePositions(r.position, held) < 0);
