@@ -11,6 +11,10 @@
  * UTC after its last day). Resolution: the start of the last run of
  * resolved/closed statuses, only while the item is still resolved or closed.
  * Periods: UTC days, ISO weeks from Monday, months, clipped to [from, to].
+ * Configuration items: those of the created body, and those related through
+ * the console or API (`{related}` entries). SLA compliance: from the history,
+ * the SLA targets of the priorities and each incident's target and breach
+ * mark in `work_items` (slaOutcomes, below).
  */
 import type { Queryable } from '../../src/db/database.js';
 
