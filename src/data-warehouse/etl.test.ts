@@ -597,6 +597,117 @@ for (const engine of ENGINES) {
       assert.deepEqual(await dumpDw(a.datamart), after1);
     });
 
+    test('configuration items related through the console or API ({related}/{unrelated} events) are in the WI↔CI fact; a version waits for the history before it', async () => {
+      const d = await newDbs();
+      const at = (s: string) => `2026-11-${s}`;
+      const h: Staged[] = [];
+      const ci = (id: number, name: string) =>
+        h.push({
+          kind: 'config-item',
+          op: 'insert',
+          id,
+          at: at('15T08:00:00.000Z'),
+          data: {
+            id,
+            class: 'computer',
+            name,
+            properties: {},
+            created_at: at('15T08:00:00Z'),
+            updated_at: at('15T08:00:00Z'),
+          },
+        });
+      ci(21, 'web21');
+      ci(22, 'db22');
+      const c7 = at('16T08:00:00+00:00');
+      const props = { configItems: ['db22'] };
+      h.push({
+        kind: 'work-item',
+        op: 'insert',
+        id: 7,
+        at: at('16T08:00:00.001Z'),
+        data: wi(7, 'incident', { properties: props }, c7, c7),
+      });
+      h.push({
+        kind: 'work-item-history',
+        op: 'insert',
+        id: 70,
+        at: at('16T08:00:00.001Z'),
+        data: { id: 70, work_item_id: 7, at: c7, actor: 'ann', change: { created: {} } },
+      });
+      // Each relate/unrelate: its history row, then the work item's updated_at bump, in one transaction.
+      let event = 70;
+      const link = (when: string, what: 'related' | 'unrelated', configItemId: number) => {
+        event += 1;
+        const t = at(`${when}+00:00`);
+        h.push({
+          kind: 'work-item-history',
+          op: 'insert',
+          id: event,
+          at: at(`${when}.001Z`),
+          data: {
+            id: event,
+            work_item_id: 7,
+            at: t,
+            actor: 'ann',
+            change: { [what]: { configItemId, class: 'computer' } },
+          },
+        });
+        h.push({
+          kind: 'work-item',
+          op: 'update',
+          id: 7,
+          at: at(`${when}.002Z`),
+          data: wi(7, 'incident', { properties: props }, c7, t),
+        });
+      };
+      link('16T09:00:00', 'related', 21);
+      link('17T09:00:00', 'unrelated', 21);
+      link('18T09:00:00', 'related', 21);
+      link('18T10:00:00', 'related', 22);
+      await stage(d.staging, h);
+      // Transform stopped after the work items, before their history: Load holds the versions back.
+      await transformAll(
+        { ...d, dwName: 'T', batchSize: 500, progress: silentProgress, maxBatches: 2 },
+        tally(),
+      );
+      await load(d);
+      // Its watermark stops before the first work item change after that history: the next Load
+      // rebuilds the item (from all its versions) with the events.
+      const insert = await d.staging.query<{ position: string }>(
+        "SELECT position FROM staging_work_items WHERE op = 'insert' AND entity_id = 7",
+      );
+      const held = await d.datamart.query<{ position: string }>(
+        "SELECT position FROM watermarks WHERE job = 'load:work-item'",
+      );
+      assert.equal(held.rows[0]!.position, insert.rows[0]!.position);
+      await transform(d);
+      await load(d);
+      const facts = await d.datamart.query<{
+        config_item_id: string;
+        started_at: Date;
+        ended_at: Date | null;
+      }>(
+        'SELECT config_item_id, started_at, ended_at FROM work_item_config_item_fact WHERE work_item_id = 7 ORDER BY config_item_id, started_at',
+      );
+      assert.deepEqual(
+        facts.rows.map((r) => [
+          Number(r.config_item_id),
+          r.started_at.toISOString(),
+          r.ended_at?.toISOString() ?? null,
+        ]),
+        [
+          [21, '2026-11-16T09:00:00.000Z', '2026-11-17T09:00:00.000Z'],
+          [21, '2026-11-18T09:00:00.000Z', null],
+          [22, '2026-11-16T08:00:00.000Z', null],
+        ],
+      );
+      // The same mart from one uninterrupted run (the watermarks emptied): nothing differs.
+      const mart = await dumpDw(d.datamart);
+      await d.datamart.query('DELETE FROM watermarks');
+      await load(d, 2);
+      assert.deepEqual(await dumpDw(d.datamart), mart);
+    });
+
     test('MPSync is additive: an item or pack gone from the source is hidden, never deleted', async () => {
       const d = await newDbs();
       const packs = (p: Pack, removedAt: string | null = null) => [

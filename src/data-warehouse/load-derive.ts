@@ -122,10 +122,21 @@ export function stays<T>(
   return out.filter((s) => s.ended_at !== s.started_at);
 }
 
-/** `versions`: one work item's, in order; `ciIds`: a configuration item reference → its id (if known). */
+/** A configuration item related (or unrelated) through the console or API: a {related}/{unrelated} event. */
+export interface ConfigItemLink {
+  at: string;
+  config_item_id: number;
+  related: boolean;
+}
+
+/**
+ * `versions`: one work item's, in order; `ciIds`: a configuration item reference → its id (if known);
+ * `links`: its {related}/{unrelated} events in time order.
+ */
 export function deriveWorkItem(
   versions: readonly RepoWorkItemVersion[],
   ciIds: (ref: number | string) => number | undefined,
+  links: readonly ConfigItemLink[] = [],
 ): DerivedWorkItem {
   const id = versions[0]!.work_item_id;
   const last = versions.length - 1;
@@ -168,29 +179,46 @@ export function deriveWorkItem(
       ended_at: s.ended_at,
     }));
 
-  // Configuration items: a set per version; a stay per item while it is in the set.
+  // Configuration items: at each instant, the version's `config_items` and the items related through
+  // the console or API (`links`: the {related}/{unrelated} history events); a stay per item while in it.
   const configItems: DerivedWorkItem['configItems'] = [];
   const open = new Map<number, { started_at: string }>();
-  for (const { v } of live) {
-    const now = new Set<number>();
-    for (const ref of v.config_items) {
-      const ci = ciIds(ref);
-      if (ci !== undefined) now.add(ci);
-    }
+  const linked = new Set<number>();
+  let fromProperties = new Set<number>();
+  const steps = [
+    ...live.map(({ v }) => ({
+      at: v.valid_from,
+      version: v as RepoWorkItemVersion | undefined,
+      link: undefined,
+    })),
+    ...links.map((l) => ({ at: l.at, version: undefined, link: l as ConfigItemLink | undefined })),
+  ].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  for (const step of steps) {
+    if (step.version) {
+      fromProperties = new Set<number>();
+      for (const ref of step.version.config_items) {
+        const ci = ciIds(ref);
+        if (ci !== undefined) fromProperties.add(ci);
+      }
+    } else if (step.link?.related) linked.add(step.link.config_item_id);
+    else if (step.link) linked.delete(step.link.config_item_id);
+    const at = step.at;
+    const now = new Set([...fromProperties, ...linked]);
     for (const [ci, s] of [...open]) {
       if (now.has(ci)) continue;
-      if (s.started_at !== v.valid_from)
+      if (s.started_at !== at)
         configItems.push({
           work_item_id: id,
           config_item_id: ci,
           started_at: s.started_at,
-          ended_at: v.valid_from,
+          ended_at: at,
           class: cls,
         });
       open.delete(ci);
     }
-    for (const ci of now) if (!open.has(ci)) open.set(ci, { started_at: v.valid_from });
+    for (const ci of now) if (!open.has(ci)) open.set(ci, { started_at: at });
   }
+  for (const l of links) times.push(l.at);
   for (const [ci, s] of open)
     configItems.push({
       work_item_id: id,

@@ -5,7 +5,11 @@
  * items and work items, each kind in position order from its watermark
  * (`load:<kind>` in DWDataMart.watermarks): a batch of versions names the
  * entities it touches; their dimension rows and facts are deleted and
- * rebuilt from ALL of their versions (load-derive.ts).
+ * rebuilt from ALL of their versions (load-derive.ts) and, for work items,
+ * their {related}/{unrelated} history events (configuration items related
+ * through the console or API). The work item watermark does not pass a
+ * version until the history staged before it is transformed (those events
+ * precede it in the feed): the next run loads that item again.
  *
  * Guarantees: a batch's rows, the date dimension's days they use and the
  * watermark after it are written in ONE DWDataMart transaction; a kill at
@@ -21,9 +25,15 @@ import type { Database, Queryable } from '../db/database.js';
 import { SmgrError } from '../errors/smgr-error.js';
 import type { JobTally } from './dw-job-run.js';
 import { type DwLists, NOT_OPEN_STATUSES, PRIORITY_LIST, readDwLists, STATUS_LIST } from './dw-lists.js';
-import { positionParts } from './dw-positions.js';
+import { positionParts, positionTuple } from './dw-positions.js';
 import { readRepoWatermark, writeRepoWatermark } from './dw-watermarks.js';
-import { type DerivedWorkItem, deriveWorkItem, type RepoWorkItemVersion } from './load-derive.js';
+import {
+  type ConfigItemLink,
+  type DerivedWorkItem,
+  deriveWorkItem,
+  type RepoWorkItemVersion,
+} from './load-derive.js';
+import { transformWatermark } from './transform-job.js';
 
 export interface LoadOptions {
   staging: Database;
@@ -77,6 +87,12 @@ export async function loadAll(o: LoadOptions, tally: JobTally): Promise<void> {
           ORDER BY pos_epoch, pos_xid, pos_id LIMIT $4`,
         [from.epoch, from.xid, from.id, o.batchSize],
       );
+      // dw-verify: the watermark passes a work item version only once the history staged before it is
+      // transformed (its {related}/{unrelated} events precede it in the feed); the rest waits.
+      if (kind === 'work-item') {
+        const held = await untransformedHistory(o);
+        if (held) batch.rows = batch.rows.filter((r) => comparePositions(r.position, held) < 0);
+      }
       if (batch.rows.length === 0) break;
       const next = batch.rows.at(-1)!.position;
       const ids = [...new Set(batch.rows.map((r) => Number(r.id)))].sort((a, b) => a - b);
@@ -104,6 +120,24 @@ export async function loadAll(o: LoadOptions, tally: JobTally): Promise<void> {
     }
   }
 }
+
+/** dw-verify: the first staged work item history change Transform has not written yet, if any. */
+async function untransformedHistory(o: LoadOptions): Promise<string | undefined> {
+  const from = positionParts(await readRepoWatermark(o.repository, transformWatermark('work-item-history')));
+  const r = await o.staging.query<{ position: string }>(
+    `SELECT position FROM staging_work_item_history
+      WHERE (${positionTuple()}) > ($1::integer, $2::numeric, $3::bigint) ORDER BY ${positionTuple()} LIMIT 1`,
+    [from.epoch, from.xid, from.id],
+  );
+  return r.rows[0]?.position;
+}
+
+const comparePositions = (a: string, b: string): number => {
+  const x = a.split('-').map(BigInt);
+  const y = b.split('-').map(BigInt);
+  for (let i = 0; i < 3; i++) if (x[i]! !== y[i]!) return x[i]! < y[i]! ? -1 : 1;
+  return 0;
+};
 
 async function loadListDimensions(tx: Queryable, lists: DwLists): Promise<void> {
   const status = lists.items.filter((i) => i.listId === STATUS_LIST);
@@ -271,8 +305,31 @@ async function prepareWorkItems(
     );
     for (const x of c.rows) ciByName.set(x.name, Number(x.config_item_id));
   }
+  // dw-verify: configuration items related through the console or API ({related}/{unrelated} events).
+  const ev = await repository.query<{
+    work_item_id: string;
+    at: string;
+    change: Record<string, { configItemId?: unknown }>;
+  }>(
+    `SELECT work_item_id::text AS work_item_id, ${iso('at')}, change FROM work_item_events
+      WHERE work_item_id = ANY($1::bigint[]) AND (change ? 'related' OR change ? 'unrelated')
+      ORDER BY work_item_id, at, event_id`,
+    [ids],
+  );
+  const links = new Map<number, ConfigItemLink[]>();
+  for (const e of ev.rows) {
+    const related = 'related' in e.change;
+    const ci = Number((related ? e.change.related : e.change.unrelated)?.configItemId);
+    if (!Number.isSafeInteger(ci) || ci <= 0) continue;
+    const id = Number(e.work_item_id);
+    links.set(id, [...(links.get(id) ?? []), { at: e.at, config_item_id: ci, related }]);
+  }
   const derived: DerivedWorkItem[] = [...byItem.values()].map((vs) =>
-    deriveWorkItem(vs, (ref) => (typeof ref === 'number' ? ref : ciByName.get(ref))),
+    deriveWorkItem(
+      vs,
+      (ref) => (typeof ref === 'number' ? ref : ciByName.get(ref)),
+      links.get(vs[0]!.work_item_id),
+    ),
   );
   const people = new Set<string>();
   for (const d of derived) for (const s of [...d.assigned, ...d.affected]) people.add(s.username);

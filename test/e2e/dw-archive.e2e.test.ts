@@ -6,7 +6,13 @@
  * - a registered DW extracts, is backed up, extracts the changes made after the archive, and is
  *   lost with its databases; `smgr recover --from <DW archive>` restores its three databases,
  *   sets it up under the same name, doctor passes; it extracts from the restored watermark:
- *   every change of ServiceManager is staged exactly once (none lost, none twice);
+ *   every change of ServiceManager is staged exactly once (none lost, none twice); after its next
+ *   jobs (`smgr dw run all`: extract, transform, load) DWRepository and DWDataMart (every table,
+ *   sorted) and the staging tables equal those of the DW before its loss, which ran the same jobs
+ *   over the same changes and never failed (left out: the watermarks' updated_at and the schema's
+ *   applied_at, the clock of a run; the staging rows' run_id, the id of the extract run that
+ *   staged them). Among the changes after the archive, configuration items related and unrelated
+ *   through the API: they are in the WI↔CI fact of both;
  * - a recover into a target that is not empty is refused, changing nothing;
  * (kill -9 of `smgr restore data-warehouse`: dw-restore-crash.e2e.test.ts.)
  */
@@ -14,7 +20,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type CliEnv, jsonOut, runCli } from '../support/cli.js';
+import { openDatabase } from '../../src/db/open-database.js';
+import { api, type CliEnv, jsonOut, runCli } from '../support/cli.js';
 import {
   assertStagedExactlyOnce,
   DW_PASSWORD,
@@ -29,6 +36,7 @@ import {
   signIn,
   snapshotAll,
 } from '../support/dw.js';
+import { dumpDwAt } from '../support/dw-mart.js';
 import { ENGINES, tempDir } from '../support/engines.js';
 import { freePort } from '../support/recover-fixture.js';
 
@@ -41,6 +49,72 @@ const lines = (stdout: string) =>
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l));
+
+/** `smgr dw run all` (mpsync, extract, transform, load, maintenance) in the CLI's process. */
+async function runAll(env: CliEnv): Promise<void> {
+  const r = await runCli(['dw', 'run', 'all', '--json'], env);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+}
+
+/**
+ * What a DW holds of the management group, compared: DWRepository and DWDataMart whole (without
+ * the clock of a run: dw-mart.ts), the staging tables without run_id, and the extract watermark.
+ */
+async function warehouse(u: DwUrls) {
+  const staging = await openDatabase(u.staging);
+  const staged: Record<string, unknown[]> = {};
+  let extract: string | undefined;
+  try {
+    for (const t of [
+      'staging_users',
+      'staging_config_items',
+      'staging_work_items',
+      'staging_work_item_history',
+    ])
+      staged[t] = (
+        await staging.query(`SELECT position, op, entity_id, changed_at, data FROM ${t} ORDER BY position`)
+      ).rows.map((r) => JSON.parse(JSON.stringify(r)));
+    extract = (
+      await staging.query<{ position: string }>("SELECT position FROM watermarks WHERE job = 'extract'")
+    ).rows[0]?.position;
+  } finally {
+    await staging.close();
+  }
+  return { extract, staged, repository: await dumpDwAt(u.repository), datamart: await dumpDwAt(u.datamart) };
+}
+
+/** A service request with two configuration items related through the API, then one unrelated. */
+async function relateThroughApi(baseUrl: string, token: string) {
+  const ci = async (name: string) => {
+    const r = await api(baseUrl, 'POST', '/api/v1/config-items', { class: 'computer', name }, token);
+    assert.equal(r.status, 201, r.text);
+    return r.body.id as number;
+  };
+  const kept = await ci('arch-web01');
+  const dropped = await ci('arch-db01');
+  const w = await api(
+    baseUrl,
+    'POST',
+    '/api/v1/work-items',
+    { class: 'service-request', title: 'linked item' },
+    token,
+  );
+  assert.equal(w.status, 201, w.text);
+  const id = w.body.id as number;
+  for (const configItemId of [kept, dropped]) {
+    const r = await api(baseUrl, 'POST', `/api/v1/work-items/${id}/config-items`, { configItemId }, token);
+    assert.equal(r.status, 201, r.text);
+  }
+  const d = await api(
+    baseUrl,
+    'DELETE',
+    `/api/v1/work-items/${id}/config-items/${dropped}`,
+    undefined,
+    token,
+  );
+  assert.equal(d.status, 204, d.text);
+  return { id, kept, dropped };
+}
 
 const urlArgs = (u: DwUrls) => [
   '--staging-database',
@@ -155,14 +229,33 @@ for (const makeFixture of ENGINES) {
       );
       assert.equal(reg.code, 0, reg.stdout + reg.stderr);
       const token = await signIn(sm.baseUrl, ADMIN_PASSWORD);
-      await makeChanges(sm.baseUrl, token, 12, 'before');
+      // Service requests: no SLA workflow writes to them between the two DWs' extracts.
+      await makeChanges(sm.baseUrl, token, 12, 'before', 'service-request');
       await extractUntil(dw, urls.staging, 'before', 12);
+      // Transformed and loaded before the archive: it holds a filled repository and data mart.
+      await runAll(dw);
       const b = await runCli(['--json', 'backup', 'create', '--to', offComputer], dw);
       assert.equal(b.code, 0, b.stdout + b.stderr);
       archive = jsonOut(b.stdout).archives[0].file;
       // Changes after the archive, extracted before the loss: the restored DW must take them again, once.
-      await makeChanges(sm.baseUrl, token, 8, 'after');
+      const linked = await relateThroughApi(sm.baseUrl, token);
+      await makeChanges(sm.baseUrl, token, 8, 'after', 'service-request');
       await extractUntil(dw, urls.staging, 'after', 8);
+      // The DW that never failed: the next jobs over the same changes.
+      await runAll(dw);
+      const neverFailed = await warehouse(urls);
+      const links = (neverFailed.datamart.work_item_config_item_fact ?? []) as Array<Record<string, unknown>>;
+      assert.deepEqual(
+        links
+          .filter((f) => Number(f.work_item_id) === linked.id)
+          .map((f) => [Number(f.config_item_id), f.ended_at === null])
+          .sort((a, b) => Number(a[0]) - Number(b[0])),
+        [
+          [linked.kept, true],
+          [linked.dropped, false],
+        ],
+        'the relations made through the API, one ended, are in the WI↔CI fact',
+      );
 
       // The DW computer is lost, its databases too (new, empty ones to recover into).
       fs.rmSync(dw.home, { recursive: true, force: true });
@@ -203,6 +296,13 @@ for (const makeFixture of ENGINES) {
 
       // Extraction resumes from the restored watermark: the changes after the archive come again, once.
       await extractUntil(dw, into.staging, 'after', 8);
+      // The next jobs: the recovered DW's warehouse equals that of the DW that never failed.
+      await runAll(dw);
+      const recovered = await warehouse(into);
+      assert.equal(recovered.extract, neverFailed.extract, 'both extracted up to the same change');
+      assert.deepEqual(recovered.staged, neverFailed.staged);
+      assert.deepEqual(recovered.repository, neverFailed.repository);
+      assert.deepEqual(recovered.datamart, neverFailed.datamart);
       if (fx.name === 'server') await assertStagedExactlyOnce(sm.url, into.staging);
       else {
         await sm.server.stop();

@@ -8,7 +8,10 @@
  * - The reports equal an independent computation straight from
  *   ServiceManager's work item history (test/support/report-oracle.ts):
  *   backlog, opened/resolved and time to resolution by day, week and month,
- *   for every class and per class; the most affected configuration items.
+ *   for every class and per class; SLA compliance (from the history, the SLA targets of the
+ *   priorities and the management server's target and breach mark of each incident); the most
+ *   affected configuration items, one of them related through the API (POST
+ *   /api/v1/work-items/ID/config-items: a {related} history entry, not a property).
  * - History outlives grooming: the management server's grooming workflow
  *   deletes the items closed before its retention; after the next ETL runs,
  *   every report served by the DW (GET /api/v1/reports/NAME, signed in with
@@ -43,6 +46,10 @@ import {
   openedResolved,
   periods,
   readHistories,
+  readSlaStates,
+  type SlaOutcome,
+  slaCompliance,
+  slaOutcomes,
   timeToResolution,
 } from '../support/report-oracle.js';
 
@@ -96,6 +103,7 @@ for (const [index, engine] of ENGINES.entries()) {
     let browser: Browser | undefined;
     let desk: DeskHistory;
     let items: ItemHistory[];
+    let sla: SlaOutcome[];
     let today: string;
     let from: string;
     let groomed: number[];
@@ -153,6 +161,12 @@ for (const [index, engine] of ENGINES.entries()) {
             timeToResolution(items, ps, cls),
             ['period', 'priority', 'resolved', 'meanHours', 'p90Hours'],
           );
+          assertSameRows(
+            `sla-compliance ${label}`,
+            await get('sla-compliance', q),
+            slaCompliance(sla, ps, cls),
+            ['period', 'start', 'end', 'met', 'breached', 'compliancePercent'],
+          );
         }
       }
       const top = await get('top-configuration-items', { from, to: today, grain: 'all' });
@@ -198,6 +212,7 @@ for (const [index, engine] of ENGINES.entries()) {
       smServer = await startServe(sm, smListen);
       // Today's work, through the API: created, resolved, one reopened and resolved again.
       const token = await signIn(smServer.baseUrl, ADMIN_PASSWORD);
+      const todayIds: number[] = [];
       for (let i = 0; i < 4; i++) {
         const c = await api(
           smServer.baseUrl,
@@ -207,6 +222,7 @@ for (const [index, engine] of ENGINES.entries()) {
           token,
         );
         assert.equal(c.status, 201, c.text);
+        todayIds.push(c.body.id as number);
         for (const status of i === 0 ? [] : i === 3 ? ['resolved', 'active', 'resolved'] : ['resolved']) {
           const p = await api(
             smServer.baseUrl,
@@ -218,6 +234,15 @@ for (const [index, engine] of ENGINES.entries()) {
           assert.equal(p.status, 200, p.text);
         }
       }
+      // A configuration item related through the API: a {related} history entry, not a property.
+      const rel = await api(
+        smServer.baseUrl,
+        'POST',
+        `/api/v1/work-items/${todayIds[1]}/config-items`,
+        { configItemId: desk.configItemIds[3] },
+        token,
+      );
+      assert.equal(rel.status, 201, rel.text);
       const urls = await newDwUrls(fx);
       datamartUrl = urls.datamart;
       await setupDw(dw, 'Reports DW', urls, passwordFile(root, DW_PASSWORD));
@@ -248,10 +273,13 @@ for (const [index, engine] of ENGINES.entries()) {
       const smDb = await openDatabase(smUrl);
       try {
         items = await readHistories(smDb);
+        sla = slaOutcomes(items, await readSlaStates(smDb));
       } finally {
         await smDb.close();
       }
       assert.equal(items.length, total);
+      const outcomes = new Set(sla.map((o) => o.outcome));
+      assert.ok(outcomes.has('met') && outcomes.has('breached'), `SLA outcomes of both kinds: ${sla.length}`);
       today = new Date().toISOString().slice(0, 10);
       from = new Date(Date.now() - 56 * 86_400_000).toISOString().slice(0, 10);
       groomed = desk.closedBefore(GROOM_AFTER_DAYS);

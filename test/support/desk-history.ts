@@ -9,8 +9,14 @@
  * Paths, by item: stays active; active → pending; resolved; resolved then
  * closed; resolved, reopened, resolved again; resolved then closed long ago
  * (what grooming removes). Every change is at least an hour in the past.
+ *
+ * SLA, as the management server's SLA workflow would have kept it at the time: an incident of
+ * priority 1-4 gets its target (resolve_by: created + the target of its priority) when created;
+ * one open at its target, or reopened after it, is marked breached (breached_at) a second after
+ * (an update of breached_at alone, written last, as the workflow writes it: no history entry).
  */
 import type { Database } from '../../src/db/database.js';
+import { SLA_TARGET_HOURS } from './report-oracle.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -32,6 +38,19 @@ export interface DeskHistory {
   closedBefore(daysAgo: number): number[];
 }
 
+const open = (status: string) => status !== 'resolved' && status !== 'closed';
+
+/** When the SLA workflow marks the item: a second after the first instant at or past `target` it is open. */
+function breachMark(
+  steps: ReadonlyArray<{ at: number; status: string }>,
+  target: number,
+): number | undefined {
+  const statusAt = (t: number) => steps.filter((s) => s.at <= t).at(-1)!.status;
+  const first = open(statusAt(target)) ? target : steps.find((s) => s.at > target && open(s.status))?.at;
+  if (first === undefined || !open(statusAt(first + 1000))) return undefined;
+  return first + 1000;
+}
+
 export async function writeDeskHistory(sm: Database, n: number, now = Date.now()): Promise<DeskHistory> {
   const rand = mulberry32(11);
   const configItemIds: number[] = [];
@@ -49,16 +68,20 @@ export async function writeDeskHistory(sm: Database, n: number, now = Date.now()
   }
   const workItemIds: number[] = [];
   const closedAt = new Map<number, number>();
+  const marks: Array<{ id: number; at: number }> = [];
   for (let i = 0; i < n; i++) {
     const cls = i % 3 === 0 ? 'service-request' : 'incident';
     const priority = [1, 2, 3, 4, null][i % 5] ?? null;
     const created = now - (3 + ((i * 7) % 50)) * DAY - Math.floor(rand() * DAY);
     const configItems = i % 4 === 3 ? [] : [configItemIds[(i * i) % 4]!];
+    const hours = cls === 'incident' && priority !== null ? SLA_TARGET_HOURS[priority] : undefined;
+    const resolveBy = hours === undefined ? null : new Date(created + hours * HOUR);
     const created2 = await sm.transaction(async (tx) => {
       const r = await tx.query<{ id: string }>(
         `WITH next AS (SELECT nextval(pg_get_serial_sequence('work_items', 'id')) AS id)
-         INSERT INTO work_items (id, class, display_id, title, priority, status, properties, created_at, updated_at)
-         SELECT next.id, $1, $2 || next.id, $3, $4, 'active', $5::jsonb, $6, $6 FROM next RETURNING id::text AS id`,
+         INSERT INTO work_items (id, class, display_id, title, priority, status, properties, created_at, updated_at,
+                                 resolve_by)
+         SELECT next.id, $1, $2 || next.id, $3, $4, 'active', $5::jsonb, $6, $6, $7 FROM next RETURNING id::text AS id`,
         [
           cls,
           cls === 'incident' ? 'IR' : 'SR',
@@ -66,6 +89,7 @@ export async function writeDeskHistory(sm: Database, n: number, now = Date.now()
           priority,
           JSON.stringify({ configItems }),
           new Date(created),
+          resolveBy,
         ],
       );
       const id = Number(r.rows[0]!.id);
@@ -86,6 +110,7 @@ export async function writeDeskHistory(sm: Database, n: number, now = Date.now()
       ['resolved', 'closed'],
     ][i % 6]!;
     let at = created;
+    const steps: Array<{ at: number; status: string }> = [{ at, status: 'active' }];
     for (const status of path) {
       // 1 to 20 hours per step.
       at += Math.floor((1 + rand() * 19) * HOUR);
@@ -102,7 +127,15 @@ export async function writeDeskHistory(sm: Database, n: number, now = Date.now()
         );
       });
       if (status === 'closed') closedAt.set(created2, at);
+      steps.push({ at, status });
     }
+    if (resolveBy) {
+      const mark = breachMark(steps, resolveBy.getTime());
+      if (mark !== undefined && mark < now - HOUR) marks.push({ id: created2, at: mark });
+    }
+  }
+  for (const m of marks) {
+    await sm.query('UPDATE work_items SET breached_at = $2 WHERE id = $1', [m.id, new Date(m.at)]);
   }
   return {
     workItemIds,

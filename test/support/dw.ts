@@ -113,15 +113,24 @@ export async function signIn(baseUrl: string, password: string, username = 'admi
   return r.body.token as string;
 }
 
-/** Creates `n` work items and changes every third one's status (each change writes history). */
-export async function makeChanges(baseUrl: string, token: string, n: number, tag: string): Promise<void> {
+/**
+ * Creates `n` work items and changes every third one's status (each change writes history).
+ * Service requests (`cls`) have no SLA: the SLA workflow never changes them behind the test's back.
+ */
+export async function makeChanges(
+  baseUrl: string,
+  token: string,
+  n: number,
+  tag: string,
+  cls: 'incident' | 'service-request' = 'incident',
+): Promise<void> {
   const { api } = await import('./cli.js');
   for (let i = 0; i < n; i++) {
     const r = await api(
       baseUrl,
       'POST',
       '/api/v1/work-items',
-      { class: 'incident', title: `${tag} ${i}`, priority: 1 + (i % 4) },
+      { class: cls, title: `${tag} ${i}`, priority: 1 + (i % 4) },
       token,
     );
     assert.equal(r.status, 201, r.text);

@@ -11,6 +11,10 @@
  * UTC after its last day). Resolution: the start of the last run of
  * resolved/closed statuses, only while the item is still resolved or closed.
  * Periods: UTC days, ISO weeks from Monday, months, clipped to [from, to].
+ * Configuration items: those of the created body, and those related through
+ * the console or API (`{related}` entries). SLA compliance: from the history,
+ * the SLA targets of the priorities and each incident's target and breach
+ * mark in `work_items` (slaOutcomes, below).
  */
 import type { Queryable } from '../../src/db/database.js';
 
@@ -22,6 +26,8 @@ export interface ItemHistory {
   steps: Array<{ at: number; status: string; priority: number | null }>;
   /** Configuration item ids of the created body's `properties.configItems`. */
   configItems: number[];
+  /** Configuration items related through the console or API: `{related: {configItemId}}` entries. */
+  related: Array<{ at: number; configItemId: number }>;
 }
 
 const DAY = 86_400_000;
@@ -49,7 +55,10 @@ export async function readHistories(sm: Queryable): Promise<ItemHistory[]> {
           { at, status: String(c.status ?? 'active'), priority: (c.priority as number | null) ?? null },
         ],
         configItems: props.configItems ?? [],
+        related: [],
       });
+    } else if (row.change.related) {
+      items.get(id)?.related.push({ at, configItemId: Number(row.change.related.configItemId) });
     } else if (row.change.changed) {
       const item = items.get(id);
       if (!item) continue;
@@ -182,11 +191,99 @@ export function timeToResolution(items: ItemHistory[], ps: Period[], cls: string
   return out;
 }
 
-/** Work items per configuration item over the whole range (relations begin when the item is created). */
+/**
+ * Work items per configuration item over the whole range: relations of the created body begin when
+ * the item is created, those related through the console or API when they are related.
+ */
 export function configItemCounts(items: ItemHistory[], from: string, to: string): Map<number, number> {
-  const counts = new Map<number, number>();
+  const byCi = new Map<number, Set<number>>();
   const p = { period: '', start: from, end: to };
-  for (const i of items)
-    if (inPeriod(i.createdAt, p)) for (const ci of i.configItems) counts.set(ci, (counts.get(ci) ?? 0) + 1);
-  return counts;
+  const add = (ci: number, item: number) => byCi.set(ci, (byCi.get(ci) ?? new Set()).add(item));
+  for (const i of items) {
+    if (inPeriod(i.createdAt, p)) for (const ci of i.configItems) add(ci, i.id);
+    for (const r of i.related) if (inPeriod(r.at, p)) add(r.configItemId, i.id);
+  }
+  return new Map([...byCi].map(([ci, ids]) => [ci, ids.size]));
+}
+
+// --- SLA compliance (dw-verify) ---
+
+/**
+ * The SLA targets, hours to resolve by priority, as the management server defines them: its SLA
+ * workflow (src/management-server/workflows/sla.ts) sets an open incident's resolve_by to its
+ * created time plus the target of its priority, from config.json
+ * `parts["management-server"].workflows.sla.resolveWithinHours`; these are the defaults
+ * (workflow-settings.ts), restated here.
+ */
+export const SLA_TARGET_HOURS: Readonly<Record<number, number>> = { 1: 4, 2: 8, 3: 24, 4: 72 };
+
+/** An item's SLA columns as ServiceManager's work_items holds them (ms; null when unset). */
+export interface SlaState {
+  resolveBy: number | null;
+  breachedAt: number | null;
+}
+
+export async function readSlaStates(sm: Queryable): Promise<Map<number, SlaState>> {
+  const r = await sm.query<{ id: string; resolve_by: Date | null; breached_at: Date | null }>(
+    'SELECT id::text AS id, resolve_by, breached_at FROM work_items',
+  );
+  return new Map(
+    r.rows.map((x) => [
+      Number(x.id),
+      { resolveBy: x.resolve_by?.getTime() ?? null, breachedAt: x.breached_at?.getTime() ?? null },
+    ]),
+  );
+}
+
+export interface SlaOutcome {
+  id: number;
+  class: string;
+  outcome: 'met' | 'breached';
+  at: number;
+}
+
+/**
+ * The SLA outcome of each incident whose target the management server set (the SLA workflow sets
+ * it while the incident is open; one resolved before the workflow first saw it has none). The
+ * target must be created + SLA_TARGET_HOURS[priority] (checked: a product that computes it
+ * otherwise fails here). Breached: the item was open at the target or at any later change (the
+ * workflow marks it; resolving late is a breach too); met: resolved now and never open after its
+ * target. Dated by the breach mark (breached_at, the workflow's clock) if any, else by the
+ * resolution; a breach neither marked nor resolved yet has no date, so no outcome yet.
+ */
+export function slaOutcomes(items: ItemHistory[], states: ReadonlyMap<number, SlaState>): SlaOutcome[] {
+  const out: SlaOutcome[] = [];
+  for (const item of items) {
+    const state = states.get(item.id);
+    if (item.class !== 'incident' || !state || state.resolveBy === null) continue;
+    const priority = item.steps.at(-1)!.priority;
+    const target = item.createdAt + (SLA_TARGET_HOURS[priority ?? 0] ?? Number.NaN) * 3_600_000;
+    if (target !== state.resolveBy)
+      throw new Error(`item ${item.id}: resolve_by ${state.resolveBy}, the SLA target says ${target}`);
+    const atTarget = item.steps.filter((s) => s.at <= target).at(-1)!;
+    const breached =
+      state.breachedAt !== null ||
+      isOpen(atTarget.status) ||
+      item.steps.some((s) => s.at > target && isOpen(s.status));
+    const resolved = resolution(item);
+    const at = breached ? (state.breachedAt ?? resolved?.at) : resolved?.at;
+    if (at === undefined) continue;
+    out.push({ id: item.id, class: item.class, outcome: breached ? 'breached' : 'met', at });
+  }
+  return out;
+}
+
+/** Per period: the outcomes dated in it, met and breached, and the share met (percent, one decimal). */
+export function slaCompliance(outcomes: SlaOutcome[], ps: Period[], cls: string | null) {
+  return ps.map((p) => {
+    const mine = outcomes.filter((o) => (!cls || o.class === cls) && inPeriod(o.at, p));
+    const met = mine.filter((o) => o.outcome === 'met').length;
+    const breached = mine.length - met;
+    return {
+      ...p,
+      met,
+      breached,
+      compliancePercent: mine.length > 0 ? Math.round((1000 * met) / mine.length) / 10 : null,
+    };
+  });
 }
