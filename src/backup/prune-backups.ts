@@ -21,6 +21,7 @@ import type { Queryable } from '../db/database.js';
 import type { ArchiveEvidence } from '../recovery/archive-checks.js';
 import { archiveInUse } from './archive-use.js';
 import { type BackupListEntry, listBackups } from './backup-catalog.js';
+import type { ReaderMarksSeen } from './s3-reader-mark.js';
 import { applyRetention, type KeepReason, type RetentionPolicy } from './retention-policy.js';
 
 export interface PruneOptions {
@@ -36,6 +37,10 @@ export interface PruneOptions {
   list?(): Promise<BackupListEntry[]>;
   /** Deletes one archive and its summary, when not in the local directory. */
   remove?(file: string): Promise<void>;
+  /** A bucket's reader marks (FORMAT §5): the archives being read; stale marks deleted (not in a dry run). */
+  readers?(deleteStale: boolean): Promise<ReaderMarksSeen>;
+  /** Told of each archive kept because it is being read (the server's log). */
+  onBusy?(archive: { file: string; until: string | null }): void;
   /** Told of each deletion once it is done (the server's log). */
   onDelete?(archive: { file: string; createdAt: string | null; size: number }): void;
 }
@@ -48,6 +53,8 @@ export interface PruneResult {
   removed: Array<{ file: string; createdAt: string | null; size: number }>;
   /** Archives prune does not judge (no summary, another group). */
   ignored: Array<{ file: string; reason: string }>;
+  /** A bucket's reader marks: archives kept while read (until the mark expires), stale marks deleted. */
+  readers?: { busy: Array<{ file: string; until: string }>; staleMarksDeleted: string[] };
 }
 
 export async function pruneBackups(o: PruneOptions): Promise<PruneResult> {
@@ -61,6 +68,8 @@ export async function pruneBackups(o: PruneOptions): Promise<PruneResult> {
     return false;
   });
   const byId = new Map(mine.map((b) => [path.basename(b.file), b]));
+  const marks = o.readers ? await o.readers(!o.dryRun) : undefined;
+  const busy = (file: string) => (marks ? marks.busy.has(file) : o.list ? false : archiveInUse(file));
   const decision = applyRetention(
     mine.map((b) => {
       const id = path.basename(b.file);
@@ -70,11 +79,15 @@ export async function pruneBackups(o: PruneOptions): Promise<PruneResult> {
         createdAt: new Date(b.createdAt ?? 0),
         verified: ev?.verified ?? false,
         drillPassed: ev?.drillPassed ?? false,
-        busy: o.list ? false : archiveInUse(b.file),
+        busy: busy(b.file),
       };
     }),
     o.policy,
   );
+  for (const k of decision.keep) {
+    const file = byId.get(k.id)!.file;
+    if (k.reasons.includes('busy')) o.onBusy?.({ file, until: marks?.busy.get(file) ?? null });
+  }
   const removed: PruneResult['removed'] = [];
   for (const id of decision.remove) {
     const b = byId.get(id)!;
@@ -108,5 +121,13 @@ export async function pruneBackups(o: PruneOptions): Promise<PruneResult> {
     })),
     removed,
     ignored,
+    ...(marks
+      ? {
+          readers: {
+            busy: [...marks.busy].map(([file, until]) => ({ file, until })),
+            staleMarksDeleted: marks.deleted,
+          },
+        }
+      : {}),
   };
 }

@@ -6,7 +6,7 @@
  * holds it (so a restored database brings it back).
  */
 import { type Static, Type } from 'typebox';
-import { GroupRef, RetentionConfig } from './management-server-config.js';
+import { GroupRef, RetentionConfig, S3TargetConfig } from './management-server-config.js';
 
 const strict = { additionalProperties: false } as const;
 
@@ -20,6 +20,8 @@ export const DwBackupsConfig = Type.Object(
     /** IANA time zone of the schedule (default: this computer's). */
     timezone: Type.Optional(Type.String({ minLength: 1 })),
     retention: Type.Optional(RetentionConfig),
+    /** s3-recover: scheduled archives streamed into this bucket (as the management server's backups.s3). */
+    s3: Type.Optional(S3TargetConfig),
   },
   strict,
 );
