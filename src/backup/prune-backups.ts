@@ -5,7 +5,10 @@
  * drill proved), and the rest deleted — each deletion one `commit` call that
  * records it (audit log) and removes the archive and its summary, so a
  * deletion is never unlogged. Archives whose summary is missing or names
- * another group are never touched. With dryRun, nothing is deleted.
+ * another group are never touched, nor one being read: in a directory its
+ * `.reading-<pid>` marker of a live process (archive-use.ts), in a bucket a
+ * live reader mark (docs/FORMAT.md §5; stale marks are deleted, reported in
+ * `readers`). With dryRun, nothing is deleted.
  *
  * Crash: between deletions, whole deletions are done and logged, the rest
  * remain for the next prune. Inside one, the log row and the file removal
