@@ -24,8 +24,8 @@ import type { Queryable } from '../db/database.js';
 import type { ArchiveEvidence } from '../recovery/archive-checks.js';
 import { archiveInUse } from './archive-use.js';
 import { type BackupListEntry, listBackups } from './backup-catalog.js';
-import type { ReaderMarksSeen } from './s3-reader-mark.js';
 import { applyRetention, type KeepReason, type RetentionPolicy } from './retention-policy.js';
+import type { ReaderMarksSeen } from './s3-reader-mark.js';
 
 export interface PruneOptions {
   directory: string;

@@ -114,7 +114,11 @@ export interface ReaderMarksSeen {
 export async function readerMarks(
   client: S3Client,
   at: S3Location,
-  o: { now?: Date; endpoint?: string; /** false: a dry run, stale marks are only reported. */ deleteStale?: boolean } = {},
+  o: {
+    now?: Date;
+    endpoint?: string /** false: a dry run, stale marks are only reported. */;
+    deleteStale?: boolean;
+  } = {},
 ): Promise<ReaderMarksSeen> {
   const now = o.now ?? new Date();
   const seen: ReaderMarksSeen = { busy: new Map(), deleted: [] };

@@ -84,7 +84,11 @@ for (const makeFixture of ENGINES) {
         new PutObjectCommand({
           Bucket: BUCKET,
           Key: key,
-          Body: JSON.stringify({ format: 'smgr-archive-reader', version: 1, expiresAt: expiresAt.toISOString() }),
+          Body: JSON.stringify({
+            format: 'smgr-archive-reader',
+            version: 1,
+            expiresAt: expiresAt.toISOString(),
+          }),
         }),
       );
 
@@ -187,7 +191,14 @@ for (const makeFixture of ENGINES) {
       );
       assert.equal(up.code, 0, up.stdout + up.stderr);
       const fromBucket = await runCli(
-        ['--json', 'restore', 'data-warehouse', '--from', jsonOut(up.stdout).url, ...urlArgs(await newUrls('from-s3'))],
+        [
+          '--json',
+          'restore',
+          'data-warehouse',
+          '--from',
+          jsonOut(up.stdout).url,
+          ...urlArgs(await newUrls('from-s3')),
+        ],
         s3both,
       );
       assert.equal(fromBucket.code, 0, fromBucket.stdout + fromBucket.stderr);

@@ -82,8 +82,14 @@ for (const makeFixture of ENGINES) {
       const other = { home: f.file('home-other'), computerName: 'ms77' };
       const otherUrl = fx.name === 'server' ? await fx.newDatabaseUrl() : `pglite:${f.file('db-other/SM')}`;
       const s = await runCli(
-        ['setup', 'management-server', '--new-database', '--management-group', 'Fabrikam']
-          .concat(['--database', otherUrl, '--admin-user', 'admin', '--admin-password-file', f.file('admin.pw')]),
+        ['setup', 'management-server', '--new-database', '--management-group', 'Fabrikam'].concat([
+          '--database',
+          otherUrl,
+          '--admin-user',
+          'admin',
+          '--admin-password-file',
+          f.file('admin.pw'),
+        ]),
         other,
       );
       assert.equal(s.code, 0, s.stderr);
@@ -99,7 +105,9 @@ for (const makeFixture of ENGINES) {
     });
 
     const target = async (tag: string) =>
-      fx.name === 'server' ? await fx.newDatabaseUrl() : `pglite:${f.file(`home-${tag}/databases/ServiceManager`)}`;
+      fx.name === 'server'
+        ? await fx.newDatabaseUrl()
+        : `pglite:${f.file(`home-${tag}/databases/ServiceManager`)}`;
     const args = async (tag: string, from: string, keyFile = f.keyFile) => [
       '--json',
       'recover',
@@ -117,9 +125,19 @@ for (const makeFixture of ENGINES) {
     ];
 
     test('refused before any write: a missing object, wrong credentials, an archive of another group', async () => {
-      const wrongKey = { ...env, AWS_ACCESS_KEY_ID: 'NOT-A-KEY-ID', AWS_SECRET_ACCESS_KEY: 'not-the-secret-42' };
+      const wrongKey = {
+        ...env,
+        AWS_ACCESS_KEY_ID: 'NOT-A-KEY-ID',
+        AWS_SECRET_ACCESS_KEY: 'not-the-secret-42',
+      };
       const cases: Array<[string, string, string | undefined, Record<string, string>, RegExp]> = [
-        ['missing', archiveUrl.replace(/\d{8}T\d{6}Z/, '20200101T000000Z'), undefined, env, /^S3_OBJECT_NOT_FOUND$/],
+        [
+          'missing',
+          archiveUrl.replace(/\d{8}T\d{6}Z/, '20200101T000000Z'),
+          undefined,
+          env,
+          /^S3_OBJECT_NOT_FOUND$/,
+        ],
         ['denied', archiveUrl, undefined, wrongKey, /^S3_ACCESS_DENIED$/],
         ['other-group', archiveUrl, otherKeys, env, /^ARCHIVE_(WRONG_IDENTITY|OTHER_GROUP)$/],
       ];
@@ -138,7 +156,10 @@ for (const makeFixture of ENGINES) {
         assert.equal(fs.existsSync(home), false, `${tag}: no home, no secure storage written`);
         assert.deepEqual(await Promise.all(dbs.map((u) => dump(u))), before, `${tag}: databases unchanged`);
         assert.deepEqual(snapshotDir(store), store0, `${tag}: the bucket unchanged (no mark left)`);
-        assert.doesNotMatch(r.stdout + r.stderr, /not-the-secret-42|NOT-A-KEY-ID|AGE-SECRET-KEY|at .*\.js:\d+/);
+        assert.doesNotMatch(
+          r.stdout + r.stderr,
+          /not-the-secret-42|NOT-A-KEY-ID|AGE-SECRET-KEY|at .*\.js:\d+/,
+        );
       }
     });
 
@@ -147,24 +168,26 @@ for (const makeFixture of ENGINES) {
       const a = await args('rebuilt', archiveUrl);
       const who: CliEnv = { home, computerName: 'ms01', env };
       // First run: killed as the restore step reports its first table.
-      const killed = await new Promise<{ signal: NodeJS.Signals | null; stdout: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, [CLI, ...a], {
-          env: { ...process.env, SMGR_HOME: home, SMGR_COMPUTER_NAME: 'ms01', ...env },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let stdout = '';
-        let step = '';
-        child.stdout.on('data', (d: Buffer) => {
-          stdout += d;
-          for (const l of stdout.split('\n').slice(0, -1)) {
-            const e = JSON.parse(l);
-            if (e.recoveryStep) step = e.recoveryStep.id;
-            if (step === 'management-server:restore-database' && e.phase === 'table') child.kill('SIGKILL');
-          }
-        });
-        child.on('error', reject);
-        child.on('exit', (_code, signal) => resolve({ signal, stdout }));
-      });
+      const killed = await new Promise<{ signal: NodeJS.Signals | null; stdout: string }>(
+        (resolve, reject) => {
+          const child = spawn(process.execPath, [CLI, ...a], {
+            env: { ...process.env, SMGR_HOME: home, SMGR_COMPUTER_NAME: 'ms01', ...env },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          });
+          let stdout = '';
+          let step = '';
+          child.stdout.on('data', (d: Buffer) => {
+            stdout += d;
+            for (const l of stdout.split('\n').slice(0, -1)) {
+              const e = JSON.parse(l);
+              if (e.recoveryStep) step = e.recoveryStep.id;
+              if (step === 'management-server:restore-database' && e.phase === 'table') child.kill('SIGKILL');
+            }
+          });
+          child.on('error', reject);
+          child.on('exit', (_code, signal) => resolve({ signal, stdout }));
+        },
+      );
       assert.equal(killed.signal, 'SIGKILL', `killed during the restore: ${killed.stdout}`);
       const seen = killed.stdout
         .split('\n')

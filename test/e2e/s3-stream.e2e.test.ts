@@ -290,10 +290,7 @@ describe('archives streamed to and read from a bucket (s3rver)', () => {
     await putMark(live);
     const busy = await prune();
     assert.deepEqual(busy.result.removed, [], 'the archive being read is kept');
-    assert.deepEqual(
-      busy.result.kept.find((k: { file: string }) => k.file === newerFile).reasons,
-      ['busy'],
-    );
+    assert.deepEqual(busy.result.kept.find((k: { file: string }) => k.file === newerFile).reasons, ['busy']);
     assert.deepEqual(busy.result.readers, {
       busy: [{ file: newerFile, until: live.toISOString() }],
       staleMarksDeleted: [],
@@ -301,7 +298,9 @@ describe('archives streamed to and read from a bucket (s3rver)', () => {
     const human = await runCli(['backup', 'prune', '--dir', `s3://${BUCKET}/direct`, '--dry-run'], m);
     assert.match(
       human.stdout,
-      new RegExp(`being read: ${path.basename(newerFile).replace(/\./g, '\\.')} \\(a reader mark until ${live.toISOString()}\\)`),
+      new RegExp(
+        `being read: ${path.basename(newerFile).replace(/\./g, '\\.')} \\(a reader mark until ${live.toISOString()}\\)`,
+      ),
       'prune says why it kept it',
     );
     await putMark(new Date(Date.now() - 60_000)); // its reader stopped refreshing it: stale
