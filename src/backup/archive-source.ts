@@ -2,13 +2,24 @@
  * Where a reader (verify, drill, restore, recover) takes an archive's bytes
  * from: a local path as always, or an `s3://BUCKET/KEY.smbak` URL streamed
  * from the bucket (s3-archive-stream.ts; endpoint from config backups.s3 or
- * SMGR_S3_ENDPOINT, credentials from the SDK's standard chain). It reads;
- * it writes nothing, locally or in the bucket.
+ * SMGR_S3_ENDPOINT, credentials from the SDK's standard chain). Locally it
+ * writes nothing; in the bucket each read puts a reader mark beside the
+ * archive for as long as it streams (docs/FORMAT.md §5, s3-reader-mark.ts),
+ * so a prune of the bucket keeps the archive meanwhile.
+ *
+ * Order of one bucket read: HEAD the archive (a missing object or a refusal
+ * fails here, and no mark is written), put the mark, GET the archive; the
+ * mark is deleted when the stream closes (read to the end, failed or
+ * destroyed) or when the GET fails. Crash: a mark that expires (FORMAT §5).
  */
 import path from 'node:path';
+import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { SmgrError } from '../errors/smgr-error.js';
 import type { Progress } from './progress.js';
 import type { ReadArchiveOptions } from './read-archive.js';
 import { openS3Archive } from './s3-archive-stream.js';
+import { s3Error } from './s3-errors.js';
+import { placeReaderMark } from './s3-reader-mark.js';
 import { isS3Url, parseS3Url, type S3Settings, s3Client, s3EndpointOf } from './s3-target.js';
 
 export interface ArchiveSource {
@@ -26,6 +37,40 @@ export function archiveSource(file: string, s3?: S3Settings, progress?: Progress
   return {
     file,
     remote: true,
-    open: async () => (await openS3Archive(s3Client(s3), file, { progress, endpoint })).stream,
+    open: async () => {
+      const client = s3Client(s3);
+      await s3ArchiveSize(client, file, endpoint);
+      const mark = await placeReaderMark(client, file);
+      if (mark.missing) {
+        progress?.report({
+          phase: 'step',
+          message: `no reader mark beside ${file}: ${mark.missing}; a prune of the bucket meanwhile could delete it`,
+          tablesDone: 0,
+          tablesTotal: 0,
+        });
+      }
+      try {
+        const { stream } = await openS3Archive(client, file, { progress, endpoint });
+        stream.once('close', () => void mark.release());
+        return stream;
+      } catch (e) {
+        await mark.release();
+        throw e;
+      }
+    },
   };
+}
+
+/** The archive's size in the bucket (HEAD): a missing object or a refusal is a registry error. */
+export async function s3ArchiveSize(client: S3Client, url: string, endpoint?: string): Promise<number> {
+  const at = parseS3Url(url);
+  const key = at.prefix.replace(/\/$/, '');
+  if (!key.endsWith('.smbak'))
+    throw new SmgrError('USAGE', { detail: `${url} does not name an .smbak archive` });
+  try {
+    const r = await client.send(new HeadObjectCommand({ Bucket: at.bucket, Key: key }));
+    return r.ContentLength ?? 0;
+  } catch (e) {
+    throw s3Error(e, { bucket: at.bucket, url, endpoint });
+  }
 }

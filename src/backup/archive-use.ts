@@ -3,7 +3,8 @@
  * archive it reads with `<archive>.reading-<pid>` beside it, so prune never
  * deletes an archive being read. A marker whose process is gone counts for
  * nothing (kill -9 leaves one behind; the next use or prune of that archive
- * removes it).
+ * removes it). An archive in an S3 bucket has no process to ask: its readers
+ * put an expiring reader mark beside it instead (s3-reader-mark.ts, FORMAT §5).
  */
 import fs from 'node:fs';
 import path from 'node:path';

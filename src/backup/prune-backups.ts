@@ -5,7 +5,10 @@
  * drill proved), and the rest deleted — each deletion one `commit` call that
  * records it (audit log) and removes the archive and its summary, so a
  * deletion is never unlogged. Archives whose summary is missing or names
- * another group are never touched. With dryRun, nothing is deleted.
+ * another group are never touched, nor one being read: in a directory its
+ * `.reading-<pid>` marker of a live process (archive-use.ts), in a bucket a
+ * live reader mark (docs/FORMAT.md §5; stale marks are deleted, reported in
+ * `readers`). With dryRun, nothing is deleted.
  *
  * Crash: between deletions, whole deletions are done and logged, the rest
  * remain for the next prune. Inside one, the log row and the file removal
@@ -22,6 +25,7 @@ import type { ArchiveEvidence } from '../recovery/archive-checks.js';
 import { archiveInUse } from './archive-use.js';
 import { type BackupListEntry, listBackups } from './backup-catalog.js';
 import { applyRetention, type KeepReason, type RetentionPolicy } from './retention-policy.js';
+import type { ReaderMarksSeen } from './s3-reader-mark.js';
 
 export interface PruneOptions {
   directory: string;
@@ -36,6 +40,10 @@ export interface PruneOptions {
   list?(): Promise<BackupListEntry[]>;
   /** Deletes one archive and its summary, when not in the local directory. */
   remove?(file: string): Promise<void>;
+  /** A bucket's reader marks (FORMAT §5): the archives being read; stale marks deleted (not in a dry run). */
+  readers?(deleteStale: boolean): Promise<ReaderMarksSeen>;
+  /** Told of each archive kept because it is being read (the server's log). */
+  onBusy?(archive: { file: string; until: string | null }): void;
   /** Told of each deletion once it is done (the server's log). */
   onDelete?(archive: { file: string; createdAt: string | null; size: number }): void;
 }
@@ -48,6 +56,8 @@ export interface PruneResult {
   removed: Array<{ file: string; createdAt: string | null; size: number }>;
   /** Archives prune does not judge (no summary, another group). */
   ignored: Array<{ file: string; reason: string }>;
+  /** A bucket's reader marks: archives kept while read (until the mark expires), stale marks deleted. */
+  readers?: { busy: Array<{ file: string; until: string }>; staleMarksDeleted: string[] };
 }
 
 export async function pruneBackups(o: PruneOptions): Promise<PruneResult> {
@@ -61,6 +71,8 @@ export async function pruneBackups(o: PruneOptions): Promise<PruneResult> {
     return false;
   });
   const byId = new Map(mine.map((b) => [path.basename(b.file), b]));
+  const marks = o.readers ? await o.readers(!o.dryRun) : undefined;
+  const busy = (file: string) => (marks ? marks.busy.has(file) : o.list ? false : archiveInUse(file));
   const decision = applyRetention(
     mine.map((b) => {
       const id = path.basename(b.file);
@@ -70,11 +82,15 @@ export async function pruneBackups(o: PruneOptions): Promise<PruneResult> {
         createdAt: new Date(b.createdAt ?? 0),
         verified: ev?.verified ?? false,
         drillPassed: ev?.drillPassed ?? false,
-        busy: o.list ? false : archiveInUse(b.file),
+        busy: busy(b.file),
       };
     }),
     o.policy,
   );
+  for (const k of decision.keep) {
+    const file = byId.get(k.id)!.file;
+    if (k.reasons.includes('busy')) o.onBusy?.({ file, until: marks?.busy.get(file) ?? null });
+  }
   const removed: PruneResult['removed'] = [];
   for (const id of decision.remove) {
     const b = byId.get(id)!;
@@ -108,5 +124,13 @@ export async function pruneBackups(o: PruneOptions): Promise<PruneResult> {
     })),
     removed,
     ignored,
+    ...(marks
+      ? {
+          readers: {
+            busy: [...marks.busy].map(([file, until]) => ({ file, until })),
+            staleMarksDeleted: marks.deleted,
+          },
+        }
+      : {}),
   };
 }

@@ -6,7 +6,7 @@
  * holds it (so a restored database brings it back).
  */
 import { type Static, Type } from 'typebox';
-import { GroupRef, RetentionConfig } from './management-server-config.js';
+import { GroupRef, RetentionConfig, S3TargetConfig } from './management-server-config.js';
 
 const strict = { additionalProperties: false } as const;
 
@@ -28,6 +28,8 @@ export const DwBackupsConfig = Type.Object(
     /** Recovery time objective: the last drill's restore plus API start must be quicker (default 60 min). */
     rtoMinutes: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
     // --- end drill-child
+    /** s3-recover: scheduled archives streamed into this bucket (as the management server's backups.s3). */
+    s3: Type.Optional(S3TargetConfig),
   },
   strict,
 );

@@ -85,6 +85,13 @@ export const dataWarehousePart: PartDefinition = {
           actor: o.actor,
           onDelete: (a) =>
             o.progress.report({ phase: 'step', message: `deleted ${a.file}`, tablesDone: 0, tablesTotal: 0 }),
+          onBusy: (a) =>
+            o.progress.report({
+              phase: 'step',
+              message: `kept ${a.file}: being read (reader mark until ${a.until})`,
+              tablesDone: 0,
+              tablesTotal: 0,
+            }),
         }),
       close: () => dbs.close(),
     };

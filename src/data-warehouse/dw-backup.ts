@@ -52,6 +52,7 @@ export async function backupDataWarehouse(
     auth: (tx) => writerAuthKey(tx, dw.storage, group, 'data-warehouse'),
     lock: (tx) => lockGroupBackup(tx, group.name),
     directory: o.directory,
+    s3: dw.config.backups?.s3, // s3-recover: the endpoint for an s3:// directory
     progress: o.progress,
   });
 }

@@ -28,7 +28,8 @@ import { restoreDataWarehouse } from './restore-dw.js';
 export const dataWarehouseDrill: PartDrill = {
   subject(ctx) {
     const config = requirePart(ctx.home, ctx.config, 'data-warehouse');
-    return { managementGroup: config.managementGroup, keyId: config.keyId };
+    // The bucket's endpoint when the DW's archives go to S3 (its scheduled backups' `backups.s3`).
+    return { managementGroup: config.managementGroup, keyId: config.keyId, s3: config.backups?.s3 };
   },
 
   async restore(o) {

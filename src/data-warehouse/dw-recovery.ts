@@ -119,7 +119,7 @@ export async function dataWarehouseRecoveryPlan(input: RecoveryInput): Promise<P
             return 'restored by the interrupted run';
         }
         const r = await restoreDataWarehouse({
-          ...archive.keys,
+          ...archive.reader(ctx.progress), // s3-recover: streamed from a bucket when --from is s3://
           expectedGroup: group,
           file: archive.file,
           urls,
@@ -176,7 +176,11 @@ export async function dataWarehouseRecoveryPlan(input: RecoveryInput): Promise<P
             progress,
             `verifying ${archive.file}: every table's count and hash, before anything is written`,
           );
-          const c = await checkArchive(archive.file, { ...archive.keys, expectedGroup: group }, { progress });
+          const c = await checkArchive(
+            archive.file,
+            { ...archive.reader(progress), expectedGroup: group },
+            { progress },
+          );
           if (c.header.part !== 'data-warehouse') {
             throw new SmgrError('ARCHIVE_OTHER_PART', {
               path: archive.file,

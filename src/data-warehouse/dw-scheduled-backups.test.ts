@@ -2,17 +2,22 @@
  * Scheduled backups of the data warehouse on both engines (dw-archive): each firing claims its
  * slot once, writes the DW's archive, verifies it and records it in backup_runs; retention keeps
  * what the policy says (never the newest verified archive) and logs every deletion in the DW's
- * audit log; prune by hand with --dry-run deletes nothing; a bad schedule is refused.
+ * audit log; prune by hand with --dry-run deletes nothing; a bad schedule is refused. With
+ * backups.s3 (s3-recover) the same in a bucket (a real s3rver), with reader marks.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import pino from 'pino';
 import { jsonOut, runCli } from '../../test/support/cli.js';
+import S3rver from 's3rver';
 import { ENGINES, tempDir } from '../../test/support/engines.js';
 import { eventually } from '../../test/support/eventually.js';
 import { listBackups } from '../backup/backup-catalog.js';
+import { placeReaderMark, readerMarks } from '../backup/s3-reader-mark.js';
+import { listS3Backups, parseS3Url, s3Client } from '../backup/s3-target.js';
 import { homePaths } from '../computer/home.js';
 import { readConfig, writeConfig } from '../config/config-file.js';
 import { isSmgrError } from '../errors/smgr-error.js';
@@ -117,6 +122,80 @@ for (const makeFixture of ENGINES) {
           [runs[2]!.archive],
         );
         assert.equal(listBackups(directory).length, 2);
+
+        // s3-recover: with backups.s3 each archive is streamed into the bucket, checked from there,
+        // and the bucket pruned; an archive with a live reader mark (FORMAT §5) is kept, a stale mark
+        // deleted. A real s3rver; credentials from the SDK's chain (the environment).
+        const store = path.join(root, `s3-${fx.name}`);
+        fs.mkdirSync(store);
+        const s3 = new S3rver({
+          port: 0,
+          address: '127.0.0.1',
+          silent: true,
+          directory: store,
+          configureBuckets: [{ name: 'dw-sched' }],
+        });
+        const { port } = await s3.run();
+        const s3env: Record<string, string> = {
+          AWS_ACCESS_KEY_ID: 'S3RVER',
+          AWS_SECRET_ACCESS_KEY: 'S3RVER',
+          AWS_REGION: 'us-east-1',
+          SMGR_S3_ENDPOINT: `http://127.0.0.1:${port}`,
+        };
+        const saved = Object.fromEntries(Object.keys(s3env).map((k) => [k, process.env[k]]));
+        Object.assign(process.env, s3env);
+        try {
+          const bucket = 's3://dw-sched/dw';
+          dw.config.backups = { schedule: '0 3 * * *', retention: { keepLast: 1 }, s3: { url: bucket } };
+          const inBucket = new DwScheduledBackups(o);
+          const fire = async (i: number) => {
+            const r = await inBucket.fire(new Date(Date.UTC(2026, 10, 2, 3, 0, i)));
+            const second = Math.floor(Date.now() / 1000);
+            await eventually('the next second', async () => Math.floor(Date.now() / 1000) > second, {
+              everyMs: 50,
+            });
+            return r!;
+          };
+          const client = s3Client();
+          const listed = async () =>
+            (await listS3Backups(client, parseS3Url(bucket))).map((b) => path.basename(b.file));
+          const b1 = await fire(0);
+          assert.deepEqual([b1.outcome, b1.verified, b1.pruned], ['ok', true, 0], JSON.stringify(b1));
+          const reader = await placeReaderMark(client, `${bucket}/${b1.archive}`);
+          assert.ok(reader.url, 'a reader mark put beside the archive');
+          const b2 = await fire(1);
+          assert.deepEqual([b2.outcome, b2.pruned], ['ok', 0], 'the archive being read is kept');
+          assert.deepEqual(await listed(), [b2.archive, b1.archive]);
+          await reader.release();
+          const b3 = await fire(2);
+          assert.deepEqual([b3.outcome, b3.pruned], ['ok', 2], JSON.stringify(b3));
+          assert.deepEqual(await listed(), [b3.archive]);
+          assert.equal(listBackups(directory).length, 2, 'nothing written to the local directory');
+          const stale = `dw/${b3.archive}.reader-0011223344556677`;
+          await client.send(
+            new PutObjectCommand({
+              Bucket: 'dw-sched',
+              Key: stale,
+              Body: JSON.stringify({
+                format: 'smgr-archive-reader',
+                version: 1,
+                archive: b3.archive,
+                expiresAt: new Date(Date.now() - 1000).toISOString(),
+              }),
+            }),
+          );
+          const pruned = await pruneDwBackups(dw, home, bucket, { dryRun: false, actor: 't' });
+          assert.deepEqual(pruned.removed, []);
+          assert.deepEqual(pruned.readers, { busy: [], staleMarksDeleted: [`s3://dw-sched/${stale}`] });
+          assert.deepEqual((await readerMarks(client, parseS3Url(bucket))).busy.size, 0);
+          assert.deepEqual(await listed(), [b3.archive]);
+        } finally {
+          for (const [k, v] of Object.entries(saved)) {
+            if (v === undefined) delete process.env[k];
+            else process.env[k] = v;
+          }
+          await s3.close();
+        }
       } finally {
         await dw.close();
       }

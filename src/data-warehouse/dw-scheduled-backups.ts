@@ -14,6 +14,9 @@
  * DW's hook dw-drill.ts) unless `backups.drill` is false, the verification
  * and the drill recorded in archive_checks (v6); a failed drill fails the
  * run and is logged as an error.
+ * applies the same policy by hand (pruneDwBackups). With `backups.s3`
+ * (s3-recover) the archive is streamed into the bucket, checked from there,
+ * and the bucket pruned (archives with a live reader mark kept, FORMAT §5).
  *
  * Guarantees: firings never overlap (croner's protect); stop() waits for the
  * current one; a failure is logged as an error and recorded, and never stops
@@ -24,11 +27,14 @@ import path from 'node:path';
 import { Cron } from 'croner';
 import type { Logger } from 'pino';
 import { archiveKeys } from '../backup/archive-keys.js';
+import { archiveSource } from '../backup/archive-source.js';
 import { useArchive } from '../backup/archive-use.js';
 import { withBackupLock } from '../backup/backup-lock.js';
+import { bucketPruneTarget } from '../backup/bucket-prune-target.js';
 import { checkArchive } from '../backup/check-archive.js';
 import { type PruneResult, pruneBackups } from '../backup/prune-backups.js';
 import { hasRetentionRule } from '../backup/retention-policy.js';
+import { isS3Url } from '../backup/s3-target.js';
 import type { HomePaths } from '../computer/home.js';
 import type { Queryable } from '../db/database.js';
 import { isSmgrError, SmgrError } from '../errors/smgr-error.js';
@@ -123,15 +129,22 @@ export class DwScheduledBackups {
     const group = this.o.dw.managementGroup.name;
     let archive: ArchiveResult | undefined;
     try {
-      archive = await withBackupLock(this.o.home, group, () => this.o.backup(this.o.directory));
+      // s3-recover: with backups.s3 the archive is streamed into the bucket and checked from there.
+      const s3 = this.o.dw.config.backups?.s3;
+      const target = s3?.url ?? this.o.directory;
+      archive = await withBackupLock(this.o.home, group, () => this.o.backup(target));
       const name = path.basename(archive.file);
       this.log.info(
-        { slot, archive: name, size: archive.size, durationMs: archive.durationMs },
-        'scheduled backup written',
+        { slot, archive: s3 ? archive.file : name, size: archive.size, durationMs: archive.durationMs },
+        s3 ? 'scheduled backup streamed to the bucket' : 'scheduled backup written',
       );
-      const release = useArchive(archive.file);
+      const source = archiveSource(archive.file, s3);
+      const release = source.open ? () => {} : useArchive(archive.file);
       try {
-        await checkArchive(archive.file, archiveKeys(this.o.home, undefined, 'data-warehouse'));
+        await checkArchive(source.file, {
+          ...archiveKeys(this.o.home, undefined, 'data-warehouse'),
+          open: source.open,
+        });
       } finally {
         release();
       }
@@ -155,7 +168,7 @@ export class DwScheduledBackups {
         };
       const pruned = hasRetentionRule(this.o.dw.config.backups?.retention ?? {})
         ? (
-            await pruneDwBackups(this.o.dw, this.o.home, this.o.directory, {
+            await pruneDwBackups(this.o.dw, this.o.home, target, {
               dryRun: false,
               actor: `scheduled-prune@${this.o.computerName}`,
               onDelete: (a) =>
@@ -163,6 +176,8 @@ export class DwScheduledBackups {
                   { archive: path.basename(a.file), createdAt: a.createdAt },
                   'pruned archive deleted',
                 ),
+              onBusy: (a) =>
+                this.log.info({ archive: path.basename(a.file), until: a.until }, 'archive kept: being read'),
             })
           ).removed.length
         : 0;
@@ -224,7 +239,12 @@ export async function pruneDwBackups(
   dw: OpenedDataWarehouse,
   home: HomePaths,
   directory: string,
-  o: { dryRun: boolean; actor: string; onDelete?: (a: { file: string; createdAt: string | null }) => void },
+  o: {
+    dryRun: boolean;
+    actor: string;
+    onDelete?: (a: { file: string; createdAt: string | null }) => void;
+    onBusy?: (a: { file: string; until: string | null }) => void;
+  },
 ): Promise<PruneResult> {
   const policy = dw.config.backups?.retention ?? {};
   if (!hasRetentionRule(policy)) throw new SmgrError('RETENTION_NOT_CONFIGURED', { path: home.config });
@@ -237,7 +257,9 @@ export async function pruneDwBackups(
       dryRun: o.dryRun,
       actor: o.actor,
       commit: (fn) => dw.staging.transaction(fn),
+      ...(isS3Url(directory) ? bucketPruneTarget(directory, dw.config.backups?.s3) : {}), // s3-recover
       onDelete: o.onDelete,
+      onBusy: o.onBusy,
     }),
   );
 }

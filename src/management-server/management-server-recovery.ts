@@ -79,7 +79,7 @@ export async function managementServerRecoveryPlan(
             return 'restored by the interrupted run';
         }
         const r = await restoreDatabase({
-          ...archive.keys,
+          ...archive.reader(ctx.progress), // s3-recover: streamed from a bucket when --from is s3://
           file: archive.file,
           targetUrl: target.url,
           progress: ctx.progress,

@@ -31,10 +31,10 @@ import { archiveKeys } from '../backup/archive-keys.js';
 import { archiveSource } from '../backup/archive-source.js';
 import { useArchive } from '../backup/archive-use.js';
 import { withBackupLock } from '../backup/backup-lock.js';
+import { bucketPruneTarget } from '../backup/bucket-prune-target.js';
 import { checkArchive } from '../backup/check-archive.js';
 import { type PruneOptions, pruneBackups } from '../backup/prune-backups.js';
 import { hasRetentionRule } from '../backup/retention-policy.js';
-import { deleteS3Archive, listS3Backups, parseS3Url, s3Client } from '../backup/s3-target.js';
 import type { HomePaths } from '../computer/home.js';
 import type { ManagementServerConfig } from '../config/management-server-config.js';
 import type { Database, Transaction } from '../db/database.js';
@@ -202,15 +202,8 @@ export class ScheduledBackups {
           error: `${check.kind} failed: ${check.error}`,
         };
       }
-      let pruned = 0;
-      if (s3) {
-        const client = s3Client(s3);
-        pruned += await this.prune(fence, {
-          directory: s3.url,
-          list: () => listS3Backups(client, parseS3Url(s3.url)),
-          remove: (file) => deleteS3Archive(client, file),
-        });
-      } else pruned += await this.prune(fence);
+      // s3-recover: a bucket is pruned with its reader marks (FORMAT §5).
+      const pruned = await this.prune(fence, s3 ? bucketPruneTarget(s3.url, s3) : {});
       return { slot, outcome: 'ok', archive, check, pruned };
     } catch (e) {
       if (isInterrupted(e)) {
@@ -259,7 +252,7 @@ export class ScheduledBackups {
 
   private async prune(
     fence: <T>(fn: (tx: Transaction) => Promise<T>) => Promise<T>,
-    target: Partial<Pick<PruneOptions, 'directory' | 'list' | 'remove'>> = {},
+    target: Partial<Pick<PruneOptions, 'directory' | 'list' | 'remove' | 'readers'>> = {},
   ): Promise<number> {
     const policy = this.o.config.backups?.retention ?? {};
     if (!hasRetentionRule(policy)) return 0;
@@ -278,8 +271,12 @@ export class ScheduledBackups {
             { archive: path.basename(a.file), createdAt: a.createdAt, size: a.size },
             'pruned archive deleted',
           ),
+        onBusy: (a) =>
+          this.log.info({ archive: path.basename(a.file), until: a.until }, 'archive kept: being read'),
       }),
     );
+    for (const m of r.readers?.staleMarksDeleted ?? [])
+      this.log.info({ mark: m }, 'stale reader mark deleted (its reader stopped refreshing it)');
     return r.removed.length;
   }
 }

@@ -5,14 +5,16 @@
  * verifications and drills in ServiceManager; the others deleted, each
  * deletion in the audit log (src/backup/prune-backups.ts). Refused, changing
  * nothing, when no retention count is configured. `--dir s3://BUCKET/PREFIX`
- * prunes a bucket (backups.s3's endpoint; credentials from the SDK's chain).
+ * prunes a bucket (backups.s3's endpoint; credentials from the SDK's chain),
+ * keeping archives with a live reader mark (docs/FORMAT.md §5).
  */
 import path from 'node:path';
 import { Type } from 'typebox';
 import { withBackupLock } from '../backup/backup-lock.js';
+import { bucketPruneTarget } from '../backup/bucket-prune-target.js';
 import { type PruneResult, pruneBackups } from '../backup/prune-backups.js';
 import { hasRetentionRule } from '../backup/retention-policy.js';
-import { deleteS3Archive, isS3Url, listS3Backups, parseS3Url, s3Client } from '../backup/s3-target.js';
+import { isS3Url } from '../backup/s3-target.js';
 import { SmgrError } from '../errors/smgr-error.js';
 import type { OpenedManagementServer } from '../management-server/management-server-part.js';
 import { archiveEvidence } from '../recovery/archive-checks.js';
@@ -27,15 +29,14 @@ export const backupPruneOperation = defineOperation({
   ),
   async run(inst, input, progress): Promise<PruneResult> {
     // dw-archive: a computer without a management server prunes through the part that offers it.
+    // s3-recover: a bucket too (the part's own prune takes an s3:// directory).
     const own = inst.parts.find((p) => p.prune);
-    if (
-      !inst.parts.some((p) => p.definition.name === 'management-server') &&
-      own?.prune &&
-      !input.directory?.startsWith('s3://')
-    ) {
+    if (!inst.parts.some((p) => p.definition.name === 'management-server') && own?.prune) {
       return own.prune({
         directory: input.directory
-          ? path.resolve(input.directory)
+          ? isS3Url(input.directory)
+            ? input.directory
+            : path.resolve(input.directory)
           : defaultBackupDirectory(inst.home, inst.config),
         dryRun: input.dryRun === true,
         actor: `prune@${inst.computerName}`,
@@ -46,7 +47,7 @@ export const backupPruneOperation = defineOperation({
     const policy = ms.config.backups?.retention ?? {};
     if (!hasRetentionRule(policy))
       throw new SmgrError('RETENTION_NOT_CONFIGURED', { path: inst.home.config });
-    const s3 = input.directory && isS3Url(input.directory) ? s3Client(ms.config.backups?.s3) : undefined;
+    const s3 = input.directory !== undefined && isS3Url(input.directory);
     const directory = input.directory
       ? s3
         ? input.directory
@@ -61,16 +62,18 @@ export const backupPruneOperation = defineOperation({
         dryRun: input.dryRun === true,
         actor: `prune@${inst.computerName}`,
         commit: (fn) => ms.db.transaction(fn),
-        ...(s3
-          ? {
-              list: () => listS3Backups(s3, parseS3Url(directory)),
-              remove: (file: string) => deleteS3Archive(s3, file),
-            }
-          : {}),
+        ...(s3 ? bucketPruneTarget(directory, ms.config.backups?.s3) : {}), // reader marks: FORMAT §5
         onDelete: (a) =>
           progress.report({
             phase: 'step',
             message: `deleted ${path.basename(a.file)}`,
+            tablesDone: 0,
+            tablesTotal: 0,
+          }),
+        onBusy: (a) =>
+          progress.report({
+            phase: 'step',
+            message: `kept ${path.basename(a.file)}: being read (reader mark until ${a.until})`,
             tablesDone: 0,
             tablesTotal: 0,
           }),

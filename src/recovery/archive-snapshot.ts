@@ -9,6 +9,7 @@
 import type { ArchiveKeys } from '../backup/archive-keys.js';
 import { checkArchive } from '../backup/check-archive.js';
 import type { Progress } from '../backup/progress.js';
+import type { ReadArchiveOptions } from '../backup/read-archive.js';
 import type { GroupSnapshot } from './group-snapshot.js';
 
 export interface ArchiveSnapshot {
@@ -24,7 +25,7 @@ const CAPTURED = new Set(['key_records', 'computers']);
 
 export async function readArchiveSnapshot(
   file: string,
-  keys: ArchiveKeys,
+  keys: ArchiveKeys & Pick<ReadArchiveOptions, 'open'>,
   progress: Progress,
 ): Promise<ArchiveSnapshot> {
   const captured = new Map<string, { columns: string[]; text: string[] }>();

@@ -11,6 +11,12 @@
  *  execute: the journal first, then each step marked begun, run, marked
  *    done; steps done by an interrupted run are skipped, doctor always runs.
  *
+ * --from is a local archive or (s3-recover) an `s3://BUCKET/KEY.smbak` read
+ * straight from the bucket, streamed (no local copy), with a reader mark
+ * beside it while read (docs/FORMAT.md §5); a missing object, a refusal of
+ * the credentials (the SDK's standard chain) or another group's archive
+ * fails the preflight before anything is written.
+ *
  * It reuses the commands' domain functions (restoreKeys, restoreDatabase,
  * setupExistingDatabase, the doctor operation); it prints nothing (Progress).
  * Crash: see recovery-journal.ts — a rerun with the same inputs resumes.
@@ -19,8 +25,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ArchivePart } from '../backup/archive-format.js';
 import { archiveKeys } from '../backup/archive-keys.js';
+import { archiveSource, s3ArchiveSize } from '../backup/archive-source.js';
 import type { Progress } from '../backup/progress.js';
 import { readArchivePart } from '../backup/read-archive.js';
+import { isS3Url, type S3Settings, s3Client, s3EndpointOf } from '../backup/s3-target.js';
 import { resolveComputerName } from '../computer/computer-name.js';
 import type { HomePaths } from '../computer/home.js';
 import { readConfig } from '../config/config-file.js';
@@ -51,6 +59,8 @@ export interface RecoverOptions {
   dwDatabases?: RecoveryInput['dwDatabases'];
   listen?: string;
   force?: boolean;
+  /** s3-recover: the endpoint of an S3-compatible service for an s3:// --from (config backups.s3). */
+  s3?: S3Settings;
 }
 
 export interface PlanView {
@@ -100,7 +110,7 @@ export async function prepareRecovery(o: RecoverOptions): Promise<PreparedRecove
   const existing = readJournal(o.home);
   const begun = new Set(Object.keys(existing?.steps ?? {}));
   const done = new Set(Object.entries(existing?.steps ?? {}).flatMap(([id, s]) => (s.doneAt ? [id] : [])));
-  const archive = o.from ? archiveInput(o.home, path.resolve(o.from), keyBackup) : undefined;
+  const archive = o.from ? archiveInput(o.home, o.from, keyBackup, o.s3) : undefined;
   const input: RecoveryInput = {
     home: o.home,
     computerName,
@@ -125,7 +135,7 @@ export async function prepareRecovery(o: RecoverOptions): Promise<PreparedRecove
     managementGroup: keyBackup.managementGroup,
     computerName,
     keyIds: keyBackup.keys.map((k) => k.keyId),
-    archive: archive ? { file: archive.file, bytes: fileSize(archive.file) } : null,
+    archive: archive ? { file: archive.file, bytes: await archiveSize(archive.file, o.s3) } : null,
     databases: parts.flatMap((p) => p.databases),
   };
   if (existing) checkJournalInputs(o.home, existing, inputs);
@@ -218,25 +228,41 @@ function report(
   progress.report({ phase: 'step', message, tablesDone: 0, tablesTotal: 0, recoveryStep });
 }
 
-function archiveInput(home: HomePaths, file: string, keyBackup: KeyBackupContent): RecoveryInput['archive'] {
+/**
+ * --from: a path, or (s3-recover) an s3:// URL streamed from the bucket, each read with its
+ * reader mark (FORMAT §5). The archive is read up to three times, each time streamed and never
+ * copied: its header (which part's it is), whole in preflight, whole again by the restore step.
+ */
+function archiveInput(
+  home: HomePaths,
+  from: string,
+  keyBackup: KeyBackupContent,
+  s3?: S3Settings,
+): RecoveryInput['archive'] {
   const keys = archiveKeys(home, keyBackup);
+  const file = archiveSource(from, s3).file;
+  const reader = (progress?: Progress) => ({ ...keys, open: archiveSource(from, s3, progress).open });
   let verified: Promise<ArchiveSnapshot> | undefined;
   let part: Promise<ArchivePart | undefined> | undefined;
   return {
     file,
     keys,
+    remote: isS3Url(from),
+    reader,
     part: () => {
-      part ??= readArchivePart(file, keys).catch(() => undefined);
+      part ??= readArchivePart(file, reader()).catch(() => undefined);
       return part;
     },
     snapshot: (progress) => {
-      verified ??= readArchiveSnapshot(file, keys, progress);
+      verified ??= readArchiveSnapshot(file, reader(progress), progress);
       return verified;
     },
   };
 }
 
-function fileSize(file: string): number {
+/** The archive's size for the journal: a local file's, or (HEAD) a bucket object's; else a registry error. */
+async function archiveSize(file: string, s3?: S3Settings): Promise<number> {
+  if (isS3Url(file)) return s3ArchiveSize(s3Client(s3), file, s3EndpointOf(s3));
   try {
     return fs.statSync(file).size;
   } catch (e) {

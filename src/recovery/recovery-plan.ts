@@ -12,6 +12,7 @@
 import type { ArchivePart } from '../backup/archive-format.js';
 import type { ArchiveKeys } from '../backup/archive-keys.js';
 import type { Progress } from '../backup/progress.js';
+import type { ReadArchiveOptions } from '../backup/read-archive.js';
 import type { HomePaths } from '../computer/home.js';
 import type { SmgrError } from '../errors/smgr-error.js';
 import type { KeyBackupContent } from '../keys/key-backup-file.js';
@@ -51,8 +52,13 @@ export interface RecoveryInput {
   keyBackup: KeyBackupContent;
   /** --from: the archive, with the keys that open and authenticate it; verified once, on demand. */
   archive?: {
+    /** A resolved path, or an s3:// URL (s3-recover). */
     file: string;
     keys: ArchiveKeys;
+    /** True for an archive in a bucket. */
+    remote: boolean;
+    /** The keys and, for a bucket, how to open the object (streamed, reader-marked): what a reader takes. */
+    reader(progress?: Progress): ArchiveKeys & Pick<ReadArchiveOptions, 'open'>;
     snapshot(progress: Progress): Promise<ArchiveSnapshot>;
     /** Whose databases it holds (FORMAT §2.12), from its authenticated header; undefined when it cannot be read. */
     part(): Promise<ArchivePart | undefined>;

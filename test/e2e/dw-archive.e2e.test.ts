@@ -13,6 +13,9 @@
  *   applied_at, the clock of a run; the staging rows' run_id, the id of the extract run that
  *   staged them). Among the changes after the archive, configuration items related and unrelated
  *   through the API: they are in the WI↔CI fact of both;
+ * - s3-recover: the DW's archives in a bucket (a real s3rver): backup create --to s3://, prune of
+ *   the bucket keeping an archive with a live reader mark, deleting a stale mark; on the embedded
+ *   engine the recovery reads its archive from the bucket (`--from s3://…`);
  * - a recover into a target that is not empty is refused, changing nothing;
  * (kill -9 of `smgr restore data-warehouse`: dw-restore-crash.e2e.test.ts.)
  */
@@ -22,6 +25,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { openDatabase } from '../../src/db/open-database.js';
 import { api, type CliEnv, jsonOut, runCli } from '../support/cli.js';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import S3rver from 's3rver';
 import {
   assertStagedExactlyOnce,
   DW_PASSWORD,
@@ -41,6 +46,7 @@ import { ENGINES, tempDir } from '../support/engines.js';
 import { freePort } from '../support/recover-fixture.js';
 
 const ADMIN_PASSWORD = 'sm-admin-pass-arch1';
+const BUCKET = 'smgr-dw-archives';
 const PASSPHRASE = 'dw archive passphrase 7';
 
 const lines = (stdout: string) =>
@@ -145,11 +151,51 @@ for (const makeFixture of ENGINES) {
             datamart: `pglite:${path.join(root, tag, 'DWDataMart')}`,
           };
 
+    let s3: S3rver;
+    let client: S3Client;
+    const putReaderMark = (key: string, expiresAt: Date) =>
+      client.send(
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: key,
+          Body: JSON.stringify({
+            format: 'smgr-archive-reader',
+            version: 1,
+            expiresAt: expiresAt.toISOString(),
+          }),
+        }),
+      );
+
     before(async () => {
       fs.mkdirSync(offComputer, { recursive: true });
+      const store = path.join(root, 's3');
+      fs.mkdirSync(store);
+      s3 = new S3rver({
+        port: 0,
+        address: '127.0.0.1',
+        silent: true,
+        directory: store,
+        configureBuckets: [{ name: BUCKET }],
+      });
+      const { port } = await s3.run();
+      const endpoint = `http://127.0.0.1:${port}`;
+      // Credentials from the SDK's standard chain: the environment of every dw01 command.
+      dw.env = {
+        AWS_ACCESS_KEY_ID: 'S3RVER',
+        AWS_SECRET_ACCESS_KEY: 'S3RVER',
+        AWS_REGION: 'us-east-1',
+        SMGR_S3_ENDPOINT: endpoint,
+      };
+      client = new S3Client({
+        endpoint,
+        forcePathStyle: true,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      });
       sm = await servedManagementServer(fx, root, 'Contoso SM', 'ms01', smPw);
     });
     after(async () => {
+      await s3?.close();
       if (sm?.server.child.exitCode === null) await sm.server.stop();
       await fx.cleanup();
       fs.rmSync(root, { recursive: true, force: true });
@@ -210,6 +256,36 @@ for (const makeFixture of ENGINES) {
       );
       assert.equal(refusal(wrong.stdout).code, 'ARCHIVE_OTHER_PART', wrong.stdout);
       assert.match(refusal(wrong.stdout).remedy, /smgr restore database/);
+
+      // s3-recover: restore data-warehouse --from s3://… streams the DW's archive from the bucket.
+      const s3both: CliEnv = { ...both, env: dw.env };
+      const up = await runCli(
+        ['--json', 'backup', 'upload', archives[1]!.file, '--to', `s3://${BUCKET}/both-${fx.name}`],
+        s3both,
+      );
+      assert.equal(up.code, 0, up.stdout + up.stderr);
+      const fromBucket = await runCli(
+        [
+          '--json',
+          'restore',
+          'data-warehouse',
+          '--from',
+          jsonOut(up.stdout).url,
+          ...urlArgs(await newUrls('from-s3')),
+        ],
+        s3both,
+      );
+      assert.equal(fromBucket.code, 0, fromBucket.stdout + fromBucket.stderr);
+      const restored = jsonOut(fromBucket.stdout);
+      assert.equal(restored.file, jsonOut(up.stdout).url);
+      assert.deepEqual(
+        restored.databases.map((d: { restored: boolean }) => d.restored),
+        [true, true, true],
+      );
+      assert.ok(
+        lines(fromBucket.stdout).some((l) => /^downloaded .* from s3:/.test(l.message ?? '')),
+        'streamed from the bucket',
+      );
     });
 
     test('registered DW backed up, lost with its databases, recovered from the archive: every change staged once', async () => {
@@ -237,6 +313,45 @@ for (const makeFixture of ENGINES) {
       const b = await runCli(['--json', 'backup', 'create', '--to', offComputer], dw);
       assert.equal(b.code, 0, b.stdout + b.stderr);
       archive = jsonOut(b.stdout).archives[0].file;
+
+      // s3-recover: the DW's archives in a bucket too. One uploaded (older), one streamed by backup
+      // create (newest); prune of the bucket keeps the older while a live reader mark (FORMAT §5) is
+      // beside it and deletes it, and the stale mark, after; on the embedded engine the recovery
+      // below reads the newest from the bucket.
+      const bucket = `s3://${BUCKET}/${fx.name}`;
+      const up = await runCli(['--json', 'backup', 'upload', archive, '--to', bucket], dw);
+      assert.equal(up.code, 0, up.stdout + up.stderr);
+      const older = jsonOut(up.stdout).url as string;
+      const streamed = await runCli(['--json', 'backup', 'create', '--to', bucket], dw);
+      assert.equal(streamed.code, 0, streamed.stdout + streamed.stderr);
+      const newest = jsonOut(streamed.stdout).archives[0].file as string;
+      assert.ok(newest.startsWith(`${bucket}/`), newest);
+      const configPath = path.join(dw.home, 'config.json');
+      const config = JSON.parse(fs.readFileSync(configPath, 'utf8'));
+      config.parts['data-warehouse'].backups = { retention: { keepLast: 1 } };
+      fs.writeFileSync(configPath, JSON.stringify(config, null, 2));
+      const markKey = `${older.slice(`s3://${BUCKET}/`.length)}.reader-8899aabbccddeeff`;
+      await putReaderMark(markKey, new Date(Date.now() + 600_000));
+      const prune = async () => {
+        const r = await runCli(['--json', 'backup', 'prune', '--dir', bucket], dw);
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        return jsonOut(r.stdout);
+      };
+      const busy = await prune();
+      assert.deepEqual(busy.removed, [], 'the archive being read is kept');
+      assert.deepEqual(
+        busy.readers.busy.map((b: { file: string }) => b.file),
+        [older],
+      );
+      await putReaderMark(markKey, new Date(Date.now() - 1000));
+      const done = await prune();
+      assert.deepEqual(
+        done.removed.map((r: { file: string }) => r.file),
+        [older],
+      );
+      assert.deepEqual(done.readers.staleMarksDeleted, [`s3://${BUCKET}/${markKey}`]);
+      const from = fx.name === 'embedded' ? newest : archive;
+
       // Changes after the archive, extracted before the loss: the restored DW must take them again, once.
       const linked = await relateThroughApi(sm.baseUrl, token);
       await makeChanges(sm.baseUrl, token, 8, 'after', 'service-request');
@@ -264,7 +379,7 @@ for (const makeFixture of ENGINES) {
       const recover = (args: string[]) =>
         runCli(
           ['--json', 'recover', '--yes', '--key-file', keyFile, '--password-file', passphrase]
-            .concat(['--from', archive, '--listen', `127.0.0.1:${port}`])
+            .concat(['--from', from, '--listen', `127.0.0.1:${port}`])
             .concat(args),
           dw,
         );

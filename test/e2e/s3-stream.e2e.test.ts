@@ -12,6 +12,9 @@
  *    the home, the bucket and the database unchanged;
  *  - kill -9 during the upload: nothing listed, and the next backup of the
  *    group aborts the upload it left;
+ *  - s3-recover: a live reader mark (FORMAT §5) keeps an archive from
+ *    prune, a stale one is ignored and deleted (not by a dry run), a read
+ *    that ended leaves none;
  *  - memory: the peak RSS of a streamed backup of a large database against
  *    the archive's size and a local backup's (a figure, not a timing).
  */
@@ -20,6 +23,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import { CLI, jsonOut, runCli } from '../support/cli.js';
 import { serverFixture, tempDir } from '../support/engines.js';
@@ -231,6 +235,89 @@ describe('archives streamed to and read from a bucket (s3rver)', () => {
     assert.deepEqual(result.ignored, [
       { file: `s3://${BUCKET}/direct/${writing}`, reason: 'no readable summary' },
     ]);
+    configure(m, { backups: undefined });
+  });
+
+  test('s3-recover: a live reader mark keeps an archive from prune; a stale one is ignored and deleted', async () => {
+    // FORMAT §5. Three summarized archives under direct/: `streamed` (drilled), `newer`, and a newest one.
+    const listed = jsonOut(
+      (await runCli(['backup', 'list', '--dir', `s3://${BUCKET}/direct`, '--json'], m)).stdout,
+    ).backups.filter((b: { summarized: boolean }) => b.summarized);
+    const newerFile = listed.find((b: { file: string }) => b.file !== streamed).file as string;
+    const newest = await runCli(['backup', 'create', '--to', `s3://${BUCKET}/direct`, '--json'], m);
+    assert.equal(newest.code, 0, newest.stderr);
+    const newestFile = jsonOut(newest.stdout).archives[0].file as string;
+    const v = await runCli(['backup', 'verify', newestFile, '--json'], m);
+    assert.equal(v.code, 0, v.stderr);
+    const marks = () =>
+      fs
+        .readdirSync(path.join(store, BUCKET), { recursive: true, encoding: 'utf8' })
+        .filter((n) => /\.reader-[0-9a-f]{16}\._S3rver_object$/.test(n));
+    assert.deepEqual(marks(), [], 'a read that ended leaves no mark');
+    const client = new S3Client({
+      endpoint: env.SMGR_S3_ENDPOINT,
+      forcePathStyle: true,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
+    const markKey = `${newerFile.slice(`s3://${BUCKET}/`.length)}.reader-00112233aabbccdd`;
+    const putMark = (expiresAt: Date) =>
+      client.send(
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: markKey,
+          ContentType: 'application/json',
+          Body: JSON.stringify({
+            format: 'smgr-archive-reader',
+            version: 1,
+            archive: path.basename(newerFile),
+            host: 'elsewhere',
+            pid: 4242,
+            purpose: 'read',
+            createdAt: new Date(expiresAt.getTime() - 15 * 60_000).toISOString(),
+            refreshedAt: new Date(expiresAt.getTime() - 15 * 60_000).toISOString(),
+            expiresAt: expiresAt.toISOString(),
+          }),
+        }),
+      );
+    configure(m, { backups: { retention: { keepLast: 1 } } });
+    const prune = async (...extra: string[]) => {
+      const r = await runCli(['backup', 'prune', '--dir', `s3://${BUCKET}/direct`, '--json', ...extra], m);
+      assert.equal(r.code, 0, r.stderr);
+      return { result: jsonOut(r.stdout) };
+    };
+    const live = new Date(Date.now() + 10 * 60_000);
+    await putMark(live);
+    const busy = await prune();
+    assert.deepEqual(busy.result.removed, [], 'the archive being read is kept');
+    assert.deepEqual(busy.result.kept.find((k: { file: string }) => k.file === newerFile).reasons, ['busy']);
+    assert.deepEqual(busy.result.readers, {
+      busy: [{ file: newerFile, until: live.toISOString() }],
+      staleMarksDeleted: [],
+    });
+    const human = await runCli(['backup', 'prune', '--dir', `s3://${BUCKET}/direct`, '--dry-run'], m);
+    assert.match(
+      human.stdout,
+      new RegExp(
+        `being read: ${path.basename(newerFile).replace(/\./g, '\\.')} \\(a reader mark until ${live.toISOString()}\\)`,
+      ),
+      'prune says why it kept it',
+    );
+    await putMark(new Date(Date.now() - 60_000)); // its reader stopped refreshing it: stale
+    const dry = await prune('--dry-run');
+    assert.deepEqual(
+      dry.result.removed.map((r: { file: string }) => r.file),
+      [newerFile],
+    );
+    assert.deepEqual(dry.result.readers.staleMarksDeleted, [`s3://${BUCKET}/${markKey}`]);
+    assert.equal(marks().length, 1, 'a dry run deletes no stale mark');
+    const real = await prune();
+    assert.deepEqual(
+      real.result.removed.map((r: { file: string }) => r.file),
+      [newerFile],
+    );
+    assert.deepEqual(real.result.readers.staleMarksDeleted, [`s3://${BUCKET}/${markKey}`]);
+    assert.deepEqual(marks(), [], 'the stale mark is deleted');
     configure(m, { backups: undefined });
   });
 

@@ -29,6 +29,11 @@ export function registerPrune(backup: Command): void {
             `${r.dryRun ? 'would delete' : 'deleted'} ${path.basename(d.file)}  ${humanSize(d.size)}`,
           );
         for (const i of r.ignored) ctx.out.line(`ignored ${path.basename(i.file)}  (${i.reason})`);
+        // s3-recover: a bucket's reader marks (docs/FORMAT.md §5).
+        for (const b of r.readers?.busy ?? [])
+          ctx.out.line(`being read: ${path.basename(b.file)} (a reader mark until ${b.until}): kept`);
+        for (const m of r.readers?.staleMarksDeleted ?? [])
+          ctx.out.line(`stale reader mark ${r.dryRun ? 'would be deleted' : 'deleted'}: ${m}`);
         ctx.out.line(
           `${r.kept.length} kept, ${r.removed.length} ${r.dryRun ? 'to delete (dry run: nothing deleted)' : 'deleted'} in ${r.directory}`,
         );

@@ -24,10 +24,11 @@ import { readConfig } from '../../config/config-file.js';
 import { SmgrError } from '../../errors/smgr-error.js';
 import { contextOf } from '../cli-context.js';
 
-/** The endpoint settings of config backups.s3, when this home has them. */
+/** The endpoint settings of config backups.s3 (the management server's, else the DW's), when this home has them. */
 export function s3SettingsOf(home: Parameters<typeof readConfig>[0]): S3Settings | undefined {
   try {
-    return readConfig(home)?.parts['management-server']?.backups?.s3;
+    const parts = readConfig(home)?.parts;
+    return parts?.['management-server']?.backups?.s3 ?? parts?.['data-warehouse']?.backups?.s3;
   } catch {
     return undefined;
   }

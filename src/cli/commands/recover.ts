@@ -13,6 +13,7 @@ import { contextOf } from '../cli-context.js';
 import type { Output } from '../output.js';
 import { getPassword } from '../passwords.js';
 import { progressRenderer } from '../progress-bar.js';
+import { s3SettingsOf } from './backup-s3.js';
 
 interface RecoverFlags {
   keyFile?: string;
@@ -36,7 +37,10 @@ export function registerRecover(program: Command): void {
     )
     .option('--key-file <file>', 'the key backup file (asked for on a terminal when left out)')
     .option('--password-file <file>', 'file holding its passphrase (else asked at a hidden prompt)')
-    .option('--from <archive>', 'restore the databases from this .smbak archive (else they must be intact)')
+    .option(
+      '--from <archive>',
+      'restore the databases from this .smbak archive, or s3://BUCKET/PREFIX/NAME.smbak streamed from a bucket (else they must be intact)',
+    )
     .option('--database <url>', 'the ServiceManager database (default: embedded in the home)')
     .option('--staging-database <url>', "the DW's DWStagingAndConfig (default: embedded in the home)")
     .option('--repository-database <url>', "the DW's DWRepository, restored from --from (default: embedded)")
@@ -67,6 +71,7 @@ export function registerRecover(program: Command): void {
         },
         listen: flags.listen,
         force: flags.force,
+        s3: s3SettingsOf(ctx.home), // s3-recover: else SMGR_S3_ENDPOINT; credentials from the SDK's chain
       });
       printPlan(ctx.out, prepared.plan);
       const bar = progressRenderer(ctx.out);

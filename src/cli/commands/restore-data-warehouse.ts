@@ -1,12 +1,13 @@
-/** smgr restore data-warehouse: parse, delegate to src/data-warehouse/restore-dw.ts, print. */
-import path from 'node:path';
+/** smgr restore data-warehouse: parse, delegate to src/data-warehouse/restore-dw.ts, print. --from takes a path or an s3:// URL. */
 import type { Command } from 'commander';
+import { archiveSource } from '../../backup/archive-source.js';
 import { defaultDatabaseUrl } from '../../computer/home.js';
 import { DW_DATABASES, type DwDatabaseRole } from '../../data-warehouse/dw-databases.js';
 import { type RestoreDwResult, restoreDataWarehouse } from '../../data-warehouse/restore-dw.js';
 import { archiveKeysFromFlags } from '../archive-keys-flags.js';
 import { contextOf } from '../cli-context.js';
 import { progressRenderer } from '../progress-bar.js';
+import { s3SettingsOf } from './backup-s3.js';
 
 interface Flags {
   from: string;
@@ -23,7 +24,10 @@ export function registerRestoreDataWarehouse(restore: Command): void {
     .description(
       "restore a data warehouse's archive into DWStagingAndConfig, DWRepository and DWDataMart (each empty; embedded in this home by default)",
     )
-    .requiredOption('--from <file>', 'the .smbak archive of the data warehouse')
+    .requiredOption(
+      '--from <file>',
+      'the .smbak archive of the data warehouse, or s3://BUCKET/PREFIX/NAME.smbak (streamed from the bucket)',
+    )
     .option(
       '--staging-database <url>',
       'DWStagingAndConfig (default: pglite:<home>/databases/DWStagingAndConfig)',
@@ -47,9 +51,17 @@ export function registerRestoreDataWarehouse(restore: Command): void {
       ) as Record<DwDatabaseRole, string>;
       const keys = await archiveKeysFromFlags(ctx.home, flags, 'data-warehouse');
       const bar = progressRenderer(ctx.out);
+      // s3-recover: a path or a bucket's object (streamed, with a reader mark: FORMAT §5).
+      const source = archiveSource(flags.from, s3SettingsOf(ctx.home), bar);
       let result: RestoreDwResult;
       try {
-        result = await restoreDataWarehouse({ ...keys, file: path.resolve(flags.from), urls, progress: bar });
+        result = await restoreDataWarehouse({
+          ...keys,
+          open: source.open,
+          file: source.file,
+          urls,
+          progress: bar,
+        });
       } finally {
         bar.end();
       }
