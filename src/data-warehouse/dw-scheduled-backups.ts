@@ -13,8 +13,7 @@
  * verified archive is then drilled in a child process (drill-child.ts, the
  * DW's hook dw-drill.ts) unless `backups.drill` is false, the verification
  * and the drill recorded in archive_checks (v6); a failed drill fails the
- * run and is logged as an error.
- * applies the same policy by hand (pruneDwBackups). With `backups.s3`
+ * run and is logged as an error. With `backups.s3`
  * (s3-recover) the archive is streamed into the bucket, checked from there,
  * and the bucket pruned (archives with a live reader mark kept, FORMAT §5).
  *

@@ -23,10 +23,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { openDatabase } from '../../src/db/open-database.js';
-import { api, type CliEnv, jsonOut, runCli } from '../support/cli.js';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
+import { openDatabase } from '../../src/db/open-database.js';
+import { api, type CliEnv, jsonOut, runCli } from '../support/cli.js';
 import {
   assertStagedExactlyOnce,
   DW_PASSWORD,
