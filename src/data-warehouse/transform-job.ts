@@ -161,22 +161,24 @@ async function writeWorkItems(
 
 async function writeEvents(tx: Queryable, changes: readonly StagedChange[]): Promise<void> {
   const rows = changes.map(cleanseEvent);
-  const json = (op: string) =>
-    JSON.stringify(rows.filter((x) => (op === 'delete' ? x.op === 'delete' : x.op !== 'delete')));
+  const upserts = rows.filter((x) => x.op !== 'delete');
+  const deletes = rows.filter((x) => x.op === 'delete');
   // Inserts and updates: the row as the source has it (an update rewrites it the same way twice).
-  await tx.query(
-    `INSERT INTO work_item_events (event_id, position, work_item_id, at, actor, change)
+  if (upserts.length > 0)
+    await tx.query(
+      `INSERT INTO work_item_events (event_id, position, work_item_id, at, actor, change)
      SELECT DISTINCT ON (event_id) event_id, position, work_item_id, at, actor, change
        FROM jsonb_to_recordset($1::jsonb)
          AS x(event_id bigint, position text, work_item_id bigint, at timestamptz, actor text, change jsonb)
       ORDER BY event_id, ${POS_DESC}
      ON CONFLICT (event_id) DO UPDATE SET work_item_id = excluded.work_item_id, at = excluded.at,
        actor = excluded.actor, change = excluded.change`,
-    [json('upsert')],
-  );
+      [JSON.stringify(upserts)],
+    );
   // Deletes (a work item groomed takes its history with it): the event stays, marked.
-  await tx.query(
-    `INSERT INTO work_item_events (event_id, position, work_item_id, at, actor, change, deleted_at)
+  if (deletes.length > 0)
+    await tx.query(
+      `INSERT INTO work_item_events (event_id, position, work_item_id, at, actor, change, deleted_at)
      SELECT DISTINCT ON (event_id) event_id, position, work_item_id, at, actor, change, changed_at
        FROM jsonb_to_recordset($1::jsonb)
          AS x(event_id bigint, position text, work_item_id bigint, at timestamptz, actor text, change jsonb,
@@ -184,8 +186,8 @@ async function writeEvents(tx: Queryable, changes: readonly StagedChange[]): Pro
       ORDER BY event_id, ${POS}
      ON CONFLICT (event_id) DO UPDATE SET deleted_at = excluded.deleted_at
        WHERE work_item_events.deleted_at IS NULL`,
-    [json('delete')],
-  );
+      [JSON.stringify(deletes)],
+    );
 }
 
 /**
