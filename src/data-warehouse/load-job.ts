@@ -19,6 +19,7 @@ import type { Progress } from '../backup/progress.js';
 import { reportStep } from '../backup/progress.js';
 import type { Database, Queryable } from '../db/database.js';
 import { SmgrError } from '../errors/smgr-error.js';
+import { analyzeIfStale } from './dw-analyze.js';
 import type { JobTally } from './dw-job-run.js';
 import { type DwLists, NOT_OPEN_STATUSES, PRIORITY_LIST, readDwLists, STATUS_LIST } from './dw-lists.js';
 import { positionParts } from './dw-positions.js';
@@ -40,11 +41,38 @@ export interface LoadOptions {
 }
 
 type Kind = 'user' | 'config-item' | 'work-item';
-const TABLE: Record<Kind, { versions: string; id: string; dim: string }> = {
-  user: { versions: 'user_versions', id: 'user_id', dim: 'user_dim' },
-  'config-item': { versions: 'config_item_versions', id: 'config_item_id', dim: 'config_item_dim' },
-  'work-item': { versions: 'work_item_versions', id: 'work_item_id', dim: 'work_item_dim' },
+const TABLE: Record<Kind, { versions: string; id: string; dim: string; writes: readonly string[] }> = {
+  user: {
+    versions: 'user_versions',
+    id: 'user_id',
+    dim: 'user_dim',
+    writes: ['user_dim', 'work_item_assigned_to_fact', 'work_item_affected_user_fact'],
+  },
+  'config-item': {
+    versions: 'config_item_versions',
+    id: 'config_item_id',
+    dim: 'config_item_dim',
+    writes: ['config_item_dim'],
+  },
+  'work-item': {
+    versions: 'work_item_versions',
+    id: 'work_item_id',
+    dim: 'work_item_dim',
+    writes: [
+      'work_item_dim',
+      'date_dim',
+      'work_item_created_fact',
+      'work_item_resolved_fact',
+      'work_item_status_fact',
+      'work_item_assigned_to_fact',
+      'work_item_affected_user_fact',
+      'work_item_config_item_fact',
+      'work_item_sla_fact',
+    ],
+  },
 };
+/** What Load reads of DWRepository besides each kind's versions: names to ids. */
+const REPOSITORY_READS = ['user_versions', 'config_item_versions', 'work_item_versions'];
 
 export const loadWatermark = (kind: Kind): string => `load:${kind}`;
 
@@ -68,6 +96,8 @@ export async function loadAll(o: LoadOptions, tally: JobTally): Promise<void> {
     const t = TABLE[kind];
     for (;;) {
       if (o.maxBatches !== undefined && tally.batches >= o.maxBatches) return;
+      await analyzeIfStale(o.repository, REPOSITORY_READS);
+      await analyzeIfStale(o.datamart, t.writes);
       const job = loadWatermark(kind);
       const wm = await readRepoWatermark(o.datamart, job);
       const from = positionParts(wm);

@@ -18,6 +18,7 @@ import type { Progress } from '../backup/progress.js';
 import { reportStep } from '../backup/progress.js';
 import type { Database, Queryable } from '../db/database.js';
 import { SmgrError } from '../errors/smgr-error.js';
+import { analyzeIfStale } from './dw-analyze.js';
 import {
   cleanseConfigItem,
   cleanseEvent,
@@ -42,20 +43,21 @@ export interface TransformOptions {
 
 type Kind = 'user' | 'config-item' | 'work-item' | 'work-item-history';
 
-const KINDS: ReadonlyArray<{ kind: Kind; staging: string }> = [
-  { kind: 'user', staging: 'staging_users' },
-  { kind: 'config-item', staging: 'staging_config_items' },
-  { kind: 'work-item', staging: 'staging_work_items' },
-  { kind: 'work-item-history', staging: 'staging_work_item_history' },
+const KINDS: ReadonlyArray<{ kind: Kind; staging: string; writes: string }> = [
+  { kind: 'user', staging: 'staging_users', writes: 'user_versions' },
+  { kind: 'config-item', staging: 'staging_config_items', writes: 'config_item_versions' },
+  { kind: 'work-item', staging: 'staging_work_items', writes: 'work_item_versions' },
+  { kind: 'work-item-history', staging: 'staging_work_item_history', writes: 'work_item_events' },
 ];
 
 export const transformWatermark = (kind: Kind): string => `transform:${kind}`;
 
 export async function transformAll(o: TransformOptions, tally: JobTally): Promise<void> {
   const lists = await readDwLists(o.staging);
-  for (const { kind, staging } of KINDS) {
+  for (const { kind, staging, writes } of KINDS) {
     for (;;) {
       if (o.maxBatches !== undefined && tally.batches >= o.maxBatches) return;
+      await analyzeIfStale(o.repository, [writes]);
       const job = transformWatermark(kind);
       const wm = await readRepoWatermark(o.repository, job);
       const from = positionParts(wm);
