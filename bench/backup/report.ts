@@ -45,7 +45,7 @@ const n = (v: number) => v.toLocaleString('en-US');
 const s2 = (v: number) => v.toFixed(2);
 
 /** A Markdown table with padded columns, as Biome's formatter writes it (bench/results is checked). */
-function markdownTable(header: string[], align: Array<'l' | 'r'>, body: string[][]): string[] {
+export function markdownTable(header: string[], align: Array<'l' | 'r'>, body: string[][]): string[] {
   const widths = header.map((h, c) => Math.max(3, h.length, ...body.map((r) => (r[c] ?? '').length)));
   const pad = (cell: string, c: number) =>
     align[c] === 'r' ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!);

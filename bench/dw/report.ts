@@ -1,4 +1,5 @@
 /** The Markdown report of bench/dw/run.ts (bench/results/dw-<size>-<date>.md). */
+import { markdownTable } from '../backup/report.js';
 import type { MeasuredRun } from './cli-process.js';
 import type { LagResult } from './lag.js';
 
@@ -44,14 +45,42 @@ export function dwReport(r: DwReportInput): string {
     '',
     '## Initial load (each job a `smgr --json dw run JOB` process of the built CLI)',
     '',
-    '| step | rows | seconds | rows/s | vs COPY floor | peak RSS | CPU s | load avg after |',
-    '|---|--:|--:|--:|--:|--:|--:|--:|',
-    `| COPY TO STDOUT \\| COPY FROM STDIN (floor) | ${n(r.floor.rows)} | ${s2(r.floor.seconds)} | ${n(r.floor.rows / r.floor.seconds)} | 1.0x | | | ${r.floor.load.toFixed(1)} |`,
-    ...r.steps.map(
-      (x) =>
-        `| ${x.label} | ${n(x.rows)} | ${s2(x.run.seconds)} | ${n(x.rows / x.run.seconds)} | ${ratio(x.run.seconds)} | ${MB(x.run.peakRss)} | ${Number.isNaN(x.run.cpuSeconds) ? '' : s2(x.run.cpuSeconds)} | ${x.load.toFixed(1)} |`,
+    ...markdownTable(
+      ['step', 'rows', 'seconds', 'rows/s', 'vs COPY floor', 'peak RSS', 'CPU s', 'load avg after'],
+      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+      [
+        [
+          'COPY TO STDOUT \\| COPY FROM STDIN (floor)',
+          n(r.floor.rows),
+          s2(r.floor.seconds),
+          n(r.floor.rows / r.floor.seconds),
+          '1.0x',
+          '',
+          '',
+          r.floor.load.toFixed(1),
+        ],
+        ...r.steps.map((x) => [
+          x.label,
+          n(x.rows),
+          s2(x.run.seconds),
+          n(x.rows / x.run.seconds),
+          ratio(x.run.seconds),
+          MB(x.run.peakRss),
+          Number.isNaN(x.run.cpuSeconds) ? '' : s2(x.run.cpuSeconds),
+          x.load.toFixed(1),
+        ]),
+        [
+          '**extract + transform + load** (changes)',
+          n(r.changes),
+          s2(total),
+          n(r.changes / total),
+          `**${ratio(total)}**`,
+          MB(Math.max(...r.steps.map((x) => x.run.peakRss))),
+          '',
+          '',
+        ],
+      ],
     ),
-    `| **extract + transform + load** (changes) | ${n(r.changes)} | ${s2(total)} | ${n(r.changes / total)} | **${ratio(total)}** | ${MB(Math.max(...r.steps.map((x) => x.run.peakRss)))} | | |`,
     '',
     `Target: within 3x of the floor: **${total / r.floor.seconds <= 3 ? 'met' : 'not met'}** (${ratio(total)}).`,
     '"rows" of load are DWRepository versions; the total\'s rows are the changes of the feed (what the floor moves).',
@@ -62,18 +91,25 @@ export function dwReport(r: DwReportInput): string {
       '',
       `## End-to-end lag under ${l.target} API writes/s (\`smgr serve\` of the DW, chain on, extract every ${l.intervalSeconds} s)`,
       '',
-      '| measure | value |',
-      '|---|--:|',
-      `| writes answered (of ${n(l.target * l.seconds)} over ${l.seconds} s) | ${n(l.writes)} (${l.failed} failed) |`,
-      `| achieved write rate | ${l.achievedRate.toFixed(0)}/s |`,
-      `| API answer p50 / p99 | ${ms(l.apiMs.p50)} / ${ms(l.apiMs.p99)} |`,
-      `| **lag p50** (API answer → in work_item_dim) | **${ms(l.lagMs.p50)}** |`,
-      `| **lag p99** | **${ms(l.lagMs.p99)}** |`,
-      `| lag max | ${ms(l.lagMs.max)} |`,
-      `| writes seen in the mart | ${n(l.seen)} of ${n(l.writes)} |`,
-      `| last write → all in the mart | ${ms(l.drainMs)} |`,
-      `| DW server peak RSS (VmHWM, whole run) | ${MB(l.servePeakRss)} |`,
-      `| load average after | ${l.load.toFixed(1)} |`,
+      ...markdownTable(
+        ['measure', 'value'],
+        ['l', 'r'],
+        [
+          [
+            `writes answered (of ${n(l.target * l.seconds)} over ${l.seconds} s)`,
+            `${n(l.writes)} (${l.failed} failed)`,
+          ],
+          ['achieved write rate', `${l.achievedRate.toFixed(0)}/s`],
+          ['API answer p50 / p99', `${ms(l.apiMs.p50)} / ${ms(l.apiMs.p99)}`],
+          ['**lag p50** (API answer → in work_item_dim)', `**${ms(l.lagMs.p50)}**`],
+          ['**lag p99**', `**${ms(l.lagMs.p99)}**`],
+          ['lag max', ms(l.lagMs.max)],
+          ['writes seen in the mart', `${n(l.seen)} of ${n(l.writes)}`],
+          ['last write → all in the mart', ms(l.drainMs)],
+          ['DW server peak RSS (VmHWM, whole run)', MB(l.servePeakRss)],
+          ['load average after', l.load.toFixed(1)],
+        ],
+      ),
       '',
       `Target: lag p99 under 10 s: **${l.lagMs.p99 < 10_000 ? 'met' : 'not met'}**. The mart is polled every 200 ms`,
       '(a lag is over-stated by up to that); even writes create an incident, odd ones change its title and status.',
