@@ -5,7 +5,11 @@
  * items and work items, each kind in position order from its watermark
  * (`load:<kind>` in DWDataMart.watermarks): a batch of versions names the
  * entities it touches; their dimension rows and facts are deleted and
- * rebuilt from ALL of their versions (load-derive.ts).
+ * rebuilt from ALL of their versions (load-derive.ts), except those whose
+ * versions in the batch are all in their dimension already (rebuilt by an
+ * earlier batch from these versions and every earlier one). Before each
+ * batch, tables that doubled since their last analysis are analyzed
+ * (dw-analyze.ts), so the lookups by id stay index lookups.
  *
  * Guarantees: a batch's rows, the date dimension's days they use and the
  * watermark after it are written in ONE DWDataMart transaction; a kill at

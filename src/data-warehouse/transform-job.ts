@@ -10,7 +10,9 @@
  * DWRepository transaction; a kill at any point leaves the last committed
  * batch and the next run continues from its watermark. Versions are keyed
  * by position (ON CONFLICT DO NOTHING) and the intervals are recomputed from
- * every version of an entity, so re-running a batch changes nothing. If the
+ * every version of an entity, so re-running a batch changes nothing (a
+ * table that doubled since its last analysis is analyzed first, so those
+ * recomputations stay index lookups: dw-analyze.ts). If the
  * watermark moved under the batch (another runner), the batch is refused
  * (DW_JOB_RUNNING) and nothing of it is written.
  */
