@@ -45,7 +45,7 @@ const n = (v: number) => v.toLocaleString('en-US');
 const s2 = (v: number) => v.toFixed(2);
 
 /** A Markdown table with padded columns, as Biome's formatter writes it (bench/results is checked). */
-function markdownTable(header: string[], align: Array<'l' | 'r'>, rows: string[][]): string[] {
+export function markdownTable(header: string[], align: Array<'l' | 'r'>, rows: string[][]): string[] {
   // A `|` inside a cell (the floor's `pg_dump | zstd`) would split it: escape it as Markdown does.
   const body = rows.map((r) => r.map((cell) => cell.replaceAll('|', '\\|')));
   const widths = header.map((h, c) => Math.max(3, h.length, ...body.map((r) => (r[c] ?? '').length)));

@@ -1,167 +1,275 @@
 /**
- * `npm run bench:dw -- [--size 2000] [--batch 500] [--keep]`
+ * `npm run bench:dw -- [--size 20k] [--batch 500] [--extract-batch 5000] [--rate 200] [--lag-seconds 30]
+ *                      [--interval 1] [--no-lag] [--keep] [--cpu-prof DIR]`
  *
- * The data warehouse's initial load (issue 11 item 7, in part). Not a test.
- * On the local PostgreSQL server (SMGR_BENCH_POSTGRES_URL, default
- * postgres://postgres@127.0.0.1:5432/postgres) it:
+ * The data warehouse's initial load and end-to-end lag (issue 11 item 7).
+ * Not a test. On the local PostgreSQL server (SMGR_BENCH_POSTGRES_URL,
+ * default postgres://postgres@127.0.0.1:5432/postgres), with the built CLI:
  *
- * 1. creates a ServiceManager database (its migrations: the change feed's
- *    triggers record every write) and fills it with --size work items, each
- *    created, then set pending, then resolved, with a history row per step:
- *    six changes per work item;
- * 2. moves the feed's changes into the staging tables of a new
- *    DWStagingAndConfig with one `COPY (SELECT … FROM changes) TO STDOUT |
- *    COPY staging_… FROM STDIN` per kind on the same server: the FLOOR (rows
- *    per second the server moves those rows at without any transformation);
- * 3. times the Transform job (staging → DWRepository) and the Load job
- *    (DWRepository → DWDataMart) over them, in batches of --batch, as the DW
- *    server runs them, and reports rows per second of each and of both
- *    against the floor.
+ * 1. `smgr setup management-server` on a new database, filled with SQL
+ *    (fill.ts: --size work items, three changes and three history rows
+ *    each), then `smgr serve`;
+ * 2. the FLOOR (floor.ts): the feed's rows moved by COPY … TO STDOUT | COPY
+ *    … FROM STDIN into a scratch staging database on the same server;
+ * 3. `smgr setup data-warehouse` on three new databases, `smgr dw register`,
+ *    `smgr dw run mpsync`, then the measured initial load: `smgr dw run
+ *    extract` (the management server's real HTTP change feed), `transform`,
+ *    `load`, each its own process (wall time, peak RSS, CPU): rows per
+ *    second and the ratio to the floor, measured in the same run;
+ * 4. the lag (lag.ts): the DW served (`smgr serve`, chain on, extract every
+ *    --interval s) while --rate API writes per second go to the management
+ *    server for --lag-seconds; p50 and p99 of the time until each write is
+ *    in the data mart, and the DW server's peak RSS.
  *
- * What it does NOT measure: Extract over HTTP (the management server's API
- * paging the feed) and the end-to-end lag under sustained writes; the
- * 1M-work-item figures of the issue. Everything it creates is dropped at
- * the end unless --keep.
+ * Writes bench/results/dw-<size>-<date>.md and prints it. Everything it
+ * creates (databases, homes) is removed at the end unless --keep.
  */
-import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { silentProgress } from '../../src/backup/progress.js';
-import { DW_DATABASES } from '../../src/data-warehouse/dw-databases.js';
-import type { JobTally } from '../../src/data-warehouse/dw-job-run.js';
-import { loadAll } from '../../src/data-warehouse/load-job.js';
-import { transformAll } from '../../src/data-warehouse/transform-job.js';
-import type { Database } from '../../src/db/database.js';
 import { withDatabaseName } from '../../src/db/database-url.js';
 import { migrate } from '../../src/db/migrate.js';
-import { serviceManagerMigrations } from '../../src/db/migrations/service-manager.js';
+import { dwStagingAndConfigMigrations } from '../../src/db/migrations/dw-staging-and-config.js';
 import { openDatabase } from '../../src/db/open-database.js';
+import { type CliEnv, runCli, type ServeHandle, startServe } from '../../test/support/cli.js';
+import { passwordFile, setupDwArgs, signIn } from '../../test/support/dw.js';
+import { measureCli, vmHwm } from './cli-process.js';
+import { fillServiceManager } from './fill.js';
+import { copyFloor } from './floor.js';
+import { measureLag } from './lag.js';
+import { dwReport, type StepRow } from './report.js';
 
-const ADMIN_URL = process.env.SMGR_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const HELP = `npm run bench:dw -- [options]
+
+The data warehouse's initial load (extract over HTTP, transform, load) against a COPY floor, and the
+end-to-end lag under sustained API writes. Needs a build (npm run build) and a local PostgreSQL server.
+
+  --size N            work items (6 changes each): 20000, 20k, 1m (default 20k)
+  --batch N           transform and load batch (jobs.batchSize, 1-5000; default 500)
+  --extract-batch N   changes per feed page (extract.batchSize, 1-5000; default 5000)
+  --rate N            API writes per second during the lag measure (default 200)
+  --lag-seconds N     how long the writes go on (default 30)
+  --interval S        the DW's extract interval during the lag measure (default 1)
+  --no-lag            initial load only
+  --keep              keep the databases and homes
+  --cpu-prof DIR      CPU profiles (node --cpu-prof) of the extract, transform and load processes
+  --out DIR           where the report goes (default bench/results)
+  --help              this text
+
+SMGR_BENCH_POSTGRES_URL: the server (default postgres://postgres@127.0.0.1:5432/postgres).`;
+
 const { values: flags } = parseArgs({
   options: {
-    size: { type: 'string', default: '2000' },
+    size: { type: 'string', default: '20k' },
     batch: { type: 'string', default: '500' },
+    'extract-batch': { type: 'string', default: '5000' },
+    rate: { type: 'string', default: '200' },
+    'lag-seconds': { type: 'string', default: '30' },
+    interval: { type: 'string', default: '1' },
+    'no-lag': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    'cpu-prof': { type: 'string' },
+    out: { type: 'string', default: 'bench/results' },
+    help: { type: 'boolean', default: false },
   },
 });
-const size = Number(flags.size);
-const batchSize = Number(flags.batch);
-if (!Number.isSafeInteger(size) || size < 1)
-  throw new Error(`--size: a number of work items, got ${flags.size}`);
+if (flags.help) {
+  console.log(HELP);
+  process.exit(0);
+}
 
-async function admin(sql: string): Promise<void> {
+function parseSize(text: string): number {
+  const m = /^([0-9]+(?:\.[0-9]+)?)([km]?)$/i.exec(text.trim());
+  const v = m ? Number(m[1]) * ({ k: 1e3, m: 1e6 }[m[2]!.toLowerCase()] ?? 1) : Number.NaN;
+  if (!Number.isSafeInteger(v) || v < 1)
+    throw new Error(`--size: a number of work items (20000, 20k, 1m), got ${text}`);
+  return v;
+}
+function parseCount(name: string, text: string, max: number): number {
+  const v = Number(text);
+  if (!(v > 0 && v <= max)) throw new Error(`--${name}: a number from 1 to ${max}, got ${text}`);
+  return v;
+}
+const size = parseSize(flags.size);
+const sizeLabel = size % 1e6 === 0 ? `${size / 1e6}m` : size % 1e3 === 0 ? `${size / 1e3}k` : String(size);
+const batch = parseCount('batch', flags.batch, 5000);
+const extractBatch = parseCount('extract-batch', flags['extract-batch'], 5000);
+const rate = parseCount('rate', flags.rate, 10_000);
+const lagSeconds = parseCount('lag-seconds', flags['lag-seconds'], 3600);
+const interval = parseCount('interval', flags.interval, 3600);
+
+const ADMIN_URL = process.env.SMGR_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const SM_PASSWORD = 'bench-sm-admin-pass';
+const log = (m: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${m}\n`);
+const load1 = () => os.loadavg()[0]!;
+
+async function admin<T extends pg.QueryResultRow>(sql: string): Promise<pg.QueryResult<T>> {
   const c = new pg.Client({ connectionString: ADMIN_URL });
   await c.connect();
   try {
-    await c.query(sql);
+    return await c.query<T>(sql);
   } finally {
     await c.end();
   }
 }
 
-const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
-
-async function fillServiceManager(sm: Database): Promise<number> {
-  await migrate(sm, serviceManagerMigrations);
-  await sm.query(
-    `INSERT INTO work_items (id, class, display_id, title, status, priority, affected_user, created_at, updated_at)
-     SELECT g, 'incident', 'IR' || g, 'bench item ' || g, 'active', 1 + g % 4, 'user' || (g % 50),
-            now() - make_interval(days => g % 700), now() - make_interval(days => g % 700)
-       FROM generate_series(1, $1::integer) g`,
-    [size],
-  );
-  await sm.query(
-    `INSERT INTO work_item_history (work_item_id, at, actor, change)
-     SELECT id, created_at, 'bench', '{"created": {}}'::jsonb FROM work_items`,
-  );
-  for (const [status, hours] of [
-    ['pending', 2],
-    ['resolved', 30],
-  ] as const) {
-    await sm.query(
-      `UPDATE work_items SET status = $1, assigned_to = 'analyst' || (id % 7),
-              updated_at = created_at + make_interval(hours => $2::integer)`,
-      [status, hours],
-    );
-    await sm.query(
-      `INSERT INTO work_item_history (work_item_id, at, actor, change)
-       SELECT id, updated_at, 'bench', jsonb_build_object('changed', jsonb_build_object('status', status))
-         FROM work_items`,
-    );
-  }
-  const n = await sm.query<{ n: number }>('SELECT count(*)::int AS n FROM changes');
-  return n.rows[0]!.n;
+function setDwConfig(home: string, extract: object, jobs: object): void {
+  const file = path.join(home, 'config.json');
+  const config = JSON.parse(fs.readFileSync(file, 'utf8'));
+  config.parts['data-warehouse'].extract = extract;
+  config.parts['data-warehouse'].jobs = jobs;
+  fs.writeFileSync(file, JSON.stringify(config, null, 2));
 }
 
-const KINDS = {
-  'work-item': 'staging_work_items',
-  'work-item-history': 'staging_work_item_history',
-} as const;
-
-/** The floor: the feed's rows into the staging tables by COPY, one stream per kind. */
-async function copyFloor(sm: Database, staging: Database): Promise<number> {
-  let rows = 0;
-  for (const [kind, table] of Object.entries(KINDS)) {
-    await sm.transaction(async (out) => {
-      await staging.transaction(async (inp) => {
-        rows += await inp.copyIn(
-          `${table} (position, op, entity_id, changed_at, data, run_id)`,
-          out.copyOut(
-            `(SELECT epoch::text || '-' || xid::text || '-' || id::text, op, entity_id, at, data, 0
-                FROM changes WHERE kind = '${kind}' ORDER BY epoch, xid, id)`,
-          ),
-        );
-      });
-    });
-  }
-  return rows;
+async function cli(env: CliEnv, args: string[]): Promise<void> {
+  const r = await runCli(args, env);
+  if (r.code !== 0) throw new Error(`smgr ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
 }
 
 async function main(): Promise<void> {
-  const tag = `smgr_bench_dw_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-  const names = ['sm', 'staging', 'repository', 'datamart'].map((n) => `${tag}_${n}`);
-  for (const n of names) await admin(`CREATE DATABASE ${n}`);
-  const [sm, staging, repository, datamart] = await Promise.all(
-    names.map((n) => openDatabase(withDatabaseName(ADMIN_URL, n))),
+  const benchStarted = performance.now();
+  const loadAtStart = os.loadavg();
+  const tag = `smgr_bench_dw_${Date.now().toString(36)}`;
+  const names = ['sm', 'staging', 'repository', 'datamart', 'floor'].map((x) => `${tag}_${x}`);
+  const [smUrl, stagingUrl, repositoryUrl, datamartUrl, floorUrl] = names.map((x) =>
+    withDatabaseName(ADMIN_URL, x),
   );
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'smgr-bench-dw-'));
+  const smEnv: CliEnv = { home: path.join(root, 'sm-home'), computerName: 'bench-ms' };
+  const dwEnv: CliEnv = { home: path.join(root, 'dw-home'), computerName: 'bench-dw' };
+  const pw = passwordFile(root, SM_PASSWORD);
+  let smServer: ServeHandle | undefined;
+  let dwServer: ServeHandle | undefined;
   try {
-    for (const spec of DW_DATABASES)
-      await migrate({ staging, repository, datamart }[spec.role]!, spec.migrations);
-    const changes = await fillServiceManager(sm!);
-    let t0 = process.hrtime.bigint();
-    const copied = await copyFloor(sm!, staging!);
-    const floorS = seconds(t0);
-    const tally = (): JobTally => ({ rows: 0, batches: 0, watermark: null });
-    const dbs = { staging: staging!, repository: repository!, datamart: datamart!, dwName: 'bench' };
-    const tt = tally();
-    t0 = process.hrtime.bigint();
-    await transformAll({ ...dbs, batchSize, progress: silentProgress }, tt);
-    const transformS = seconds(t0);
-    const lt = tally();
-    t0 = process.hrtime.bigint();
-    await loadAll({ ...dbs, batchSize, retentionDays: 1095, progress: silentProgress }, lt);
-    const loadS = seconds(t0);
-    const facts = await datamart!.query<{ n: number }>(
-      'SELECT count(*)::int AS n FROM work_item_status_fact',
+    for (const x of names) await admin(`CREATE DATABASE ${x}`);
+    log(`setting up the management server; filling ${size} work items`);
+    await cli(smEnv, [
+      'setup',
+      'management-server',
+      '--new-database',
+      '--management-group',
+      'Bench SM',
+      '--database',
+      smUrl!,
+      '--admin-user',
+      'admin',
+      '--admin-password-file',
+      pw,
+    ]);
+    const sm = await openDatabase(smUrl!);
+    const fillStarted = performance.now();
+    const changes = await fillServiceManager(sm, size).finally(() => sm.close());
+    const fillSeconds = (performance.now() - fillStarted) / 1000;
+    log(`${changes} changes in the feed (fill ${fillSeconds.toFixed(1)} s); the COPY floor`);
+    const [smDb, floorDb] = [await openDatabase(smUrl!), await openDatabase(floorUrl!)];
+    let floor: { rows: number; seconds: number; load: number };
+    try {
+      await migrate(floorDb, dwStagingAndConfigMigrations);
+      const t0 = performance.now();
+      const rows = await copyFloor(smDb, floorDb);
+      floor = { rows, seconds: (performance.now() - t0) / 1000, load: load1() };
+    } finally {
+      await smDb.close();
+      await floorDb.close();
+    }
+    await admin(`DROP DATABASE ${names[4]} WITH (FORCE)`);
+    log(`floor: ${floor.rows} rows in ${floor.seconds.toFixed(2)} s; serving the management server`);
+    smServer = await startServe(smEnv);
+    await cli(
+      dwEnv,
+      setupDwArgs(
+        'Bench DW',
+        { staging: stagingUrl, repository: repositoryUrl, datamart: datamartUrl },
+        passwordFile(root, 'bench-dw-admin-pass'),
+      ),
     );
-    const rate = (rows: number, s: number) => Math.round(rows / s);
-    const lines = [
-      `# DW initial load, ${size} work items (${changes} changes), batches of ${batchSize}, ${new Date().toISOString().slice(0, 10)}`,
-      '',
-      '| step | rows | seconds | rows/s | vs COPY floor |',
-      '|---|---|---|---|---|',
-      `| COPY TO STDOUT \\| COPY FROM STDIN (floor) | ${copied} | ${floorS.toFixed(2)} | ${rate(copied, floorS)} | 1.0x |`,
-      `| transform (staging → DWRepository) | ${tt.rows} | ${transformS.toFixed(2)} | ${rate(tt.rows, transformS)} | ${(transformS / floorS).toFixed(1)}x |`,
-      `| load (DWRepository → DWDataMart) | ${lt.rows} | ${loadS.toFixed(2)} | ${rate(lt.rows, loadS)} | ${(loadS / floorS).toFixed(1)}x |`,
-      `| transform + load | ${copied} | ${(transformS + loadS).toFixed(2)} | ${rate(copied, transformS + loadS)} | ${((transformS + loadS) / floorS).toFixed(1)}x |`,
-      '',
-      `Status stays in the mart: ${facts.rows[0]!.n}. Extract over HTTP and the lag under load are not measured here.`,
-    ];
-    console.log(lines.join('\n'));
+    setDwConfig(dwEnv.home, { intervalSeconds: 3600, batchSize: extractBatch }, { batchSize: batch });
+    await cli(dwEnv, [
+      'dw',
+      'register',
+      '--management-server',
+      smServer.baseUrl,
+      '--admin-user',
+      'admin',
+      '--admin-password-file',
+      pw,
+    ]);
+    await measureCli(dwEnv, ['dw', 'run', 'mpsync']);
+    const steps: StepRow[] = [];
+    for (const [job, label] of [
+      ['extract', 'extract (HTTP feed → staging)'],
+      ['transform', 'transform (staging → DWRepository)'],
+      ['load', 'load (DWRepository → DWDataMart)'],
+    ] as const) {
+      log(`dw run ${job}`);
+      const prof = flags['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(flags['cpu-prof'])] : [];
+      let run = await measureCli(dwEnv, ['dw', 'run', job], prof);
+      let rows = job === 'extract' ? run.result.rows : run.result.runs[0].rows;
+      // The feed holds back changes while an older transaction of the cluster runs (other work on a
+      // shared server): extract again until every change is staged, counting every run's time.
+      for (let again = 0; job === 'extract' && rows < changes && again < 50; again++) {
+        const more = await measureCli(dwEnv, ['dw', 'run', job], prof);
+        rows += more.result.rows;
+        run = {
+          ...more,
+          seconds: run.seconds + more.seconds,
+          cpuSeconds: run.cpuSeconds + more.cpuSeconds,
+          peakRss: Math.max(run.peakRss, more.peakRss),
+        };
+      }
+      steps.push({ label, rows, run, load: load1() });
+      log(`  ${rows} rows in ${run.seconds.toFixed(2)} s, peak RSS ${(run.peakRss / 1e6).toFixed(0)} MB`);
+    }
+    let lag: Parameters<typeof dwReport>[0]['lag'];
+    if (!flags['no-lag']) {
+      setDwConfig(dwEnv.home, { intervalSeconds: interval, batchSize: extractBatch }, { batchSize: batch });
+      dwServer = await startServe(dwEnv);
+      const pid = dwServer.child.pid;
+      let servePeakRss = 0;
+      const rss = setInterval(() => (servePeakRss = Math.max(servePeakRss, vmHwm(pid))), 200);
+      const token = await signIn(smServer.baseUrl, SM_PASSWORD);
+      const mart = await openDatabase(datamartUrl!);
+      log(`lag: ${rate} writes/s for ${lagSeconds} s`);
+      try {
+        const l = await measureLag(smServer.baseUrl, token, mart, rate, lagSeconds);
+        servePeakRss = Math.max(servePeakRss, vmHwm(pid));
+        lag = { ...l, seconds: lagSeconds, intervalSeconds: interval, servePeakRss, load: load1() };
+      } finally {
+        clearInterval(rss);
+        await mart.close();
+      }
+    }
+    const version = await admin<{ v: string }>("SELECT current_setting('server_version') AS v");
+    const date = new Date();
+    const report = dwReport({
+      size,
+      sizeLabel,
+      date,
+      changes,
+      fillSeconds,
+      floor,
+      steps,
+      batch: { extract: extractBatch, jobs: batch },
+      lag,
+      machine: `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM`,
+      software: `Node ${process.version}, PostgreSQL ${version.rows[0]!.v}`,
+      loadAtStart,
+      benchSeconds: (performance.now() - benchStarted) / 1000,
+    });
+    fs.mkdirSync(flags.out, { recursive: true });
+    const file = path.join(flags.out, `dw-${sizeLabel}-${date.toISOString().slice(0, 10)}.md`);
+    fs.writeFileSync(file, report);
+    console.log(report);
+    log(`written to ${file}`);
   } finally {
-    for (const db of [sm, staging, repository, datamart]) await db?.close();
-    if (!flags.keep) for (const n of names) await admin(`DROP DATABASE IF EXISTS ${n} WITH (FORCE)`);
+    await dwServer?.stop();
+    await smServer?.stop();
+    if (!flags.keep) {
+      for (const x of names) await admin(`DROP DATABASE IF EXISTS ${x} WITH (FORCE)`).catch(() => {});
+      fs.rmSync(root, { recursive: true, force: true });
+    } else log(`kept: databases ${tag}_*, homes in ${root}`);
   }
 }
 

@@ -9,7 +9,11 @@
  * their {related}/{unrelated} history events (configuration items related
  * through the console or API). The work item watermark does not pass a
  * version until the history staged before it is transformed (those events
- * precede it in the feed): the next run loads that item again.
+ * precede it in the feed): the next run loads that item again. Entities whose
+ * versions in the batch are all in their dimension already (rebuilt by an
+ * earlier batch from these versions and every earlier one) are skipped. Before each
+ * batch, tables that doubled since their last analysis are analyzed
+ * (dw-analyze.ts), so the lookups by id stay index lookups.
  *
  * Guarantees: a batch's rows, the date dimension's days they use and the
  * watermark after it are written in ONE DWDataMart transaction; a kill at
@@ -23,6 +27,7 @@ import type { Progress } from '../backup/progress.js';
 import { reportStep } from '../backup/progress.js';
 import type { Database, Queryable } from '../db/database.js';
 import { SmgrError } from '../errors/smgr-error.js';
+import { analyzeIfStale } from './dw-analyze.js';
 import type { JobTally } from './dw-job-run.js';
 import { type DwLists, NOT_OPEN_STATUSES, PRIORITY_LIST, readDwLists, STATUS_LIST } from './dw-lists.js';
 import { positionParts, positionTuple } from './dw-positions.js';
@@ -50,11 +55,38 @@ export interface LoadOptions {
 }
 
 type Kind = 'user' | 'config-item' | 'work-item';
-const TABLE: Record<Kind, { versions: string; id: string }> = {
-  user: { versions: 'user_versions', id: 'user_id' },
-  'config-item': { versions: 'config_item_versions', id: 'config_item_id' },
-  'work-item': { versions: 'work_item_versions', id: 'work_item_id' },
+const TABLE: Record<Kind, { versions: string; id: string; dim: string; writes: readonly string[] }> = {
+  user: {
+    versions: 'user_versions',
+    id: 'user_id',
+    dim: 'user_dim',
+    writes: ['user_dim', 'work_item_assigned_to_fact', 'work_item_affected_user_fact'],
+  },
+  'config-item': {
+    versions: 'config_item_versions',
+    id: 'config_item_id',
+    dim: 'config_item_dim',
+    writes: ['config_item_dim'],
+  },
+  'work-item': {
+    versions: 'work_item_versions',
+    id: 'work_item_id',
+    dim: 'work_item_dim',
+    writes: [
+      'work_item_dim',
+      'date_dim',
+      'work_item_created_fact',
+      'work_item_resolved_fact',
+      'work_item_status_fact',
+      'work_item_assigned_to_fact',
+      'work_item_affected_user_fact',
+      'work_item_config_item_fact',
+      'work_item_sla_fact',
+    ],
+  },
 };
+/** What Load reads of DWRepository besides each kind's versions: names to ids. */
+const REPOSITORY_READS = ['user_versions', 'config_item_versions', 'work_item_versions'];
 
 export const loadWatermark = (kind: Kind): string => `load:${kind}`;
 
@@ -78,6 +110,8 @@ export async function loadAll(o: LoadOptions, tally: JobTally): Promise<void> {
     const t = TABLE[kind];
     for (;;) {
       if (o.maxBatches !== undefined && tally.batches >= o.maxBatches) return;
+      await analyzeIfStale(o.repository, REPOSITORY_READS);
+      await analyzeIfStale(o.datamart, t.writes);
       const job = loadWatermark(kind);
       const wm = await readRepoWatermark(o.datamart, job);
       const from = positionParts(wm);
@@ -95,17 +129,19 @@ export async function loadAll(o: LoadOptions, tally: JobTally): Promise<void> {
       }
       if (batch.rows.length === 0) break;
       const next = batch.rows.at(-1)!.position;
-      const ids = [...new Set(batch.rows.map((r) => Number(r.id)))].sort((a, b) => a - b);
+      const ids = await unbuilt(o.datamart, t.dim, batch.rows);
       reportStep(
         o.progress,
         `load ${kind}: ${batch.rows.length} versions of ${ids.length} after ${wm ?? 'the beginning'}`,
       );
-      const write =
-        kind === 'user'
-          ? await prepareUsers(o.repository, ids)
-          : kind === 'config-item'
-            ? await prepareConfigItems(o.repository, ids)
-            : await prepareWorkItems(o.repository, ids, today, cutoff);
+      const write: Writer =
+        ids.length === 0
+          ? async () => {}
+          : kind === 'user'
+            ? await prepareUsers(o.repository, ids)
+            : kind === 'config-item'
+              ? await prepareConfigItems(o.repository, ids)
+              : await prepareWorkItems(o.repository, ids, today, cutoff);
       await o.datamart.transaction(async (tx) => {
         if ((await readRepoWatermark(tx, job)) !== wm)
           throw new SmgrError('DW_JOB_RUNNING', { job: 'load', dw: o.dwName });
@@ -210,6 +246,28 @@ async function userIds(repository: Queryable, names: readonly string[]): Promise
 
 type Writer = (tx: Queryable) => Promise<void>;
 
+/**
+ * The entities of a batch to rebuild, sorted: those with a version of the
+ * batch not yet in their dimension. An entity whose versions in the batch
+ * are all there was rebuilt by an earlier batch, from every version it had
+ * then, which includes these (a kind's versions arrive in position order,
+ * a later one comes with a later batch): rebuilding it again would write
+ * the same rows. So the initial load rebuilds a work item once, not once
+ * per batch holding one of its versions.
+ */
+async function unbuilt(
+  datamart: Queryable,
+  dim: string,
+  rows: ReadonlyArray<{ position: string; id: string }>,
+): Promise<number[]> {
+  const r = await datamart.query<{ id: string }>(
+    `SELECT DISTINCT b.id::text AS id FROM unnest($1::text[], $2::bigint[]) AS b(position, id)
+      WHERE NOT EXISTS (SELECT 1 FROM ${dim} d WHERE d.version_key = b.position)`,
+    [rows.map((x) => x.position), rows.map((x) => x.id)],
+  );
+  return r.rows.map((x) => Number(x.id)).sort((a, b) => a - b);
+}
+
 async function prepareUsers(repository: Queryable, ids: readonly number[]): Promise<Writer> {
   const r = await repository.query(
     `SELECT position, user_id, ${iso('valid_from')}, ${iso('valid_to')}, deleted, username FROM user_versions
@@ -292,7 +350,9 @@ async function prepareWorkItems(
   const ciNames = new Set<string>();
   for (const v of r.rows) {
     const id = Number(v.work_item_id);
-    byItem.set(id, [...(byItem.get(id) ?? []), { ...v, work_item_id: id }]);
+    const vs = byItem.get(id) ?? [];
+    if (vs.length === 0) byItem.set(id, vs);
+    vs.push({ ...v, work_item_id: id });
     for (const ref of v.config_items) if (typeof ref === 'string') ciNames.add(ref);
   }
   const ciByName = new Map<string, number>();
@@ -348,9 +408,11 @@ async function prepareWorkItems(
   const firstDay = days[0]!;
   const lastDay = days.at(-1)!;
   return async (tx) => {
-    for (const t of FACT_TABLES)
-      await tx.query(`DELETE FROM ${t} WHERE work_item_id = ANY($1::bigint[])`, [ids]);
-    await tx.query('DELETE FROM work_item_dim WHERE work_item_id = ANY($1::bigint[])', [ids]);
+    await tx.query(
+      `WITH ${FACT_TABLES.map((t, i) => `f${i} AS (DELETE FROM ${t} WHERE work_item_id = ANY($1::bigint[]))`).join(', ')}
+       DELETE FROM work_item_dim WHERE work_item_id = ANY($1::bigint[])`,
+      [ids],
+    );
     await fillDates(tx, firstDay, lastDay);
     await tx.query(
       `INSERT INTO work_item_dim (version_key, work_item_id, valid_from, valid_to, is_current, removed, display_id, class,

@@ -10,7 +10,9 @@
  * DWRepository transaction; a kill at any point leaves the last committed
  * batch and the next run continues from its watermark. Versions are keyed
  * by position (ON CONFLICT DO NOTHING) and the intervals are recomputed from
- * every version of an entity, so re-running a batch changes nothing. If the
+ * every version of an entity, so re-running a batch changes nothing (a
+ * table that doubled since its last analysis is analyzed first, so those
+ * recomputations stay index lookups: dw-analyze.ts). If the
  * watermark moved under the batch (another runner), the batch is refused
  * (DW_JOB_RUNNING) and nothing of it is written.
  */
@@ -18,6 +20,7 @@ import type { Progress } from '../backup/progress.js';
 import { reportStep } from '../backup/progress.js';
 import type { Database, Queryable } from '../db/database.js';
 import { SmgrError } from '../errors/smgr-error.js';
+import { analyzeIfStale } from './dw-analyze.js';
 import {
   cleanseConfigItem,
   cleanseEvent,
@@ -42,20 +45,21 @@ export interface TransformOptions {
 
 type Kind = 'user' | 'config-item' | 'work-item' | 'work-item-history';
 
-const KINDS: ReadonlyArray<{ kind: Kind; staging: string }> = [
-  { kind: 'user', staging: 'staging_users' },
-  { kind: 'config-item', staging: 'staging_config_items' },
-  { kind: 'work-item', staging: 'staging_work_items' },
-  { kind: 'work-item-history', staging: 'staging_work_item_history' },
+const KINDS: ReadonlyArray<{ kind: Kind; staging: string; writes: string }> = [
+  { kind: 'user', staging: 'staging_users', writes: 'user_versions' },
+  { kind: 'config-item', staging: 'staging_config_items', writes: 'config_item_versions' },
+  { kind: 'work-item', staging: 'staging_work_items', writes: 'work_item_versions' },
+  { kind: 'work-item-history', staging: 'staging_work_item_history', writes: 'work_item_events' },
 ];
 
 export const transformWatermark = (kind: Kind): string => `transform:${kind}`;
 
 export async function transformAll(o: TransformOptions, tally: JobTally): Promise<void> {
   const lists = await readDwLists(o.staging);
-  for (const { kind, staging } of KINDS) {
+  for (const { kind, staging, writes } of KINDS) {
     for (;;) {
       if (o.maxBatches !== undefined && tally.batches >= o.maxBatches) return;
+      await analyzeIfStale(o.repository, [writes]);
       const job = transformWatermark(kind);
       const wm = await readRepoWatermark(o.repository, job);
       const from = positionParts(wm);
@@ -161,22 +165,24 @@ async function writeWorkItems(
 
 async function writeEvents(tx: Queryable, changes: readonly StagedChange[]): Promise<void> {
   const rows = changes.map(cleanseEvent);
-  const json = (op: string) =>
-    JSON.stringify(rows.filter((x) => (op === 'delete' ? x.op === 'delete' : x.op !== 'delete')));
+  const upserts = rows.filter((x) => x.op !== 'delete');
+  const deletes = rows.filter((x) => x.op === 'delete');
   // Inserts and updates: the row as the source has it (an update rewrites it the same way twice).
-  await tx.query(
-    `INSERT INTO work_item_events (event_id, position, work_item_id, at, actor, change)
+  if (upserts.length > 0)
+    await tx.query(
+      `INSERT INTO work_item_events (event_id, position, work_item_id, at, actor, change)
      SELECT DISTINCT ON (event_id) event_id, position, work_item_id, at, actor, change
        FROM jsonb_to_recordset($1::jsonb)
          AS x(event_id bigint, position text, work_item_id bigint, at timestamptz, actor text, change jsonb)
       ORDER BY event_id, ${POS_DESC}
      ON CONFLICT (event_id) DO UPDATE SET work_item_id = excluded.work_item_id, at = excluded.at,
        actor = excluded.actor, change = excluded.change`,
-    [json('upsert')],
-  );
+      [JSON.stringify(upserts)],
+    );
   // Deletes (a work item groomed takes its history with it): the event stays, marked.
-  await tx.query(
-    `INSERT INTO work_item_events (event_id, position, work_item_id, at, actor, change, deleted_at)
+  if (deletes.length > 0)
+    await tx.query(
+      `INSERT INTO work_item_events (event_id, position, work_item_id, at, actor, change, deleted_at)
      SELECT DISTINCT ON (event_id) event_id, position, work_item_id, at, actor, change, changed_at
        FROM jsonb_to_recordset($1::jsonb)
          AS x(event_id bigint, position text, work_item_id bigint, at timestamptz, actor text, change jsonb,
@@ -184,8 +190,8 @@ async function writeEvents(tx: Queryable, changes: readonly StagedChange[]): Pro
       ORDER BY event_id, ${POS}
      ON CONFLICT (event_id) DO UPDATE SET deleted_at = excluded.deleted_at
        WHERE work_item_events.deleted_at IS NULL`,
-    [json('delete')],
-  );
+      [JSON.stringify(deletes)],
+    );
 }
 
 /**

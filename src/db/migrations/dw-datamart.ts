@@ -379,6 +379,18 @@ $$;
 `;
 // --- end dw-reports
 
+// --- dw-bench (issue 11 item 7): v6
+/**
+ * v6: the assigned-to and affected-user facts by user name. Loading a user
+ * sets the user_id of every relationship fact naming it (load-job.ts);
+ * without these that was a scan of both fact tables per batch of users.
+ */
+const v6 = `
+CREATE INDEX work_item_assigned_to_fact_username ON work_item_assigned_to_fact (username);
+CREATE INDEX work_item_affected_user_fact_username ON work_item_affected_user_fact (username);
+`;
+// --- end dw-bench
+
 export const dwDataMartMigrations: MigrationSet = {
   database: 'DWDataMart',
   migrations: [
@@ -387,5 +399,7 @@ export const dwDataMartMigrations: MigrationSet = {
     { version: 2, name: 'star schema: dimensions with versions, facts, load watermarks', sql: v2 },
     // --- dw-reports (issue 11)
     { version: 5, name: 'reports: backlog, opened/resolved, time to resolution, SLA, top CIs', sql: v5 },
+    // --- dw-bench (issue 11 item 7)
+    { version: 6, name: 'relationship facts by user name', sql: v6 },
   ],
 };

@@ -129,6 +129,17 @@ CREATE INDEX work_item_events_item ON work_item_events (work_item_id, at, event_
 `;
 // --- end dw-etl
 
+// --- dw-bench (issue 11 item 7): v3
+/**
+ * v3: user versions by name. Load resolves the assignee and affected user
+ * names of every batch of work items to user ids (load-job.ts userIds);
+ * without it that was a scan of user_versions per batch.
+ */
+const v3 = `
+CREATE INDEX user_versions_username ON user_versions (username);
+`;
+// --- end dw-bench
+
 export const dwRepositoryMigrations: MigrationSet = {
   database: 'DWRepository',
   migrations: [
@@ -139,5 +150,7 @@ export const dwRepositoryMigrations: MigrationSet = {
       name: 'transformed versions with validity intervals, work item events, watermarks',
       sql: v2,
     },
+    // --- dw-bench (issue 11 item 7)
+    { version: 3, name: 'user versions by name', sql: v3 },
   ],
 };
