@@ -32,15 +32,27 @@ export const hasGnuTime = (): boolean => {
   }
 };
 
-export async function measure(command: string, args: string[], label: string): Promise<Measured> {
-  const busyBefore = await waitForQuiet();
+export interface MeasureOptions {
+  /** The child's environment (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+  /** Wait for a quiet machine first (default true; bench/dw measures steps of one run back to back). */
+  waitQuiet?: boolean;
+}
+
+export async function measure(
+  command: string,
+  args: string[],
+  label: string,
+  o: MeasureOptions = {},
+): Promise<Measured> {
+  const busyBefore = o.waitQuiet === false ? Number.NaN : await waitForQuiet();
   const useTime = hasGnuTime();
   const rssFile = path.join(os.tmpdir(), `smgr-bench-rss-${process.pid}-${Date.now()}`);
   const [cmd, argv] = useTime
     ? [GNU_TIME, ['-f', '%M %U %S', '-o', rssFile, command, ...args]]
     : [command, args];
   const started = process.hrtime.bigint();
-  const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd, argv, { env: o.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => {
@@ -117,7 +129,7 @@ async function waitForQuiet(): Promise<number> {
 }
 
 /** VmHWM of a running process (bytes), 0 if it is gone. */
-function vmHwm(pid: number | undefined): number {
+export function vmHwm(pid: number | undefined): number {
   if (!pid) return 0;
   try {
     const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
