@@ -24,7 +24,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import S3rver from 's3rver';
 import { openDatabase } from '../../src/db/open-database.js';
 import { api, type CliEnv, jsonOut, runCli } from '../support/cli.js';
 import {
@@ -43,6 +42,7 @@ import {
 } from '../support/dw.js';
 import { dumpDwAt } from '../support/dw-mart.js';
 import { ENGINES, tempDir } from '../support/engines.js';
+import { type LocalS3, startLocalS3 } from '../support/local-s3.js';
 import { freePort } from '../support/recover-fixture.js';
 
 const ADMIN_PASSWORD = 'sm-admin-pass-arch1';
@@ -151,7 +151,7 @@ for (const makeFixture of ENGINES) {
             datamart: `pglite:${path.join(root, tag, 'DWDataMart')}`,
           };
 
-    let s3: S3rver;
+    let s3: LocalS3;
     let client: S3Client;
     const putReaderMark = (key: string, expiresAt: Date) =>
       client.send(
@@ -169,25 +169,11 @@ for (const makeFixture of ENGINES) {
     before(async () => {
       fs.mkdirSync(offComputer, { recursive: true });
       const store = path.join(root, 's3');
-      fs.mkdirSync(store);
-      s3 = new S3rver({
-        port: 0,
-        address: '127.0.0.1',
-        silent: true,
-        directory: store,
-        configureBuckets: [{ name: BUCKET }],
-      });
-      const { port } = await s3.run();
-      const endpoint = `http://127.0.0.1:${port}`;
+      s3 = await startLocalS3(store, BUCKET);
       // Credentials from the SDK's standard chain: the environment of every dw01 command.
-      dw.env = {
-        AWS_ACCESS_KEY_ID: 'S3RVER',
-        AWS_SECRET_ACCESS_KEY: 'S3RVER',
-        AWS_REGION: 'us-east-1',
-        SMGR_S3_ENDPOINT: endpoint,
-      };
+      dw.env = s3.env;
       client = new S3Client({
-        endpoint,
+        endpoint: s3.endpoint,
         forcePathStyle: true,
         region: 'us-east-1',
         credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },

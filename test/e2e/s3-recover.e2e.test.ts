@@ -14,9 +14,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import S3rver from 's3rver';
 import { CLI, type CliEnv, jsonOut, runCli } from '../support/cli.js';
 import { ENGINES, tempDir } from '../support/engines.js';
+import { type LocalS3, startLocalS3 } from '../support/local-s3.js';
 import {
   dump,
   freePort,
@@ -48,28 +48,15 @@ for (const makeFixture of ENGINES) {
   describe(`smgr recover --from s3:// (${fx.name})`, () => {
     const root = tempDir('smgr-s3r-');
     const store = path.join(root, 's3');
-    let s3: S3rver;
+    let s3: LocalS3;
     let env: Record<string, string> = {};
     let f: RecoverFixture;
     let otherKeys = '';
     let archiveUrl = '';
 
     before(async () => {
-      fs.mkdirSync(store);
-      s3 = new S3rver({
-        port: 0,
-        address: '127.0.0.1',
-        silent: true,
-        directory: store,
-        configureBuckets: [{ name: BUCKET }],
-      });
-      const { port } = await s3.run();
-      env = {
-        AWS_ACCESS_KEY_ID: 'S3RVER',
-        AWS_SECRET_ACCESS_KEY: 'S3RVER',
-        AWS_REGION: 'us-east-1',
-        SMGR_S3_ENDPOINT: `http://127.0.0.1:${port}`,
-      };
+      s3 = await startLocalS3(store, BUCKET);
+      env = s3.env;
       f = await makeRecoverFixture(fx, root);
       const up = await runCli(
         ['--json', 'backup', 'upload', f.archive, '--to', `s3://${BUCKET}/${fx.name}`],

@@ -24,11 +24,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import S3rver from 's3rver';
 import { CLI, jsonOut, runCli } from '../support/cli.js';
 import { serverFixture, tempDir } from '../support/engines.js';
 import { eventually } from '../support/eventually.js';
 import { configure, type Member, setupGroup, withDb } from '../support/group.js';
+import { type LocalS3, startLocalS3 } from '../support/local-s3.js';
 import { addMultipartListing, incompleteUploads } from '../support/s3rver-uploads.js';
 import { pgDump, snapshotDir } from '../support/snapshot.js';
 
@@ -56,28 +56,14 @@ describe('archives streamed to and read from a bucket (s3rver)', () => {
   const fx = serverFixture();
   const root = tempDir('smgr-s3s-');
   const store = path.join(root, 's3');
-  let s3: S3rver;
+  let s3: LocalS3;
   let m!: Member;
   let url = '';
   let env: Record<string, string> = {};
   before(async () => {
-    fs.mkdirSync(store);
-    s3 = new S3rver({
-      port: 0,
-      address: '127.0.0.1',
-      silent: true,
-      directory: store,
-      configureBuckets: [{ name: BUCKET }],
-    });
-    addMultipartListing(s3, store);
-    const { port } = await s3.run();
+    s3 = await startLocalS3(store, BUCKET, (server) => addMultipartListing(server, store));
     url = await fx.newDatabaseUrl();
-    env = {
-      AWS_ACCESS_KEY_ID: 'S3RVER',
-      AWS_SECRET_ACCESS_KEY: 'S3RVER',
-      AWS_REGION: 'us-east-1',
-      SMGR_S3_ENDPOINT: `http://127.0.0.1:${port}`,
-    };
+    env = s3.env;
     m = (await setupGroup(root, url, ['ms01'], env))[0]!;
   });
   after(async () => {

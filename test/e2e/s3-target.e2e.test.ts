@@ -13,10 +13,10 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import S3rver from 's3rver';
 import { CLI, jsonOut, runCli, startServe } from '../support/cli.js';
 import { serverFixture, tempDir } from '../support/engines.js';
 import { configure, eventually, type Member, setupGroup, withDb } from '../support/group.js';
+import { type LocalS3, startLocalS3 } from '../support/local-s3.js';
 import { snapshotDir } from '../support/snapshot.js';
 
 const BUCKET = 'smgr-test';
@@ -33,27 +33,13 @@ describe('S3 target (s3rver)', () => {
   const fx = serverFixture();
   const root = tempDir('smgr-s3-');
   const store = path.join(root, 's3');
-  let s3: S3rver;
+  let s3: LocalS3;
   let m!: Member;
   let url = '';
   before(async () => {
-    fs.mkdirSync(store);
-    s3 = new S3rver({
-      port: 0,
-      address: '127.0.0.1',
-      silent: true,
-      directory: store,
-      configureBuckets: [{ name: BUCKET }],
-    });
-    const { port } = await s3.run();
+    s3 = await startLocalS3(store, BUCKET);
     url = await fx.newDatabaseUrl();
-    const env = {
-      AWS_ACCESS_KEY_ID: 'S3RVER',
-      AWS_SECRET_ACCESS_KEY: 'S3RVER',
-      AWS_REGION: 'us-east-1',
-      SMGR_S3_ENDPOINT: `http://127.0.0.1:${port}`,
-    };
-    m = (await setupGroup(root, url, ['ms01'], env))[0]!;
+    m = (await setupGroup(root, url, ['ms01'], s3.env))[0]!;
   });
   after(async () => {
     await s3?.close();
