@@ -18,7 +18,7 @@ import { recordKeyBackup } from '../keys/key-records.js';
 import { SecureStorage } from '../secure-storage/secure-storage.js';
 import { dataWarehousePart, type OpenedDataWarehouse } from './data-warehouse-part.js';
 import { buildDwApi } from './dw-api.js';
-import { createDwMetrics } from './dw-metrics.js';
+import { createDwMetrics, newestChangeAt } from './dw-metrics.js';
 import { DwScheduledBackups } from './dw-scheduled-backups.js';
 import { finishRun, startRun } from './job-runs.js';
 import { setupNewDw } from './setup-new-dw.js';
@@ -99,21 +99,32 @@ for (const makeFixture of ENGINES) {
             error: 'the restored row counts differ',
           }),
         });
-        const run = await s.fire(new Date(Date.UTC(2026, 10, 2, 3)));
-        assert.equal(run?.outcome, 'failed', JSON.stringify(run));
-        await recordKeyBackup(dw.staging, [setup.keyId]);
-        const runId = await startRun(dw.staging, 'extract', 'dw01:test');
-        await finishRun(dw.staging, runId, { outcome: 'ok', rows: 42, batches: 1, watermark: null });
-
+        const metrics = createDwMetrics({
+          staging: dw.staging,
+          repository: dw.repository,
+          config: dw.config,
+        });
         const app = await buildDwApi({
           staging: dw.staging,
           repository: dw.repository,
           datamart: dw.datamart,
           logger: quiet,
           identity: { managementGroup: dw.managementGroup, computerName: 'dw01' },
-          metrics: createDwMetrics({ staging: dw.staging, repository: dw.repository, config: dw.config }),
+          metrics,
         });
         try {
+          // Nothing yet: no sample (never a default 0 that would read as a failed drill).
+          const empty = await app.inject({ method: 'GET', url: '/metrics' });
+          assert.equal(empty.statusCode, 200);
+          assertExposition(empty.body);
+          assert.doesNotMatch(empty.body, /^smgr_dw_(drill|backup)_last_\w+ /m);
+          assert.match(empty.body, /^# TYPE smgr_dw_drill_last_success gauge$/m);
+          const run = await s.fire(new Date(Date.UTC(2026, 10, 2, 3)));
+          assert.equal(run?.outcome, 'failed', JSON.stringify(run));
+          await recordKeyBackup(dw.staging, [setup.keyId]);
+          const runId = await startRun(dw.staging, 'extract', 'dw01:test');
+          await finishRun(dw.staging, runId, { outcome: 'ok', rows: 42, batches: 1, watermark: null });
+
           assert.equal((await app.inject({ method: 'GET', url: '/health' })).statusCode, 200);
           const r = await app.inject({ method: 'GET', url: '/metrics' });
           assert.equal(r.statusCode, 200, r.body);
@@ -134,6 +145,9 @@ for (const makeFixture of ENGINES) {
           );
           assert.match(body, /^smgr_dw_job_last_run_success\{job="extract"\} 1$/m);
           assert.match(body, /^smgr_dw_job_last_run_rows\{job="extract"\} 42$/m);
+          // Nothing transformed yet: no ETL series (and its query runs on this engine's DWRepository).
+          assert.equal(await newestChangeAt(dw.repository), null);
+          assert.doesNotMatch(body, /^smgr_dw_etl_newest_change_timestamp_seconds \d/m);
           assert.match(body, /^smgr_dw_job_last_run_timestamp_seconds\{job="extract"\} \d{10}/m);
           assert.match(
             body,
@@ -144,6 +158,14 @@ for (const makeFixture of ENGINES) {
             /^smgr_dw_http_request_duration_seconds_count\{method="GET",route="\/health"\} 1$/m,
           );
 
+          // A change transformed (one version row), read at the next scrape.
+          const changed = Date.parse('2026-11-01T12:00:00Z');
+          await dw.repository.query(
+            `INSERT INTO work_item_versions (position, pos_epoch, pos_xid, pos_id, work_item_id, changed_at,
+               valid_from, deleted, class, display_id, title, status, created_at, updated_at)
+             VALUES ('p1', 1, 1, 1, 1, $1, $1, false, 'incident', 'IR1', 't', 'active', $1, $1)`,
+            [new Date(changed).toISOString()],
+          );
           const far = { remoteAddress: '10.9.8.7' };
           const denied = await app.inject({ method: 'GET', url: '/metrics', ...far });
           assert.equal(denied.statusCode, 401);
@@ -164,6 +186,10 @@ for (const makeFixture of ENGINES) {
           });
           assert.equal(ok.statusCode, 200);
           assert.match(ok.body, /^smgr_dw_drill_last_success 0$/m);
+          assert.match(
+            ok.body,
+            new RegExp(`^smgr_dw_etl_newest_change_timestamp_seconds ${changed / 1000}$`, 'm'),
+          );
         } finally {
           await app.close();
         }

@@ -78,10 +78,14 @@ export function createDwMetrics(o: DwMetricsOptions): DwMetrics {
 }
 
 type Gauges = ReturnType<typeof dwGauges>;
+const unlabelled = new WeakSet<Gauge>();
 
 function dwGauges(registry: Registry) {
-  const gauge = (name: string, help: string, labelNames: string[] = []) =>
-    new Gauge({ name: `smgr_dw_${name}`, help, labelNames, registers: [registry] });
+  const gauge = (name: string, help: string, labelNames: string[] = []) => {
+    const made = new Gauge({ name: `smgr_dw_${name}`, help, labelNames, registers: [registry] });
+    if (labelNames.length === 0) unlabelled.add(made);
+    return made;
+  };
   return {
     backupTime: gauge('backup_last_timestamp_seconds', 'When the newest verified scheduled archive was made'),
     backupSize: gauge('backup_last_size_bytes', 'Size of the newest verified scheduled archive'),
@@ -110,6 +114,11 @@ function dwGauges(registry: Registry) {
 
 async function refresh(o: DwMetricsOptions, g: Gauges): Promise<void> {
   const now = Date.now();
+  // No sample rather than prom-client's default 0 for what is not there (no drill yet is not a failed one).
+  for (const gauge of Object.values(g)) {
+    gauge.reset();
+    if (unlabelled.has(gauge)) gauge.remove();
+  }
   const runs = await o.staging.query<{ finished_at: Date | null; outcome: string | null }>(
     'SELECT finished_at, outcome FROM backup_runs ORDER BY slot DESC LIMIT 1',
   );
@@ -132,7 +141,6 @@ async function refresh(o: DwMetricsOptions, g: Gauges): Promise<void> {
   }
   const readiness = await dwReadinessOf(o.staging, o.config);
   if (readiness) g.recoverable.set(readiness.recoverable ? 1 : 0);
-  g.keyAge.reset();
   for (const k of await listKeyRecords(o.staging))
     g.keyAge.set({ key_id: k.keyId }, k.lastBackupAt ? (now - k.lastBackupAt.getTime()) / 1000 : -1);
   await refreshJobs(o, g);
@@ -149,7 +157,6 @@ async function refreshJobs(o: DwMetricsOptions, g: Gauges): Promise<void> {
     `SELECT DISTINCT ON (job) job, started_at, finished_at, outcome, rows FROM job_runs
       WHERE finished_at IS NOT NULL ORDER BY job, id DESC`,
   );
-  for (const gauge of [g.jobTime, g.jobDuration, g.jobOk, g.jobRows]) gauge.reset();
   for (const r of jobs.rows) {
     const job = { job: r.job };
     g.jobTime.set(job, seconds(r.finished_at));
@@ -158,13 +165,17 @@ async function refreshJobs(o: DwMetricsOptions, g: Gauges): Promise<void> {
     g.jobRows.set(job, Number(r.rows));
   }
   if (!o.repository) return;
-  const c = await o.repository
-    .query<{ newest: Date | null }>(
-      `SELECT max(m) AS newest FROM (SELECT max(changed_at) AS m FROM work_item_versions
-         UNION ALL SELECT max(changed_at) FROM config_item_versions
-         UNION ALL SELECT max(changed_at) FROM user_versions) x`,
-    )
-    .catch(() => undefined); // DWRepository not migrated yet: no series
-  const newest = c?.rows[0]?.newest;
+  // DWRepository not migrated yet (a scrape between listen and start): no series.
+  const newest = await newestChangeAt(o.repository).catch(() => null);
   if (newest) g.newestChange.set(seconds(newest));
+}
+
+/** When the newest change transformed into DWRepository was made (null: none yet). */
+export async function newestChangeAt(repository: Queryable): Promise<Date | null> {
+  const c = await repository.query<{ newest: Date | null }>(
+    `SELECT max(m) AS newest FROM (SELECT max(changed_at) AS m FROM work_item_versions
+       UNION ALL SELECT max(changed_at) FROM config_item_versions
+       UNION ALL SELECT max(changed_at) FROM user_versions) x`,
+  );
+  return c.rows[0]?.newest ?? null;
 }
