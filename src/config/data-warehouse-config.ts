@@ -6,7 +6,7 @@
  * holds it (so a restored database brings it back).
  */
 import { type Static, Type } from 'typebox';
-import { GroupRef, RetentionConfig, S3TargetConfig } from './management-server-config.js';
+import { GroupRef, MetricsConfig, RetentionConfig, S3TargetConfig } from './management-server-config.js';
 
 const strict = { additionalProperties: false } as const;
 
@@ -78,6 +78,8 @@ export const DataWarehouseConfig = Type.Object(
       ),
     ),
     // --- end dw-etl
+    /** dw-metrics: the DW's GET /metrics, the same rule as the management server's (metrics.ts). */
+    metrics: Type.Optional(MetricsConfig),
   },
   strict,
 );

@@ -4,7 +4,8 @@
  * GET /api/v1/dw/jobs (every job — extract, mpsync, transform, load,
  * maintenance — with its watermarks, last run, last error and recent runs,
  * newest first), for a DW user signed in with HTTP Basic
- * authentication against DWStagingAndConfig's users. Errors are
+ * authentication against DWStagingAndConfig's users; GET /metrics
+ * (dw-metrics.ts: open on loopback, else the bearer token). Errors are
  * `{error, message, remedy}` from the registry; never a stack trace.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
@@ -16,6 +17,7 @@ import { verifyPassword } from '../keys/password-hash.js';
 import { toSmgrError } from '../management-server/http-errors.js';
 import { RetryLaterError } from '../management-server/retry-later-error.js';
 import { jobsOverview } from './dw-jobs-overview.js';
+import type { DwMetrics } from './dw-metrics.js';
 import { dwSessionRoutes } from './dw-session-routes.js';
 import { reportPages } from './report-pages.js';
 import { reportRoutes } from './report-routes.js';
@@ -33,6 +35,8 @@ export interface DwApiContext {
   /** Seals the report page's session cookie (derived from the DW key: report-session-cookie.ts). */
   cookieSealer?: ReportSessionSealer;
   // --- end dw-reports
+  /** dw-metrics: GET /metrics and the HTTP request counters (dw-metrics.ts). */
+  metrics?: DwMetrics;
 }
 
 async function basicUser(db: Database, header: string | undefined): Promise<string | undefined> {
@@ -68,6 +72,7 @@ export async function buildDwApi(ctx: DwApiContext): Promise<FastifyInstance> {
     const err = new SmgrError('ROUTE_NOT_FOUND', { method: req.method, path: req.url.split('?')[0] ?? '' });
     return reply.status(404).send(err.toJSON());
   });
+  ctx.metrics?.install(app);
   app.get('/health', async () => ({
     status: 'ok',
     part: 'data-warehouse',

@@ -7,7 +7,8 @@
  * KEY_MISMATCH) and, once registered, against its record in ServiceManager
  * through the management server's API (DW_KEY_MISMATCH_SOURCE); an
  * unreachable management server is logged, not fatal (the check runs again
- * at each heartbeat); the DW API's listener is bound.
+ * at each heartbeat); the DW API's listener is bound (with GET /metrics,
+ * dw-metrics.ts).
  * start: pending migrations of the three databases; heartbeats in
  * DWStagingAndConfig and in ServiceManager; the job runner (dw-job-runner.ts:
  * extract, mpsync, transform, load, maintenance on their schedules, one at a
@@ -36,6 +37,7 @@ import { requireDwGroup } from './dw-group.js';
 import type { JobResult } from './dw-job-run.js';
 import { DwJobRunner } from './dw-job-runner.js';
 import type { DwRunnable } from './dw-jobs.js';
+import { createDwMetrics } from './dw-metrics.js';
 import { DwScheduledBackups } from './dw-scheduled-backups.js';
 import { openCredential, readSourceGroup } from './dw-source.js';
 import type { runExtract } from './extract-job.js';
@@ -92,6 +94,7 @@ export async function prepareDwServe(
       dw.config.keyId,
     ),
     // --- end dw-reports
+    metrics: createDwMetrics({ staging: dw.staging, repository: dw.repository, config: dw.config }),
   });
   // dw-archive: scheduled backups of the DW (a bad schedule refuses here, before anything is written).
   const scheduled = new DwScheduledBackups({

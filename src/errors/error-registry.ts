@@ -691,7 +691,7 @@ export const errorRegistry = {
     1,
     401,
     'The metrics need a bearer token from a non-loopback address.',
-    'Send Authorization: Bearer TOKEN, where the SHA-256 of TOKEN is parts["management-server"].metrics.tokenSha256.',
+    'Send Authorization: Bearer TOKEN, where the SHA-256 of TOKEN is parts["management-server"].metrics.tokenSha256 (on the data warehouse\'s API: parts["data-warehouse"].metrics.tokenSha256).',
   ),
   // --- end ops
   // --- smgr recover (issue 13 item 1; docs/RECOVERY.md §4a)

@@ -149,7 +149,8 @@ export function createMetrics(o: MetricsOptions): Metrics {
   };
 }
 
-function authorizeScrape(request: FastifyRequest, tokenSha256: string | undefined): void {
+/** The scrape guard, shared with the DW's GET /metrics (dw-metrics.ts): loopback, else the bearer token. */
+export function authorizeScrape(request: FastifyRequest, tokenSha256: string | undefined): void {
   if (LOOPBACK.has(request.socket.remoteAddress ?? '')) return;
   const m = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '');
   if (m && tokenSha256) {

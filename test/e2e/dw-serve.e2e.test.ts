@@ -2,8 +2,8 @@
  * `smgr serve` on a data warehouse computer (issue 9 items 6 and 8), the DW
  * embedded and the management server on PostgreSQL: serve refuses, changing
  * nothing, when the DW key does not verify against its record in
- * ServiceManager; once started it serves /health and /api/v1/dw/jobs
- * (Basic authentication of a DW user) on its own address, heartbeats (the DW
+ * ServiceManager; once started it serves /health, /api/v1/dw/jobs
+ * (Basic authentication of a DW user) and /metrics on its own address, heartbeats (the DW
  * computer is alive in the Service Manager group's status), extracts on its
  * schedule and on demand through the admin channel; status and doctor show
  * both key records, both registrations, the watermark and the last extract.
@@ -121,6 +121,12 @@ describe('serve on a data warehouse computer', () => {
       };
       return jobs.jobs[0]!.runs.some((r) => r.outcome === 'ok' && r.rows > 0);
     });
+    // dw-metrics: the running server's GET /metrics over real HTTP from loopback (open), read from the databases.
+    const scrape = await fetch(`${server.baseUrl}/metrics`);
+    assert.equal(scrape.status, 200);
+    const text = await scrape.text();
+    assert.match(text, /^smgr_dw_job_last_run_success\{job="extract"\} 1$/m);
+    assert.match(text, /^smgr_dw_http_requests_total\{method="GET",route="\/health",status="200"\} 1$/m);
     // On demand, through the running server's admin channel (the embedded databases are the server's).
     const onDemand = await runCli(['dw', 'run', 'extract', '--json'], dw);
     assert.ok(onDemand.code === 0 || refusal(onDemand.stdout).code === 'DW_EXTRACT_RUNNING', onDemand.stdout);
