@@ -17,13 +17,15 @@
  * `check`, which writes nothing).
  *
  * Crash: the setup step is safe to run again — the rebind is one transaction
- * (run again, it rebinds the same not-alive registration again), and a
- * config entry of the same group means the interrupted run finished it.
+ * whose audit row carries the journal's id, so a rerun after it committed
+ * writes only config.json; a config entry of the same group means the
+ * interrupted run finished the step.
  */
 import net from 'node:net';
 import { audit } from '../audit/audit.js';
 import { installPart, readConfig } from '../config/config-file.js';
 import { DEFAULT_PORTAL_LISTEN, type PortalConfig } from '../config/portal-config.js';
+import type { Queryable } from '../db/database.js';
 import { parseDatabaseUrl } from '../db/database-url.js';
 import { openDatabase } from '../db/open-database.js';
 import { isSmgrError, SmgrError } from '../errors/smgr-error.js';
@@ -31,7 +33,12 @@ import type { BackedUpKey } from '../keys/key-backup-file.js';
 import { kekMatches } from '../keys/key-hierarchy.js';
 import { checkPortalCredential, setUpPortal } from '../management-server/portal-store.js';
 import { readGroupSnapshot } from '../recovery/group-snapshot.js';
-import type { PartRecoveryPlan, PreflightCheck, RecoveryInput } from '../recovery/recovery-plan.js';
+import type {
+  PartRecoveryPlan,
+  PreflightCheck,
+  RecoveryInput,
+  StepContext,
+} from '../recovery/recovery-plan.js';
 import { ManagementServerClient } from './management-server-client.js';
 import { portalCredential } from './portal-key.js';
 import { portalLink } from './portal-link.js';
@@ -56,7 +63,7 @@ export async function portalRecoveryPlan(input: RecoveryInput): Promise<PartReco
       `the database ${shown}: the portal registration of ${name} rebound and an audit row (one transaction)`,
       input.home.config,
     ],
-    async run() {
+    async run(ctx: StepContext) {
       const installed = readConfig(input.home)?.parts.portal;
       if (installed?.managementGroup.id === group.id) return 'installed by the interrupted run';
       const { url, apiUrl } = required(target?.url, api);
@@ -64,6 +71,7 @@ export async function portalRecoveryPlan(input: RecoveryInput): Promise<PartReco
       let rebound: boolean;
       try {
         rebound = await db.transaction(async (tx) => {
+          if (ctx.begunBefore && (await rebindRecorded(tx, name, ctx.recoveryId))) return true;
           const r = await setUpPortal(tx, group.name, {
             computerName: name,
             keyId: key.keyId,
@@ -77,6 +85,7 @@ export async function portalRecoveryPlan(input: RecoveryInput): Promise<PartReco
             keyId: key.keyId,
             existing: true,
             rebound: r.rebound,
+            recovery: ctx.recoveryId,
           });
           return r.rebound;
         });
@@ -132,6 +141,15 @@ export async function portalRecoveryPlan(input: RecoveryInput): Promise<PartReco
       return checks;
     },
   };
+}
+
+/** True when this recovery's setup committed its rebind before it was interrupted (its audit row is tagged). */
+async function rebindRecorded(db: Queryable, computerName: string, recoveryId: string): Promise<boolean> {
+  const r = await db.query(
+    `SELECT 1 FROM audit_log WHERE action = 'portal.set-up' AND target = $1 AND details->>'recovery' = $2`,
+    [computerName, recoveryId],
+  );
+  return r.rows.length > 0;
 }
 
 /** The portal needs both: the database to rebind in, the API it will call. */

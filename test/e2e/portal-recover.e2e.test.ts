@@ -119,21 +119,40 @@ describe('smgr recover of a portal computer', () => {
       return { config, secureStorage: snapshotDir(path.join(at, 'secure-storage')), reg };
     };
     const crashHome = path.join(g.root, 'crash');
-    const events = await killedRun(crashHome, ['--json', 'recover', '--yes', ...args()]);
-    assert.ok(events.length >= 4, events.join('\n'));
-    for (let i = 1; i < events.length; i++) {
-      fs.rmSync(crashHome, { recursive: true, force: true });
-      await killedRun(crashHome, ['--json', 'recover', '--yes', ...args()], i);
-      const again = await recover(args(), 'web01', crashHome);
-      assert.equal(again.code, 0, `after a kill at ${events[i - 1]}: ${again.stderr}`);
-    }
-    const crashed = await state(crashHome);
-    fs.rmSync(crashHome, { recursive: true, force: true });
-    const whole = await recover(args(), 'web01', crashHome);
-    assert.equal(whole.code, 0, whole.stderr);
+    const run = ['--json', 'recover', '--yes', ...args()];
+    const events = await killedRun(crashHome, run); // uninterrupted: the reference end state
     const straight = await state(crashHome);
-    assert.deepEqual(crashed, straight);
     assert.deepEqual(straight.reg, [{ computer_name: 'web01', role: 'portal', last_heartbeat: null }]);
+    const begun = events.flatMap((e, i) => (e.endsWith(' begun') ? [i + 1] : []));
+    assert.deepEqual(
+      begun.map((i) => events[i - 1]),
+      ['keys begun', 'portal:setup begun', 'doctor begun'],
+    );
+    for (const killAt of begun) {
+      fs.rmSync(crashHome, { recursive: true, force: true });
+      await killedRun(crashHome, run, killAt);
+      const again = await recover(args(), 'web01', crashHome);
+      assert.equal(again.code, 0, `after a kill at ${events[killAt - 1]}: ${again.stderr}`);
+      assert.deepEqual(await state(crashHome), straight, `after a kill at ${events[killAt - 1]}`);
+    }
+    // Killed between the rebind's commit and its "done" in the journal, config.json not written yet:
+    // the rerun finds the rebind tagged with the journal's id and writes it once.
+    const journalFile = path.join(crashHome, 'recover-journal.json');
+    const journal = JSON.parse(fs.readFileSync(journalFile, 'utf8'));
+    const audits = () =>
+      withDb(
+        g.databaseUrl,
+        async (db) => (await db.query(`SELECT 1 FROM audit_log WHERE action = 'portal.set-up'`)).rows.length,
+      );
+    const before = await audits();
+    for (const id of ['portal:setup', 'doctor']) journal.steps[id] = { begunAt: journal.steps[id].begunAt };
+    journal.finishedAt = null;
+    fs.writeFileSync(journalFile, JSON.stringify(journal));
+    fs.rmSync(path.join(crashHome, 'config.json'));
+    const resumed = await recover(args(), 'web01', crashHome);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.equal(await audits(), before, 'the rebind is not written twice');
+    assert.deepEqual(await state(crashHome), straight);
     fs.rmSync(crashHome, { recursive: true, force: true });
   });
 
