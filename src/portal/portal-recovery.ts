@@ -39,6 +39,7 @@ import type {
   RecoveryInput,
   StepContext,
 } from '../recovery/recovery-plan.js';
+import type { StoredKey } from '../secure-storage/secure-storage.js';
 import { ManagementServerClient } from './management-server-client.js';
 import { portalCredential } from './portal-key.js';
 import { portalLink } from './portal-link.js';
@@ -226,8 +227,15 @@ async function checkApi(api: string, key: BackedUpKey, input: RecoveryInput): Pr
     listen: '',
   };
   const client = new ManagementServerClient(api);
-  const stored = { ...key, managementGroupId: group.id, managementGroupName: group.name };
-  const answer = await portalLink(client, config, input.computerName, stored as never, 'check');
+  const stored: StoredKey = {
+    keyId: key.keyId,
+    part: 'portal',
+    managementGroupId: group.id,
+    managementGroupName: group.name,
+    kek: key.kek,
+    createdAt: key.createdAt,
+  };
+  const answer = await portalLink(client, config, input.computerName, stored, 'check');
   if (answer.managementGroup.id !== group.id) {
     throw new SmgrError('RECOVER_OTHER_GROUP', {
       path: input.keyFile,
