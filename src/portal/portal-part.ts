@@ -30,6 +30,7 @@ import { packCatalogSource } from './pack-catalog-source.js';
 import { buildPortalApp } from './portal-app.js';
 import { sessionKey } from './portal-key.js';
 import { type LinkAnswer, portalKey, portalLink } from './portal-link.js';
+import { portalRecoveryPlan } from './portal-recovery.js';
 import { portalSetup } from './portal-setup.js';
 import { SessionSealer } from './session-cookie.js';
 
@@ -43,6 +44,7 @@ export const portalPart: PartDefinition = {
   keyPart: 'portal',
   recoverySetup: 'smgr setup portal --existing --management-server URL --admin-user NAME',
   setup: portalSetup,
+  recoveryPlan: portalRecoveryPlan,
 
   async open(ctx: PartContext): Promise<OpenedPortal> {
     const config = requirePart(ctx.home, ctx.config, 'portal');

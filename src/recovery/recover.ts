@@ -58,6 +58,8 @@ export interface RecoverOptions {
   databaseUrl?: string;
   dwDatabases?: RecoveryInput['dwDatabases'];
   listen?: string;
+  /** --management-server: the API a recovered portal calls. */
+  managementServer?: string;
   force?: boolean;
   /** s3-recover: the endpoint of an S3-compatible service for an s3:// --from (config backups.s3). */
   s3?: S3Settings;
@@ -120,6 +122,7 @@ export async function prepareRecovery(o: RecoverOptions): Promise<PreparedRecove
     databaseUrl: o.databaseUrl,
     dwDatabases: o.dwDatabases,
     listen: o.listen,
+    managementServer: o.managementServer,
     force: Boolean(o.force),
     begun,
     done,

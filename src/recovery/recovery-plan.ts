@@ -68,6 +68,8 @@ export interface RecoveryInput {
   /** --staging-database, --repository-database, --datamart-database, when given (the DW's). */
   dwDatabases?: Partial<Record<'staging' | 'repository' | 'datamart', string>>;
   listen?: string;
+  /** --management-server: the API a recovered part calls (the portal's). */
+  managementServer?: string;
   force: boolean;
   /** Steps an interrupted run of this recovery began, and those it finished (from the journal). */
   begun: ReadonlySet<string>;

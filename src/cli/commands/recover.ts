@@ -24,6 +24,7 @@ interface RecoverFlags {
   repositoryDatabase?: string;
   datamartDatabase?: string;
   listen?: string;
+  managementServer?: string;
   force?: boolean;
   yes?: boolean;
   dryRun?: boolean;
@@ -46,6 +47,10 @@ export function registerRecover(program: Command): void {
     .option('--repository-database <url>', "the DW's DWRepository, restored from --from (default: embedded)")
     .option('--datamart-database <url>', "the DW's DWDataMart, restored from --from (default: embedded)")
     .option('--listen <host:port>', 'address the API will listen on (default 127.0.0.1:8420)')
+    .option(
+      '--management-server <url>',
+      "a portal's: the management server's API it calls (http://HOST:PORT); with --database of the ServiceManager database",
+    )
     .option('--force', 'take over a computer name that still heartbeats')
     .option('--yes', 'run without asking for confirmation')
     .option('--dry-run', 'print the plan and the preflight checks; write nothing')
@@ -70,6 +75,7 @@ export function registerRecover(program: Command): void {
           datamart: flags.datamartDatabase,
         },
         listen: flags.listen,
+        managementServer: flags.managementServer,
         force: flags.force,
         s3: s3SettingsOf(ctx.home), // s3-recover: else SMGR_S3_ENDPOINT; credentials from the SDK's chain
       });
