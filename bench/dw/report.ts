@@ -50,7 +50,7 @@ export function dwReport(r: DwReportInput): string {
       ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
       [
         [
-          'COPY TO STDOUT \\| COPY FROM STDIN (floor)',
+          'COPY TO STDOUT | COPY FROM STDIN (floor)',
           n(r.floor.rows),
           s2(r.floor.seconds),
           n(r.floor.rows / r.floor.seconds),
