@@ -29,6 +29,19 @@ for (const engine of ENGINES) {
            ON CONFLICT (singleton) DO UPDATE SET holder = 'ms-test-1', token = 7`,
         );
         await registerComputer(f.db, 'ms-test-2', 'management-server', 'secondary');
+        // Before any drill or backup: no sample at all, not a 0 that reads as a failed drill.
+        const before = createMetrics({
+          db: f.db,
+          config: { managementGroup: f.group, database: 'x', keyId: f.keyId, listen: '127.0.0.1:0' },
+          backupDirectory: tempDir(),
+          holdsLease: () => true,
+        });
+        const first = await buildApp({ ...f.ctx, logger: pino({ level: 'silent' }), metrics: before });
+        const empty = (await first.inject({ method: 'GET', url: '/metrics' })).body;
+        await first.close();
+        assert.doesNotMatch(empty, /^smgr_drill_last_\w+ /m);
+        assert.doesNotMatch(empty, /^smgr_backup_last_\w+ /m);
+        assert.match(empty, /^smgr_workflow_lease_token 7$/m);
         await recordArchiveCheck(f.db, {
           kind: 'drill',
           ok: true,

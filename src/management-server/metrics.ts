@@ -90,8 +90,19 @@ export function createMetrics(o: MetricsOptions): Metrics {
       ['computer', 'part'],
     ),
   };
+  /** Set only when there is something to say: prom-client would print 0, and no drill yet is not a failed one. */
+  const occasional = [
+    g.backupTime,
+    g.backupSize,
+    g.runOk,
+    g.drillOk,
+    g.drillTime,
+    g.drillDuration,
+    g.recoverable,
+  ];
   const refresh = async () => {
     const now = Date.now();
+    for (const gauge of occasional) gauge.remove();
     const newest = listBackups(o.backupDirectory).find(
       (b) => b.managementGroup?.id === o.config.managementGroup.id,
     );
