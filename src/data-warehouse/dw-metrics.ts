@@ -20,10 +20,11 @@
  * METRICS_UNAUTHORIZED. Labels are job and key names only.
  */
 import type { FastifyInstance } from 'fastify';
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { DataWarehouseConfig } from '../config/data-warehouse-config.js';
 import type { Queryable } from '../db/database.js';
 import { listKeyRecords } from '../keys/key-records.js';
+import { installHttpMetrics } from '../management-server/http-metrics.js';
 import { authorizeScrape } from '../management-server/metrics.js';
 import { lastDrill } from '../recovery/archive-checks.js';
 import { dwReadinessOf } from './dw-readiness.js';
@@ -45,28 +46,11 @@ const seconds = (d: Date | string) => new Date(d).getTime() / 1000;
 export function createDwMetrics(o: DwMetricsOptions): DwMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'smgr_dw_' });
-  const requests = new Counter({
-    name: 'smgr_dw_http_requests_total',
-    help: 'DW API HTTP requests answered, by method, route and status',
-    labelNames: ['method', 'route', 'status'],
-    registers: [registry],
-  });
-  const latency = new Histogram({
-    name: 'smgr_dw_http_request_duration_seconds',
-    help: 'DW API HTTP request latency, by method and route',
-    labelNames: ['method', 'route'],
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
-  });
   const gauges = dwGauges(registry);
   return {
     registry,
     install(app) {
-      app.addHook('onResponse', async (request, reply) => {
-        const route = request.routeOptions.url ?? 'unmatched';
-        requests.inc({ method: request.method, route, status: String(reply.statusCode) });
-        latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
-      });
+      installHttpMetrics(app, registry, 'smgr_dw_', 'DW API');
       app.get('/metrics', async (request, reply) => {
         authorizeScrape(request, o.config.metrics?.tokenSha256);
         await refresh(o, gauges);

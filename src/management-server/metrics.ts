@@ -14,7 +14,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { listBackups } from '../backup/backup-catalog.js';
 import type { ManagementServerConfig } from '../config/management-server-config.js';
 import type { Database } from '../db/database.js';
@@ -23,6 +23,7 @@ import { listKeyRecords } from '../keys/key-records.js';
 import { listRegistrations } from '../management-group/registration.js';
 import { readLease } from '../management-group/workflow-lease.js';
 import { readinessOf } from '../recovery/readiness-report.js';
+import { installHttpMetrics } from './http-metrics.js';
 
 export interface MetricsOptions {
   db: Database;
@@ -43,19 +44,6 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 export function createMetrics(o: MetricsOptions): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'smgr_' });
-  const requests = new Counter({
-    name: 'smgr_http_requests_total',
-    help: 'HTTP requests answered, by method, route and status',
-    labelNames: ['method', 'route', 'status'],
-    registers: [registry],
-  });
-  const latency = new Histogram({
-    name: 'smgr_http_request_duration_seconds',
-    help: 'HTTP request latency, by method and route',
-    labelNames: ['method', 'route'],
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
-  });
   const gauge = (name: string, help: string, labelNames: string[] = []) =>
     new Gauge({ name, help, labelNames, registers: [registry] });
   const g = {
@@ -145,11 +133,7 @@ export function createMetrics(o: MetricsOptions): Metrics {
   return {
     registry,
     install(app) {
-      app.addHook('onResponse', async (request, reply) => {
-        const route = request.routeOptions.url ?? 'unmatched';
-        requests.inc({ method: request.method, route, status: String(reply.statusCode) });
-        latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
-      });
+      installHttpMetrics(app, registry, 'smgr_', 'Management server');
       app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
         authorizeScrape(request, o.config.metrics?.tokenSha256);
         await refresh();
