@@ -15,7 +15,6 @@
  * after a begun restore); setup finds the DW installed by the interrupted
  * run, or rebinds the registration the crash left.
  */
-import net from 'node:net';
 import type { ArchivePart } from '../backup/archive-format.js';
 import { checkArchive } from '../backup/check-archive.js';
 import { type Progress, reportStep } from '../backup/progress.js';
@@ -29,6 +28,7 @@ import { isNewDataDir } from '../db/pglite-template.js';
 import { isSmgrError, SmgrError } from '../errors/smgr-error.js';
 import { kekMatches } from '../keys/key-hierarchy.js';
 import { listKeyRecords } from '../keys/key-records.js';
+import { probeListen } from '../recovery/probe-listen.js';
 import type {
   PartRecoveryPlan,
   PreflightCheck,
@@ -260,17 +260,4 @@ async function markerGone(urls: Record<DwDatabaseRole, string>): Promise<boolean
     }
   }
   return true;
-}
-
-function probeListen(listen: string): Promise<void> {
-  const m = /^(.*):(\d+)$/.exec(listen);
-  if (!m) throw new SmgrError('USAGE', { detail: `--listen must be HOST:PORT, not ${listen}` });
-  const host = m[1]!.replace(/^\[(.*)\]$/, '$1');
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', (e: NodeJS.ErrnoException) =>
-      reject(new SmgrError('LISTEN_FAILED', { address: listen, reason: e.code ?? 'error' })),
-    );
-    server.listen({ host, port: Number(m[2]) }, () => server.close(() => resolve()));
-  });
 }

@@ -11,7 +11,6 @@
  * was restored by it); setup finds the rebind tagged with the journal's id
  * and then writes only config.json.
  */
-import net from 'node:net';
 import { type Progress, reportStep } from '../backup/progress.js';
 import { restoreDatabase } from '../backup/restore-database.js';
 import { defaultDatabaseUrl } from '../computer/home.js';
@@ -24,6 +23,7 @@ import { isSmgrError, SmgrError } from '../errors/smgr-error.js';
 import { kekMatches } from '../keys/key-hierarchy.js';
 import { setupExistingDatabase } from '../management-group/setup-existing-database.js';
 import { type GroupSnapshot, readGroupSnapshot } from '../recovery/group-snapshot.js';
+import { probeListen } from '../recovery/probe-listen.js';
 import type {
   PartRecoveryPlan,
   PreflightCheck,
@@ -233,18 +233,4 @@ function checkName(s: GroupSnapshot, input: RecoveryInput, embedded: boolean): s
     });
   }
   return `${input.computerName} is not registered: setup registers it as a secondary`;
-}
-
-/** Binds and releases HOST:PORT: LISTEN_FAILED when something holds it. */
-function probeListen(listen: string): Promise<void> {
-  const m = /^(.*):(\d+)$/.exec(listen);
-  if (!m) throw new SmgrError('USAGE', { detail: `--listen must be HOST:PORT, not ${listen}` });
-  const host = m[1]!.replace(/^\[(.*)\]$/, '$1');
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', (e: NodeJS.ErrnoException) =>
-      reject(new SmgrError('LISTEN_FAILED', { address: listen, reason: e.code ?? 'error' })),
-    );
-    server.listen({ host, port: Number(m[2]) }, () => server.close(() => resolve()));
-  });
 }

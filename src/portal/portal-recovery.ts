@@ -21,7 +21,6 @@
  * writes only config.json; a config entry of the same group means the
  * interrupted run finished the step.
  */
-import net from 'node:net';
 import { audit } from '../audit/audit.js';
 import { installPart, readConfig } from '../config/config-file.js';
 import { DEFAULT_PORTAL_LISTEN, type PortalConfig } from '../config/portal-config.js';
@@ -33,6 +32,7 @@ import type { BackedUpKey } from '../keys/key-backup-file.js';
 import { kekMatches } from '../keys/key-hierarchy.js';
 import { checkPortalCredential, setUpPortal } from '../management-server/portal-store.js';
 import { readGroupSnapshot } from '../recovery/group-snapshot.js';
+import { probeListen } from '../recovery/probe-listen.js';
 import type {
   PartRecoveryPlan,
   PreflightCheck,
@@ -245,18 +245,4 @@ async function checkApi(api: string, key: BackedUpKey, input: RecoveryInput): Pr
     });
   }
   return `${client.baseUrl} answers for "${group.name}" and accepts the portal key's credential`;
-}
-
-/** Binds and releases HOST:PORT: LISTEN_FAILED when something holds it. */
-function probeListen(listen: string): Promise<void> {
-  const m = /^(.*):(\d+)$/.exec(listen);
-  if (!m) throw new SmgrError('USAGE', { detail: `--listen must be HOST:PORT, not ${listen}` });
-  const host = m[1]!.replace(/^\[(.*)\]$/, '$1');
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', (e: NodeJS.ErrnoException) =>
-      reject(new SmgrError('LISTEN_FAILED', { address: listen, reason: e.code ?? 'error' })),
-    );
-    server.listen({ host, port: Number(m[2]) }, () => server.close(() => resolve()));
-  });
 }
