@@ -7,6 +7,9 @@
  * every object of the staging schema into `public` and drops the staging
  * schema. Nothing is visible in `public` before that commit.
  *
+ * The loads and builds are scheduled as pg_restore -j schedules them
+ * (staged-work.ts): a table's index builds start once its rows are in.
+ *
  * A control transaction holds the `setup` lock (advisory-locks.ts: one filler of an empty database at a time) from the start to that final
  * commit: two restores (or a restore and a setup) into one database
  * serialize, and the second finds the target not empty. The target's
@@ -20,18 +23,17 @@
  * never a live restore's). A failure drops it at once.
  */
 import { randomBytes } from 'node:crypto';
-import type { Database, Queryable, Transaction } from '../db/database.js';
+import type { Database, Transaction } from '../db/database.js';
 import { isEmptyDatabase, schemaVersion } from '../db/migrate.js';
 import { SmgrError } from '../errors/smgr-error.js';
-import type { DatabasePlan, TablePlan } from './archive-format.js';
+import type { DatabasePlan } from './archive-format.js';
 import { checkArchive } from './check-archive.js';
-import type { DeferredConstraints, RebuildStep } from './deferred-constraints.js';
+import type { DeferredConstraints } from './deferred-constraints.js';
 import { type Progress, reportStep } from './progress.js';
 import type { RestoreDatabaseOptions, RestoreOutcome } from './restore-database.js';
-import { restoreError } from './restore-errors.js';
-import { lockTarget, once } from './restore-in-place.js';
+import { lockTarget } from './restore-in-place.js';
 import { acceptHeader, finishSchema, prepareSchema, useSchema } from './restore-schema.js';
-import { copySource } from './table-reader.js';
+import { StagedWork } from './staged-work.js';
 
 const STAGING_PREFIX = 'smgr_restore_';
 
@@ -82,6 +84,7 @@ async function load(work: StagedWork, o: RestoreDatabaseOptions) {
         await useSchema(tx, work.staging);
         return prepareSchema(tx, plan!, o.file, work.staging);
       });
+      work.defer(deferred);
     },
     onSlice: async (database, table, data) => {
       if (database === 'ServiceManager') await work.loadSlice(table, data);
@@ -91,89 +94,6 @@ async function load(work: StagedWork, o: RestoreDatabaseOptions) {
   await work.drain();
   const sizes = new Map(checked.manifest.databases[0]!.tables.map((t) => [t.name, t.bytes]));
   return { checked, plan: plan!, deferred: deferred!, sizes };
-}
-
-/** The pool's work in the staging schema: each step its own transaction on its own connection. */
-class StagedWork {
-  private readonly loading = new Set<Promise<void>>();
-  private failure: unknown;
-
-  constructor(
-    private readonly db: Database,
-    readonly staging: string,
-    private readonly file: string,
-    private readonly jobs: number,
-    private readonly checkClient: boolean,
-  ) {}
-
-  /** One transaction in the staging schema. */
-  step<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
-    return this.db.transaction(async (tx) => {
-      await useSchema(tx, this.staging);
-      // A backend whose client died mid-statement stops within a second instead of finishing an index build.
-      if (this.checkClient)
-        await tx.query("SELECT set_config('client_connection_check_interval', '1s', true)");
-      return fn(tx);
-    });
-  }
-
-  /** Starts loading a slice once fewer than `jobs` are loading; a refused slice fails the restore at drain(). */
-  async loadSlice(table: TablePlan, data: Buffer): Promise<void> {
-    if (this.failure) return; // read on: the manifest first tells an altered table from refused rows
-    while (this.loading.size >= this.jobs) await Promise.race(this.loading);
-    const done: Promise<void> = this.step(async (tx) => {
-      // Safe: the final move commits synchronously, and WAL is flushed in order.
-      await tx.query("SELECT set_config('synchronous_commit', 'off', true)");
-      await tx.copyIn(copySource(table, this.staging), once(data));
-    })
-      .catch((e) => {
-        this.failure ??= restoreError(e, this.file, 'ServiceManager', table.name);
-      })
-      .finally(() => this.loading.delete(done));
-    this.loading.add(done);
-  }
-
-  async drain(): Promise<void> {
-    await Promise.all(this.loading);
-    if (this.failure) throw this.failure;
-  }
-
-  /** Index builds of the largest tables first, over `jobs` connections; then keys; then references. */
-  async rebuild(d: DeferredConstraints, sizes: Map<string, number>): Promise<void> {
-    const largestFirst = (steps: RebuildStep[]) =>
-      [...steps].sort((a, b) => (sizes.get(b.table) ?? 0) - (sizes.get(a.table) ?? 0));
-    await this.inParallel(largestFirst(d.indexes), true);
-    await this.step(async (tx) => {
-      for (const s of [...d.keys, ...d.foreignKeys]) await this.run(tx, s);
-    });
-    await this.inParallel(largestFirst(d.validations), false);
-  }
-
-  private async inParallel(steps: RebuildStep[], bulk: boolean): Promise<void> {
-    const queue = [...steps];
-    let failure: unknown;
-    const worker = async () => {
-      for (let s = queue.shift(); s && !failure; s = queue.shift()) {
-        const step = s;
-        await this.step(async (tx) => {
-          if (bulk) await tx.tuneForBulkLoad();
-          await this.run(tx, step);
-        }).catch((e) => {
-          failure ??= e;
-        });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.jobs, steps.length) }, worker));
-    if (failure) throw failure;
-  }
-
-  private async run(tx: Queryable, step: RebuildStep): Promise<void> {
-    try {
-      await tx.query(step.sql);
-    } catch (e) {
-      throw restoreError(e, this.file, 'ServiceManager', step.table);
-    }
-  }
 }
 
 /**

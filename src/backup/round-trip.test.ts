@@ -131,6 +131,25 @@ for (const [from, to] of pairs) {
             (await db.query<{ epoch: number }>('SELECT epoch FROM change_feed')).rows[0]?.epoch,
             2,
           );
+          // The triggers disabled for the load (the change feed's) are enabled again, and record changes.
+          const triggers = (d: typeof db) =>
+            d.query<{ t: string }>(
+              `SELECT c.relname || '.' || t.tgname || ':' || t.tgenabled AS t FROM pg_trigger t
+                 JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal ORDER BY 1`,
+            );
+          const restoredTriggers = (await triggers(db)).rows.map((r) => r.t);
+          assert.ok(restoredTriggers.includes('work_items.work_items_changes:O'), restoredTriggers.join());
+          assert.deepEqual(
+            restoredTriggers,
+            (await triggers(fx.db)).rows.map((r) => r.t),
+          );
+          const changes = async () =>
+            (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM changes')).rows[0]!.n;
+          const before = await changes();
+          await db.query(
+            "UPDATE work_items SET title = title || '.' WHERE id = (SELECT min(id) FROM work_items)",
+          );
+          assert.equal(await changes(), before + 1, 'the restored change feed records a change');
           const sealer = await unlockKey(db, fx.storage, fx.keyId, fx.group.name);
           const sealed = await db.query<{ password_sealed: Buffer }>(
             'SELECT password_sealed FROM run_as_accounts WHERE id = $1',

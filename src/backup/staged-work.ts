@@ -1,0 +1,171 @@
+/**
+ * The parallel restore's work in its staging schema (restore-staged.ts),
+ * scheduled as pg_restore -j schedules it: at most `jobs` statements at once,
+ * each its own transaction on its own connection — the slices' COPYs, and
+ * each table's index builds as soon as that table's last slice is loaded
+ * (the archive holds a table's slices together, so a slice of the next table
+ * means the previous one is complete), so the index builds of the first
+ * tables run while the last ones load instead of after them. The keys, the
+ * foreign keys, their validations and the triggers follow once every row and
+ * index is in.
+ *
+ * Failures: a refused slice or index build is kept, and the rest of the
+ * archive is still read (the manifest first tells an altered table from rows
+ * the schema refuses); drain() throws it. Nothing here is visible outside
+ * the staging schema; a crash leaves that schema for the next restore to
+ * drop (restore-staged.ts).
+ */
+import type { Database, Queryable, Transaction } from '../db/database.js';
+import type { TablePlan } from './archive-format.js';
+import type { DeferredConstraints, RebuildStep } from './deferred-constraints.js';
+import { restoreError } from './restore-errors.js';
+import { once } from './restore-in-place.js';
+import { useSchema } from './restore-schema.js';
+import { copySource } from './table-reader.js';
+
+export class StagedWork {
+  /** Statements running now, never more than `jobs`. */
+  private readonly running = new Set<Promise<void>>();
+  /** The loads of each table, until its index builds are scheduled. */
+  private readonly loads = new Map<string, Promise<void>[]>();
+  /** Index builds not yet scheduled, by table; set by defer(). */
+  private indexes = new Map<string, RebuildStep[]>();
+  private readonly scheduling: Promise<void>[] = [];
+  private current: string | undefined;
+  private failure: unknown;
+
+  constructor(
+    private readonly db: Database,
+    readonly staging: string,
+    private readonly file: string,
+    private readonly jobs: number,
+    private readonly checkClient: boolean,
+  ) {}
+
+  /** One transaction in the staging schema. */
+  step<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (tx) => {
+      await useSchema(tx, this.staging);
+      // A backend whose client died mid-statement stops within a second instead of finishing an index build.
+      if (this.checkClient)
+        await tx.query("SELECT set_config('client_connection_check_interval', '1s', true)");
+      return fn(tx);
+    });
+  }
+
+  /** The index builds to schedule table by table as the tables are loaded. */
+  defer(d: DeferredConstraints): void {
+    this.indexes = new Map();
+    for (const s of d.indexes) this.indexes.set(s.table, [...(this.indexes.get(s.table) ?? []), s]);
+  }
+
+  /** Starts loading a slice once fewer than `jobs` statements run; a refused slice fails the restore at drain(). */
+  async loadSlice(table: TablePlan, data: Buffer): Promise<void> {
+    if (this.failure) return; // read on: the manifest first tells an altered table from refused rows
+    if (this.current !== undefined && this.current !== table.name) this.tableLoaded(this.current);
+    this.current = table.name;
+    const { done } = await this.start(
+      () =>
+        this.step(async (tx) => {
+          // Safe: the final move commits synchronously, and WAL is flushed in order.
+          await tx.query("SELECT set_config('synchronous_commit', 'off', true)");
+          await tx.copyIn(copySource(table, this.staging), once(data));
+        }),
+      table.name,
+    );
+    this.loads.set(table.name, [...(this.loads.get(table.name) ?? []), done]);
+  }
+
+  /** Waits for every load and the index builds scheduled so far; throws the first failure. */
+  async drain(): Promise<void> {
+    if (this.current !== undefined) this.tableLoaded(this.current);
+    this.current = undefined;
+    await Promise.all(this.scheduling);
+    while (this.running.size > 0) await Promise.all(this.running);
+    if (this.failure) throw this.failure;
+  }
+
+  /**
+   * The rest, after drain(): the index builds of tables that had no slice
+   * (largest first, over `jobs` connections), then keys, foreign keys and
+   * triggers in one transaction, then the validations over `jobs` connections.
+   */
+  async rebuild(d: DeferredConstraints, sizes: Map<string, number>): Promise<void> {
+    const largestFirst = (steps: RebuildStep[]) =>
+      [...steps].sort((a, b) => (sizes.get(b.table) ?? 0) - (sizes.get(a.table) ?? 0));
+    await this.inParallel(largestFirst([...this.indexes.values()].flat()), true);
+    this.indexes.clear();
+    await this.step(async (tx) => {
+      for (const s of [...d.keys, ...d.foreignKeys, ...d.triggers]) await this.run(tx, s);
+    });
+    await this.inParallel(largestFirst(d.validations), false);
+  }
+
+  /** Once the table's loads are done, its index builds join the queue. */
+  private tableLoaded(name: string): void {
+    const loads = this.loads.get(name) ?? [];
+    this.loads.delete(name);
+    const builds = this.indexes.get(name) ?? [];
+    this.indexes.delete(name);
+    if (builds.length === 0) return;
+    const schedule = async () => {
+      await Promise.all(loads);
+      for (const s of builds) {
+        if (this.failure) return;
+        await this.start(
+          () =>
+            this.step(async (tx) => {
+              await tx.tuneForBulkLoad();
+              await this.run(tx, s);
+            }),
+          s.table,
+        );
+      }
+    };
+    this.scheduling.push(schedule());
+  }
+
+  /**
+   * Starts `task` once fewer than `jobs` statements run and answers its
+   * completion (wrapped, so awaiting the start does not await the task),
+   * which never rejects: a failure is kept for drain(). The
+   * check and the add are one synchronous step, so waiters woken together
+   * never start more than `jobs`.
+   */
+  private async start(task: () => Promise<void>, table: string): Promise<{ done: Promise<void> }> {
+    while (this.running.size >= this.jobs) await Promise.race(this.running);
+    const done: Promise<void> = task()
+      .catch((e) => {
+        this.failure ??= restoreError(e, this.file, 'ServiceManager', table);
+      })
+      .finally(() => this.running.delete(done));
+    this.running.add(done);
+    return { done };
+  }
+
+  private async inParallel(steps: RebuildStep[], bulk: boolean): Promise<void> {
+    const queue = [...steps];
+    let failure: unknown;
+    const worker = async () => {
+      for (let s = queue.shift(); s && !failure; s = queue.shift()) {
+        const step = s;
+        await this.step(async (tx) => {
+          if (bulk) await tx.tuneForBulkLoad();
+          await this.run(tx, step);
+        }).catch((e) => {
+          failure ??= e;
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.jobs, steps.length) }, worker));
+    if (failure) throw failure;
+  }
+
+  private async run(tx: Queryable, step: RebuildStep): Promise<void> {
+    try {
+      await tx.query(step.sql);
+    } catch (e) {
+      throw restoreError(e, this.file, 'ServiceManager', step.table);
+    }
+  }
+}
