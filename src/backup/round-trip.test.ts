@@ -134,7 +134,7 @@ for (const [from, to] of pairs) {
           // The triggers disabled for the load (the change feed's) are enabled again, and record changes.
           const triggers = (d: typeof db) =>
             d.query<{ t: string }>(
-              `SELECT c.relname || '.' || t.tgname || ':' || t.tgenabled AS t FROM pg_trigger t
+              `SELECT c.relname || '.' || t.tgname || ':' || t.tgenabled::text AS t FROM pg_trigger t
                  JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal ORDER BY 1`,
             );
           const restoredTriggers = (await triggers(db)).rows.map((r) => r.t);
