@@ -7,6 +7,7 @@ import { archiveSource } from '../../backup/archive-source.js';
 import { listBackups } from '../../backup/backup-catalog.js';
 import { checkArchive } from '../../backup/check-archive.js';
 import { isS3Url } from '../../backup/s3-target.js';
+import { preferThroughputGc } from '../../backup/throughput-gc.js';
 import { readConfig } from '../../config/config-file.js';
 import { backupCreateOperation, defaultBackupDirectory } from '../../operations/backup-create.js';
 import { archiveKeysFromFlags } from '../archive-keys-flags.js';
@@ -40,6 +41,7 @@ function registerCreate(backup: Command): void {
       'target directory, or s3://BUCKET[/PREFIX] to stream the archive into a bucket (default: config backup.directory, else <home>/backups)',
     )
     .action(async (flags: { to?: string }, cmd: Command) => {
+      preferThroughputGc();
       const ctx = contextOf(cmd);
       const directory = flags.to ? (isS3Url(flags.to) ? flags.to : path.resolve(flags.to)) : undefined;
       const r = await runOperation(ctx, backupCreateOperation, { directory }, { progress: true });
@@ -94,6 +96,7 @@ function registerVerify(backup: Command): void {
     .option('--key-file <file>', 'key backup file holding the backup identity (default: secure storage)')
     .option('--password-file <file>', 'file holding the key backup passphrase')
     .action(async (file: string, flags: { keyFile?: string; passwordFile?: string }, cmd: Command) => {
+      preferThroughputGc();
       const ctx = contextOf(cmd);
       const keys = await archiveKeysFromFlags(ctx.home, flags);
       const bar = progressRenderer(ctx.out);

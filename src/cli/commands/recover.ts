@@ -6,6 +6,7 @@
  */
 import readline from 'node:readline/promises';
 import type { Command } from 'commander';
+import { preferThroughputGc } from '../../backup/throughput-gc.js';
 import { SmgrError } from '../../errors/smgr-error.js';
 import { type PlanView, prepareRecovery, type RecoveryResult } from '../../recovery/recover.js';
 import type { PreflightCheck } from '../../recovery/recovery-plan.js';
@@ -55,6 +56,7 @@ export function registerRecover(program: Command): void {
     .option('--yes', 'run without asking for confirmation')
     .option('--dry-run', 'print the plan and the preflight checks; write nothing')
     .action(async (flags: RecoverFlags, cmd: Command) => {
+      preferThroughputGc();
       const ctx = contextOf(cmd);
       const keyFile = flags.keyFile ?? (await askLine('Key backup file: '));
       const passphrase = await getPassword({

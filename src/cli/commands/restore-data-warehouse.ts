@@ -1,6 +1,7 @@
 /** smgr restore data-warehouse: parse, delegate to src/data-warehouse/restore-dw.ts, print. --from takes a path or an s3:// URL. */
 import type { Command } from 'commander';
 import { archiveSource } from '../../backup/archive-source.js';
+import { preferThroughputGc } from '../../backup/throughput-gc.js';
 import { defaultDatabaseUrl } from '../../computer/home.js';
 import { DW_DATABASES, type DwDatabaseRole } from '../../data-warehouse/dw-databases.js';
 import { type RestoreDwResult, restoreDataWarehouse } from '../../data-warehouse/restore-dw.js';
@@ -40,6 +41,7 @@ export function registerRestoreDataWarehouse(restore: Command): void {
     )
     .option('--password-file <file>', 'file holding the key backup passphrase')
     .action(async (flags: Flags, cmd: Command) => {
+      preferThroughputGc();
       const ctx = contextOf(cmd);
       const given: Record<DwDatabaseRole, string | undefined> = {
         staging: flags.stagingDatabase,

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { archiveSource } from '../../backup/archive-source.js';
 import { defaultRestoreJobs, restoreDatabase } from '../../backup/restore-database.js';
+import { preferThroughputGc } from '../../backup/throughput-gc.js';
 import { SmgrError } from '../../errors/smgr-error.js';
 import { archiveKeysFromFlags } from '../archive-keys-flags.js';
 import { contextOf } from '../cli-context.js';
@@ -47,6 +48,7 @@ export function registerRestore(program: Command): void {
       `connections to load and build indexes over, on a PostgreSQL server (default: ${defaultRestoreJobs()}, the cores here; PGlite uses one)`,
     )
     .action(async (flags: RestoreFlags, cmd: Command) => {
+      preferThroughputGc();
       const ctx = contextOf(cmd);
       const jobs = flags.jobs === undefined ? undefined : Number(flags.jobs);
       if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1 && jobs <= 64)) {
