@@ -17,7 +17,6 @@
 import fs from 'node:fs';
 import { archiveSource } from '../backup/archive-source.js';
 import type { ProgressEvent } from '../backup/progress.js';
-import { preferThroughputGc } from '../backup/throughput-gc.js';
 import { resolveComputerName } from '../computer/computer-name.js';
 import { homePaths } from '../computer/home.js';
 import { requireConfig } from '../config/config-file.js';
@@ -38,7 +37,6 @@ const write = (o: unknown) =>
   });
 
 async function main(): Promise<void> {
-  preferThroughputGc();
   const req = JSON.parse(process.argv[2] ?? '{}') as DrillRequest;
   const home = homePaths(req.home);
   const config = requireConfig(home);

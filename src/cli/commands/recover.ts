@@ -56,7 +56,7 @@ export function registerRecover(program: Command): void {
     .option('--yes', 'run without asking for confirmation')
     .option('--dry-run', 'print the plan and the preflight checks; write nothing')
     .action(async (flags: RecoverFlags, cmd: Command) => {
-      preferThroughputGc();
+      preferThroughputGc(flags.database);
       const ctx = contextOf(cmd);
       const keyFile = flags.keyFile ?? (await askLine('Key backup file: '));
       const passphrase = await getPassword({

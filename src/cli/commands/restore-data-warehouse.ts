@@ -41,7 +41,7 @@ export function registerRestoreDataWarehouse(restore: Command): void {
     )
     .option('--password-file <file>', 'file holding the key backup passphrase')
     .action(async (flags: Flags, cmd: Command) => {
-      preferThroughputGc();
+      preferThroughputGc(flags.stagingDatabase, flags.repositoryDatabase, flags.datamartDatabase);
       const ctx = contextOf(cmd);
       const given: Record<DwDatabaseRole, string | undefined> = {
         staging: flags.stagingDatabase,

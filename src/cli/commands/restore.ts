@@ -48,7 +48,7 @@ export function registerRestore(program: Command): void {
       `connections to load and build indexes over, on a PostgreSQL server (default: ${defaultRestoreJobs()}, the cores here; PGlite uses one)`,
     )
     .action(async (flags: RestoreFlags, cmd: Command) => {
-      preferThroughputGc();
+      preferThroughputGc(flags.database);
       const ctx = contextOf(cmd);
       const jobs = flags.jobs === undefined ? undefined : Number(flags.jobs);
       if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1 && jobs <= 64)) {
