@@ -1,5 +1,5 @@
 /**
- * `npm run bench:dw -- [--size 20k] [--batch 500] [--extract-batch 5000] [--rate 200] [--lag-seconds 30]
+ * `npm run bench:dw -- [--size 20k] [--batch 2000] [--extract-batch 5000] [--rate 200] [--lag-seconds 30]
  *                      [--interval 1] [--no-lag] [--keep] [--cpu-prof DIR]`
  *
  * The data warehouse's initial load and end-to-end lag (issue 11 item 7).
@@ -47,7 +47,7 @@ The data warehouse's initial load (extract over HTTP, transform, load) against a
 end-to-end lag under sustained API writes. Needs a build (npm run build) and a local PostgreSQL server.
 
   --size N            work items (6 changes each): 20000, 20k, 1m (default 20k)
-  --batch N           transform and load batch (jobs.batchSize, 1-5000; default 500)
+  --batch N           transform and load batch (jobs.batchSize, 1-5000; default 2000, the jobs' default)
   --extract-batch N   changes per feed page (extract.batchSize, 1-5000; default 5000)
   --rate N            API writes per second during the lag measure (default 200)
   --lag-seconds N     how long the writes go on (default 30)
@@ -63,7 +63,7 @@ SMGR_BENCH_POSTGRES_URL: the server (default postgres://postgres@127.0.0.1:5432/
 const { values: flags } = parseArgs({
   options: {
     size: { type: 'string', default: '20k' },
-    batch: { type: 'string', default: '500' },
+    batch: { type: 'string', default: '2000' },
     'extract-batch': { type: 'string', default: '5000' },
     rate: { type: 'string', default: '200' },
     'lag-seconds': { type: 'string', default: '30' },
