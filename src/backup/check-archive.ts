@@ -109,7 +109,8 @@ export async function checkArchive(
         .tables.find((t) => t.name === e.table)!;
       // The server loads the slice while this process hashes it; the manifest check still waits for both.
       const loading = hooks.onSlice?.(e.database, plan, e.plain);
-      digest.update(e.plain);
+      if (loading) await digest.updateYielding(e.plain);
+      else digest.update(e.plain);
       await loading;
       hooks.progress?.report({
         phase: 'table',

@@ -127,3 +127,17 @@ test('a row longer than the reader limit is refused while it is read', async () 
   );
   assert.ok(produced < 2000, `refused after ${produced} bytes`);
 });
+
+test('a digest updated in yielding pieces equals one updated at once (rows across the 1 MiB pieces)', async () => {
+  const random = seededRandom(7);
+  const text = rowsOf(Array.from({ length: 40_000 }, () => 1 + Math.floor(random() * 120)));
+  assert.ok(text.length > 2 * (1 << 20), 'the text spans several pieces');
+  const whole = new TableDigest();
+  whole.update(text);
+  const pieces = new TableDigest();
+  await pieces.updateYielding(text.subarray(0, 1_500_000));
+  await pieces.updateYielding(text.subarray(1_500_000));
+  assert.deepEqual([pieces.rows, pieces.bytes, pieces.hex()], [whole.rows, whole.bytes, whole.hex()]);
+  assert.equal(whole.hex(), createHash('sha256').update(text).digest('hex'));
+  assert.equal(whole.rows, 40_000);
+});

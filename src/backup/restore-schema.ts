@@ -68,10 +68,23 @@ export function requirePart(h: ArchiveHeader, expected: ArchivePart, file: strin
   }
 }
 
-/** Sets the transaction's search_path to `schema` alone (pg_catalog is always searched first). */
-export async function useSchema(tx: Queryable, schema: string): Promise<void> {
-  await tx.query('SELECT set_config($1, $2, true)', ['search_path', `"${schema.replace(/"/g, '""')}"`]);
-  await muteChangeFeed(tx);
+/**
+ * Sets the transaction's search_path to `schema` alone (pg_catalog is always
+ * searched first), mutes the change feed, and sets `more` settings, all in
+ * one round trip (a parallel restore takes this step for every 8 MiB slice).
+ */
+export async function useSchema(
+  tx: Queryable,
+  schema: string,
+  more: Record<string, string> = {},
+): Promise<void> {
+  const settings: [string, string][] = [
+    ['search_path', `"${schema.replace(/"/g, '""')}"`],
+    ['smgr.change_feed', 'off'],
+    ...Object.entries(more),
+  ];
+  const calls = settings.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`);
+  await tx.query(`SELECT ${calls.join(', ')}`, settings.flat());
 }
 
 /** Restored rows are not new changes: the change feed's triggers (migration v6) stay silent in this transaction. */

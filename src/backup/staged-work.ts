@@ -42,13 +42,14 @@ export class StagedWork {
     private readonly checkClient: boolean,
   ) {}
 
-  /** One transaction in the staging schema. */
-  step<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+  /** One transaction in the staging schema; `more` settings are set with the schema, in one round trip. */
+  step<T>(fn: (tx: Transaction) => Promise<T>, more: Record<string, string> = {}): Promise<T> {
     return this.db.transaction(async (tx) => {
-      await useSchema(tx, this.staging);
       // A backend whose client died mid-statement stops within a second instead of finishing an index build.
-      if (this.checkClient)
-        await tx.query("SELECT set_config('client_connection_check_interval', '1s', true)");
+      const check: Record<string, string> = this.checkClient
+        ? { client_connection_check_interval: '1s' }
+        : {};
+      await useSchema(tx, this.staging, { ...check, ...more });
       return fn(tx);
     });
   }
@@ -66,11 +67,11 @@ export class StagedWork {
     this.current = table.name;
     const { done } = await this.start(
       () =>
-        this.step(async (tx) => {
+        this.step(
+          (tx) => tx.copyIn(copySource(table, this.staging), once(data)).then(() => {}),
           // Safe: the final move commits synchronously, and WAL is flushed in order.
-          await tx.query("SELECT set_config('synchronous_commit', 'off', true)");
-          await tx.copyIn(copySource(table, this.staging), once(data));
-        }),
+          { synchronous_commit: 'off' },
+        ),
       table.name,
     );
     this.loads.set(table.name, [...(this.loads.get(table.name) ?? []), done]);
