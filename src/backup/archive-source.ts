@@ -13,14 +13,11 @@
  * destroyed) or when the GET fails. Crash: a mark that expires (FORMAT §5).
  */
 import path from 'node:path';
-import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { SmgrError } from '../errors/smgr-error.js';
 import type { Progress } from './progress.js';
 import type { ReadArchiveOptions } from './read-archive.js';
-import { openS3Archive } from './s3-archive-stream.js';
-import { s3Error } from './s3-errors.js';
-import { placeReaderMark } from './s3-reader-mark.js';
-import { isS3Url, parseS3Url, type S3Settings, s3Client, s3EndpointOf } from './s3-target.js';
+import { isS3Url, parseS3Url, type S3Settings, s3EndpointOf } from './s3-url.js';
 
 export interface ArchiveSource {
   /** The path (resolved) or the s3:// URL, as messages and evidence name it. */
@@ -38,6 +35,12 @@ export function archiveSource(file: string, s3?: S3Settings, progress?: Progress
     file,
     remote: true,
     open: async () => {
+      // The SDK is loaded only for a bucket (s3-url.ts says what it costs a local restore).
+      const [{ s3Client }, { placeReaderMark }, { openS3Archive }] = await Promise.all([
+        import('./s3-target.js'),
+        import('./s3-reader-mark.js'),
+        import('./s3-archive-stream.js'),
+      ]);
       const client = s3Client(s3);
       await s3ArchiveSize(client, file, endpoint);
       const mark = await placeReaderMark(client, file);
@@ -67,6 +70,10 @@ export async function s3ArchiveSize(client: S3Client, url: string, endpoint?: st
   const key = at.prefix.replace(/\/$/, '');
   if (!key.endsWith('.smbak'))
     throw new SmgrError('USAGE', { detail: `${url} does not name an .smbak archive` });
+  const [{ HeadObjectCommand }, { s3Error }] = await Promise.all([
+    import('@aws-sdk/client-s3'),
+    import('./s3-errors.js'),
+  ]);
   try {
     const r = await client.send(new HeadObjectCommand({ Bucket: at.bucket, Key: key }));
     return r.ContentLength ?? 0;

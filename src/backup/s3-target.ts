@@ -41,33 +41,9 @@ import { SmgrError } from '../errors/smgr-error.js';
 import { SUMMARY_FORMAT } from './archive-format.js';
 import type { BackupListEntry } from './backup-catalog.js';
 import { s3Error } from './s3-errors.js';
+import { parseS3Url, type S3Location, type S3Settings } from './s3-url.js';
 
-export interface S3Location {
-  bucket: string;
-  /** '' or ending in '/'. */
-  prefix: string;
-}
-
-export interface S3Settings {
-  endpoint?: string;
-  forcePathStyle?: boolean;
-}
-
-export function isS3Url(s: string): boolean {
-  return s.startsWith('s3://');
-}
-
-export function parseS3Url(url: string): S3Location {
-  const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(url);
-  if (!m) throw new SmgrError('USAGE', { detail: `${url} is not an s3://BUCKET[/PREFIX] URL` });
-  const p = (m[2] ?? '').replace(/^\/+/, '');
-  return { bucket: m[1]!, prefix: p === '' || p.endsWith('/') ? p : `${p}/` };
-}
-
-/** The endpoint of an S3-compatible service, for messages (undefined: AWS S3). */
-export function s3EndpointOf(s: S3Settings = {}): string | undefined {
-  return s.endpoint ?? process.env.SMGR_S3_ENDPOINT;
-}
+export { isS3Url, parseS3Url, type S3Location, type S3Settings, s3EndpointOf } from './s3-url.js';
 
 /** A client from the SDK's standard credential and region chain; the endpoint only for S3-compatible services. */
 export function s3Client(s: S3Settings = {}): S3Client {

@@ -16,23 +16,15 @@ import {
   downloadArchive,
   listS3Backups,
   parseS3Url,
-  type S3Settings,
   s3Client,
   uploadArchive,
 } from '../../backup/s3-target.js';
-import { readConfig } from '../../config/config-file.js';
+import type { readConfig } from '../../config/config-file.js';
 import { SmgrError } from '../../errors/smgr-error.js';
 import { contextOf } from '../cli-context.js';
+import { s3SettingsOf } from './s3-settings-of.js';
 
-/** The endpoint settings of config backups.s3 (the management server's, else the DW's), when this home has them. */
-export function s3SettingsOf(home: Parameters<typeof readConfig>[0]): S3Settings | undefined {
-  try {
-    const parts = readConfig(home)?.parts;
-    return parts?.['management-server']?.backups?.s3 ?? parts?.['data-warehouse']?.backups?.s3;
-  } catch {
-    return undefined;
-  }
-}
+export { s3SettingsOf };
 
 export function registerS3(backup: Command): void {
   backup

@@ -14,7 +14,7 @@ import { contextOf } from '../cli-context.js';
 import type { Output } from '../output.js';
 import { getPassword } from '../passwords.js';
 import { progressRenderer } from '../progress-bar.js';
-import { s3SettingsOf } from './backup-s3.js';
+import { s3SettingsOf } from './s3-settings-of.js';
 
 interface RecoverFlags {
   keyFile?: string;

@@ -8,7 +8,7 @@ import { type RestoreDwResult, restoreDataWarehouse } from '../../data-warehouse
 import { archiveKeysFromFlags } from '../archive-keys-flags.js';
 import { contextOf } from '../cli-context.js';
 import { progressRenderer } from '../progress-bar.js';
-import { s3SettingsOf } from './backup-s3.js';
+import { s3SettingsOf } from './s3-settings-of.js';
 
 interface Flags {
   from: string;

@@ -7,8 +7,8 @@ import { SmgrError } from '../../errors/smgr-error.js';
 import { archiveKeysFromFlags } from '../archive-keys-flags.js';
 import { contextOf } from '../cli-context.js';
 import { progressRenderer } from '../progress-bar.js';
-import { s3SettingsOf } from './backup-s3.js';
 import { registerRestoreDataWarehouse } from './restore-data-warehouse.js';
+import { s3SettingsOf } from './s3-settings-of.js';
 
 interface RestoreFlags {
   from: string;
