@@ -4,62 +4,13 @@
  * print through Output. Exit codes: 0 success, 1 failure (one-line cause and
  * one-line remedy), 2 bad usage.
  */
-import { Command, CommanderError } from 'commander';
+import { CommanderError } from 'commander';
 import { SmgrError } from '../errors/smgr-error.js';
-import { SMGR_VERSION } from '../version.js';
-import { registerBackup } from './commands/backup.js';
-import { registerDoctor } from './commands/doctor.js';
-import { registerDrill } from './commands/drill.js';
-import { registerDw } from './commands/dw.js';
-import { registerHome } from './commands/home.js';
-import { registerKey } from './commands/key.js';
-// --- management packs (issue 10)
-import { registerMp } from './commands/mp.js';
-import { registerPromote } from './commands/promote.js';
-import { registerRecover } from './commands/recover.js';
-import { registerRestore } from './commands/restore.js';
-import { registerServe } from './commands/serve.js';
-import { registerSetup } from './commands/setup.js';
-import { registerStart } from './commands/start.js';
-import { registerStatus } from './commands/status.js';
-import { registerUser } from './commands/user.js';
+import { buildProgram } from './build-program.js';
 import { reportError } from './output.js';
 
-export function buildProgram(): Command {
-  const program = new Command('smgr')
-    .description('smgr: service management whose management servers can be backed up and recovered')
-    .version(SMGR_VERSION)
-    .option(
-      '--home <dir>',
-      "this computer's smgr home (env SMGR_HOME; default /var/lib/smgr as root, else ~/.local/share/smgr)",
-    )
-    .option('--computer-name <name>', "this computer's name (env SMGR_COMPUTER_NAME; default the host name)")
-    .option('--json', 'machine-readable output (see docs/ERRORS.md for the shapes)')
-    .configureHelp({ showGlobalOptions: true })
-    // Usage errors are reported through the registry (USAGE, exit 2), as JSON with --json.
-    .configureOutput({ outputError: () => {} })
-    .exitOverride();
-  registerStart(program);
-  registerSetup(program);
-  registerServe(program);
-  registerStatus(program);
-  registerDoctor(program);
-  registerKey(program);
-  registerPromote(program);
-  registerUser(program);
-  registerBackup(program);
-  registerRestore(program);
-  registerRecover(program);
-  registerHome(program);
-  // --- management packs (issue 10)
-  registerMp(program);
-  registerDw(program); // data warehouse (issue 9)
-  registerDrill(program); // ops (issue 13)
-  return program;
-}
-
 async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv.slice(2));
   try {
     await program.parseAsync(argv);
     return 0;
