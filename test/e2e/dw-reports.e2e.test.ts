@@ -9,7 +9,9 @@
  *   ServiceManager's work item history (test/support/report-oracle.ts):
  *   backlog, opened/resolved and time to resolution by day, week and month,
  *   for every class and per class; SLA compliance (from the history, the SLA targets of the
- *   priorities and the management server's target and breach mark of each incident); the most
+ *   priorities and the management server's target and breach mark of each incident; today's
+ *   incidents resolved through the API before the SLA workflow saw them open get their target
+ *   after the fact and count as met); the most
  *   affected configuration items, one of them related through the API (POST
  *   /api/v1/work-items/ID/config-items: a {related} history entry, not a property).
  * - History outlives grooming: the management server's grooming workflow
@@ -107,12 +109,15 @@ for (const [index, engine] of ENGINES.entries()) {
     let today: string;
     let from: string;
     let groomed: number[];
+    /** Today's incidents created and resolved through the API at once (before the SLA workflow ran). */
+    let fastResolved: number[];
     let smListen: string[];
 
+    /** The grooming settings; the SLA workflow every second (today's incidents get their targets soon). */
     const setGrooming = (grooming: Record<string, number>) => {
       const file = path.join(sm.home, 'config.json');
       const config = JSON.parse(fs.readFileSync(file, 'utf8'));
-      config.parts['management-server'].workflows = { grooming };
+      config.parts['management-server'].workflows = { grooming, sla: { intervalSeconds: 1 } };
       fs.writeFileSync(file, JSON.stringify(config));
     };
 
@@ -261,11 +266,15 @@ for (const [index, engine] of ENGINES.entries()) {
       );
       assert.equal(r.code, 0, r.stdout + r.stderr);
       const total = desk.workItemIds.length + 4;
-      await etlUntil(`all ${total} work items in the data mart`, async (mart) => {
-        const c = await mart.query<{ n: number }>(
-          'SELECT count(DISTINCT work_item_id)::int AS n FROM work_item_created_fact',
+      fastResolved = todayIds.slice(1);
+      const what = `all ${total} work items and the SLA outcomes of today's resolved incidents in the data mart`;
+      await etlUntil(what, async (mart) => {
+        const c = await mart.query<{ n: number; sla: number }>(
+          `SELECT (SELECT count(DISTINCT work_item_id)::int FROM work_item_created_fact) AS n,
+                  (SELECT count(*)::int FROM work_item_sla_fact WHERE work_item_id = ANY($1::bigint[])) AS sla`,
+          [fastResolved],
         );
-        return c.rows[0]!.n === total;
+        return c.rows[0]!.n === total && c.rows[0]!.sla === fastResolved.length;
       });
       // The oracle reads ServiceManager itself (an embedded one only while no server holds it).
       await smServer.stop();
@@ -306,6 +315,32 @@ for (const [index, engine] of ENGINES.entries()) {
             limit: 10,
           }),
         );
+      } finally {
+        await mart.close();
+      }
+    });
+
+    test('incidents resolved before the SLA workflow saw them open count as met in sla-compliance', async () => {
+      assert.deepEqual(
+        sla.filter((o) => fastResolved.includes(o.id)).map((o) => [o.id, o.outcome]),
+        fastResolved.map((id) => [id, 'met']),
+      );
+      const mart = await openDatabase(datamartUrl);
+      try {
+        const facts = await mart.query<{ id: number; outcome: string }>(
+          `SELECT work_item_id::int AS id, outcome FROM work_item_sla_fact
+            WHERE work_item_id = ANY($1::bigint[]) ORDER BY work_item_id`,
+          [fastResolved],
+        );
+        assert.deepEqual(
+          facts.rows,
+          fastResolved.map((id) => ({ id, outcome: 'met' })),
+        );
+        const q = { from: today, to: today, grain: 'day' as const, class: 'incident', limit: 10 };
+        const got = await runReport(mart, reportNamed('sla-compliance')!, q);
+        const want = slaCompliance(sla, periods(today, today, 'day'), 'incident');
+        assertSameRows('sla-compliance today', got, want, ['period', 'met', 'breached', 'compliancePercent']);
+        assert.ok((got[0]!.met as number) >= fastResolved.length, `met today: ${got[0]!.met}`);
       } finally {
         await mart.close();
       }

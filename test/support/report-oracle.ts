@@ -210,7 +210,7 @@ export function configItemCounts(items: ItemHistory[], from: string, to: string)
 
 /**
  * The SLA targets, hours to resolve by priority, as the management server defines them: its SLA
- * workflow (src/management-server/workflows/sla.ts) sets an open incident's resolve_by to its
+ * workflow (src/management-server/workflows/sla.ts) sets an incident's resolve_by to its
  * created time plus the target of its priority, from config.json
  * `parts["management-server"].workflows.sla.resolveWithinHours`; these are the defaults
  * (workflow-settings.ts), restated here.
@@ -244,9 +244,9 @@ export interface SlaOutcome {
 
 /**
  * The SLA outcome of each incident whose target the management server set (the SLA workflow sets
- * it while the incident is open; one resolved before the workflow first saw it has none). The
- * target must be created + SLA_TARGET_HOURS[priority] (checked: a product that computes it
- * otherwise fails here). Breached: the item was open at the target or at any later change (the
+ * it while the incident is open, or after the fact for one resolved before the workflow saw it
+ * open, with a breach mark at the target if it was resolved later). The target must be
+ * created + SLA_TARGET_HOURS[priority] (checked: a product that computes it otherwise fails here). Breached: the item was open at the target or at any later change (the
  * workflow marks it; resolving late is a breach too); met: resolved now and never open after its
  * target. Dated by the breach mark (breached_at, the workflow's clock) if any, else by the
  * resolution; a breach neither marked nor resolved yet has no date, so no outcome yet.
