@@ -69,6 +69,7 @@ export async function restoreDatabase(o: RestoreDatabaseOptions): Promise<Restor
     // One connection more than the jobs: the parallel path's control transaction holds one throughout.
     db = await openDatabase(o.targetUrl, {
       connections: jobs + 1,
+      restoreTarget: true,
       onStep: (message) => reportStep(o.progress, message),
     });
     const outcome =

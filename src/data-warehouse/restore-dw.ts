@@ -80,7 +80,10 @@ export async function restoreDataWarehouse(o: RestoreDwOptions): Promise<Restore
   const targets: Target[] = [];
   try {
     for (const spec of DW_DATABASES) {
-      const db = await openDatabase(o.urls[spec.role], { onStep: (m) => reportStep(o.progress, m) });
+      const db = await openDatabase(o.urls[spec.role], {
+        onStep: (m) => reportStep(o.progress, m),
+        restoreTarget: true,
+      });
       targets.push({ spec, db, comment: null });
     }
     const [staging, repository, datamart] = targets as [Target, Target, Target];

@@ -12,9 +12,15 @@ export async function openDatabase(
     connections?: number;
     /** Told about slow steps of opening (creating a new embedded directory), for progress output. */
     onStep?: (message: string) => void;
+    /**
+     * Opened to be filled by a restore and closed: PGlite runs with small
+     * shared buffers (pglite-engine.ts); a server is opened as always.
+     */
+    restoreTarget?: boolean;
   } = {},
 ): Promise<Database> {
   const parsed = parseDatabaseUrl(url, options);
-  if (parsed.engine === 'embedded') return openPGlite(parsed.dataDir!, { onStep: options.onStep });
+  if (parsed.engine === 'embedded')
+    return openPGlite(parsed.dataDir!, { onStep: options.onStep, restoreTarget: options.restoreTarget });
   return openPostgres(parsed.url, parsed.displayUrl, { max: options.connections });
 }

@@ -36,9 +36,18 @@ const parsers = { [types.INT8]: (v: string) => Number(v) };
 /** 8 MiB of heap per COPY in copyTableOut. */
 const PAGES_PER_RANGE = 1024;
 
+/**
+ * A restore's target runs with 32 MB of shared buffers instead of PGlite's
+ * 128 MB: the buffers are this process's memory, and a restore's COPYs and
+ * index builds go through small buffer rings anyway. Measured on a 100k
+ * work item archive: peak RSS 593-612 -> 520-529 MB, wall time +1%. A start
+ * parameter, not written into the directory: a later open has the default.
+ */
+const RESTORE_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=32MB'];
+
 export async function openPGlite(
   dataDir: string,
-  options: { onStep?: (message: string) => void } = {},
+  options: { onStep?: (message: string) => void; restoreTarget?: boolean } = {},
 ): Promise<Database> {
   const created = firstMissingAncestor(dataDir);
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -54,7 +63,11 @@ export async function openPGlite(
           : `creating the embedded database ${dataDir}: PGlite's initdb takes up to a minute and ~900 MB of memory (no template for this PGlite version: npm run build makes one)`,
       );
     }
-    pg = await PGlite.create(dataDir, { parsers, ...(template ? { loadDataDir: template } : {}) });
+    pg = await PGlite.create(dataDir, {
+      parsers,
+      ...(template ? { loadDataDir: template } : {}),
+      ...(options.restoreTarget ? { startParams: RESTORE_START_PARAMS } : {}),
+    });
   } catch (e) {
     lock.release();
     if (created) fs.rmSync(created, { recursive: true, force: true });
