@@ -559,10 +559,25 @@ async function benchEmbedded(): Promise<{ sizes: Sizes; rows: Row[]; fillSeconds
     restore.measured.push(m);
     fs.rmSync(dir, { recursive: true, force: true });
   }
+  // Issue 15's memory target leaves scrypt's 256 MiB aside: the identity from secure storage, once.
+  const fromStorage: Runs = {
+    label: 'embedded: smgr restore database (into pglite:), identity from secure storage (1 run)',
+    measured: [],
+  };
+  const dir = path.join(work, 'embedded-restore-storage');
+  const m = await restoreInto(archive, dir);
+  logRun('embedded restore, identity from secure storage', 0, m, 1);
+  fromStorage.measured.push(m);
+  fs.rmSync(dir, { recursive: true, force: true });
   return {
     sizes,
     fillSeconds,
-    rows: [rowOf(backup, sizes.tableBytes), rowOf(restore, sizes.tableBytes), rowOf(tiny, sizes.tableBytes)],
+    rows: [
+      rowOf(backup, sizes.tableBytes),
+      rowOf(restore, sizes.tableBytes),
+      rowOf(tiny, sizes.tableBytes),
+      rowOf(fromStorage, sizes.tableBytes),
+    ],
   };
 }
 
