@@ -9,8 +9,10 @@
  * entities it touches and the watermark after it are written in ONE
  * DWRepository transaction; a kill at any point leaves the last committed
  * batch and the next run continues from its watermark. Versions are keyed
- * by position (ON CONFLICT DO NOTHING) and the intervals are recomputed from
- * every version of an entity, so re-running a batch changes nothing (a
+ * by position (a version already written is not inserted again) and the
+ * intervals are computed from every version of an entity in the statement
+ * that inserts the new ones (an older version is updated only where its
+ * interval changed), so re-running a batch changes nothing (a
  * table that doubled since its last analysis is analyzed first, so those
  * recomputations stay index lookups: dw-analyze.ts). If the
  * watermark moved under the batch (another runner), the batch is refused
@@ -104,36 +106,68 @@ export async function transformAll(o: TransformOptions, tally: JobTally): Promis
 }
 
 const POS = `split_part(position, '-', 1)::integer, split_part(position, '-', 2)::numeric, split_part(position, '-', 3)::bigint`;
+const POS_AS = `split_part(x.position, '-', 1)::integer AS pos_epoch, split_part(x.position, '-', 2)::numeric AS pos_xid,
+  split_part(x.position, '-', 3)::bigint AS pos_id`;
 const POS_DESC = `split_part(position, '-', 1)::integer DESC, split_part(position, '-', 2)::numeric DESC, split_part(position, '-', 3)::bigint DESC`;
 
+/** One versions table: its entity column and its columns after (position, the id, changed_at, deleted), typed. */
+interface VersionsTable {
+  table: string;
+  id: string;
+  /** Whether valid_from follows updated_at (docs/DATA-WAREHOUSE.md §3). */
+  withUpdatedAt: boolean;
+  columns: Readonly<Record<string, string>>;
+}
+
+const USER_VERSIONS: VersionsTable = {
+  table: 'user_versions',
+  id: 'user_id',
+  withUpdatedAt: false,
+  columns: { username: 'text' },
+};
+const CONFIG_ITEM_VERSIONS: VersionsTable = {
+  table: 'config_item_versions',
+  id: 'config_item_id',
+  withUpdatedAt: true,
+  columns: {
+    class: 'text',
+    name: 'text',
+    properties: 'jsonb',
+    created_at: 'timestamptz',
+    updated_at: 'timestamptz',
+  },
+};
+const WORK_ITEM_VERSIONS: VersionsTable = {
+  table: 'work_item_versions',
+  id: 'work_item_id',
+  withUpdatedAt: true,
+  columns: {
+    class: 'text',
+    display_id: 'text',
+    title: 'text',
+    description: 'text',
+    status: 'text',
+    status_item: 'text',
+    priority: 'integer',
+    priority_item: 'text',
+    classification_item: 'text',
+    assigned_to: 'text',
+    affected_user: 'text',
+    config_items: 'jsonb',
+    properties: 'jsonb',
+    created_at: 'timestamptz',
+    updated_at: 'timestamptz',
+    resolve_by: 'timestamptz',
+    breached_at: 'timestamptz',
+  },
+};
+
 async function writeUsers(tx: Queryable, changes: readonly StagedChange[]): Promise<void> {
-  const rows = changes.map(cleanseUser);
-  await tx.query(
-    `INSERT INTO user_versions (position, pos_epoch, pos_xid, pos_id, user_id, changed_at, valid_from, deleted, username)
-     SELECT position, ${POS}, user_id, changed_at, changed_at, deleted, username
-       FROM jsonb_to_recordset($1::jsonb)
-         AS x(position text, user_id bigint, changed_at timestamptz, deleted boolean, username text)
-     ON CONFLICT (position) DO NOTHING`,
-    [JSON.stringify(rows)],
-  );
-  await recomputeIntervals(tx, 'user_versions', 'user_id', [...new Set(rows.map((x) => x.user_id))], false);
+  await writeVersions(tx, USER_VERSIONS, changes.map(cleanseUser));
 }
 
 async function writeConfigItems(tx: Queryable, changes: readonly StagedChange[]): Promise<void> {
-  const rows = changes.map(cleanseConfigItem);
-  await tx.query(
-    `INSERT INTO config_item_versions (position, pos_epoch, pos_xid, pos_id, config_item_id, changed_at, valid_from,
-                                       deleted, class, name, properties, created_at, updated_at)
-     SELECT position, ${POS}, config_item_id, changed_at, changed_at, deleted, class, name, properties,
-            created_at, updated_at
-       FROM jsonb_to_recordset($1::jsonb)
-         AS x(position text, config_item_id bigint, changed_at timestamptz, deleted boolean, class text, name text,
-              properties jsonb, created_at timestamptz, updated_at timestamptz)
-     ON CONFLICT (position) DO NOTHING`,
-    [JSON.stringify(rows)],
-  );
-  const ids = [...new Set(rows.map((x) => x.config_item_id))];
-  await recomputeIntervals(tx, 'config_item_versions', 'config_item_id', ids, true);
+  await writeVersions(tx, CONFIG_ITEM_VERSIONS, changes.map(cleanseConfigItem));
 }
 
 async function writeWorkItems(
@@ -141,26 +175,76 @@ async function writeWorkItems(
   changes: readonly StagedChange[],
   lists: Awaited<ReturnType<typeof readDwLists>>,
 ): Promise<void> {
-  const rows = changes.map((c) => cleanseWorkItem(c, lists));
-  await tx.query(
-    `INSERT INTO work_item_versions (position, pos_epoch, pos_xid, pos_id, work_item_id, changed_at, valid_from,
-        deleted, class, display_id, title, description, status, status_item, priority, priority_item,
-        classification_item, assigned_to, affected_user, config_items, properties, created_at, updated_at,
-        resolve_by, breached_at)
-     SELECT position, ${POS}, work_item_id, changed_at, changed_at, deleted, class, display_id, title, description,
-            status, status_item, priority, priority_item, classification_item, assigned_to, affected_user,
-            config_items, properties, created_at, updated_at, resolve_by, breached_at
-       FROM jsonb_to_recordset($1::jsonb)
-         AS x(position text, work_item_id bigint, changed_at timestamptz, deleted boolean, class text,
-              display_id text, title text, description text, status text, status_item text, priority integer,
-              priority_item text, classification_item text, assigned_to text, affected_user text,
-              config_items jsonb, properties jsonb, created_at timestamptz, updated_at timestamptz,
-              resolve_by timestamptz, breached_at timestamptz)
-     ON CONFLICT (position) DO NOTHING`,
-    [JSON.stringify(rows)],
+  await writeVersions(
+    tx,
+    WORK_ITEM_VERSIONS,
+    changes.map((c) => cleanseWorkItem(c, lists)),
   );
-  const ids = [...new Set(rows.map((x) => x.work_item_id))];
-  await recomputeIntervals(tx, 'work_item_versions', 'work_item_id', ids, true);
+}
+
+/**
+ * A batch's versions written with their validity intervals, in ONE
+ * statement (docs/DATA-WAREHOUSE.md §3): the intervals are computed over
+ * every version of the batch's entities (those already written and the
+ * batch's new ones), ordered by (changed_at, position); valid_from is the
+ * row's updated_at when it moved past the previous version's (withUpdatedAt),
+ * else changed_at, never earlier than the previous valid_from; valid_to is
+ * the next version's valid_from. New versions are inserted with their
+ * interval; versions already written are updated only where their interval
+ * changed (an entity's last version when the batch brings a newer one). A
+ * version already written (a re-run batch) is not inserted again, and its
+ * interval comes out the same, so a re-run changes nothing.
+ */
+async function writeVersions(tx: Queryable, t: VersionsTable, rows: readonly object[]): Promise<void> {
+  if (rows.length === 0) return;
+  const own = Object.keys(t.columns);
+  const recordType = [
+    'position text',
+    `${t.id} bigint`,
+    'changed_at timestamptz',
+    'deleted boolean',
+    ...own.map((c) => `${c} ${t.columns[c]}`),
+  ].join(', ');
+  const order = `PARTITION BY ${t.id} ORDER BY changed_at, pos_epoch, pos_xid, pos_id`;
+  const updated = t.withUpdatedAt ? 'updated_at' : 'NULL::timestamptz AS updated_at';
+  const candidate = t.withUpdatedAt
+    ? `CASE WHEN NOT deleted AND (prev_updated IS NULL OR updated_at > prev_updated) THEN updated_at
+            ELSE changed_at END`
+    : 'changed_at';
+  await tx.query(
+    `WITH batch AS MATERIALIZED (
+       SELECT DISTINCT ON (position) x.*, ${POS_AS}
+         FROM jsonb_to_recordset($1::jsonb) AS x(${recordType}) ORDER BY position),
+     fresh AS MATERIALIZED (
+       SELECT b.* FROM batch b WHERE NOT EXISTS (SELECT 1 FROM ${t.table} v WHERE v.position = b.position)),
+     every AS (
+       SELECT position, ${t.id}, changed_at, pos_epoch, pos_xid, pos_id, deleted, ${updated},
+              valid_from AS old_from, valid_to AS old_to, false AS is_new
+         FROM ${t.table} WHERE ${t.id} = ANY($2::bigint[])
+       UNION ALL
+       SELECT position, ${t.id}, changed_at, pos_epoch, pos_xid, pos_id, deleted, ${updated},
+              NULL, NULL, true FROM fresh),
+     ordered AS (
+       SELECT *, ${t.withUpdatedAt ? `lag(updated_at) OVER (${order})` : 'NULL::timestamptz'} AS prev_updated
+         FROM every),
+     starts AS (
+       SELECT *, max(${candidate}) OVER (${order} ROWS UNBOUNDED PRECEDING) AS valid_from FROM ordered),
+     intervals AS (
+       SELECT position, is_new, old_from, old_to, valid_from, lead(valid_from) OVER (${order}) AS valid_to
+         FROM starts),
+     inserted AS (
+       INSERT INTO ${t.table} (position, pos_epoch, pos_xid, pos_id, ${t.id}, changed_at, deleted,
+                               ${own.join(', ')}, valid_from, valid_to)
+       SELECT f.position, f.pos_epoch, f.pos_xid, f.pos_id, f.${t.id}, f.changed_at, f.deleted,
+              ${own.map((c) => `f.${c}`).join(', ')}, i.valid_from, i.valid_to
+         FROM fresh f JOIN intervals i ON i.position = f.position AND i.is_new
+       ON CONFLICT (position) DO NOTHING)
+     UPDATE ${t.table} v SET valid_from = i.valid_from, valid_to = i.valid_to
+       FROM intervals i
+      WHERE NOT i.is_new AND v.position = i.position
+        AND (i.old_from IS DISTINCT FROM i.valid_from OR i.old_to IS DISTINCT FROM i.valid_to)`,
+    [JSON.stringify(rows), [...new Set(rows.map((r) => (r as Record<string, unknown>)[t.id]))]],
+  );
 }
 
 async function writeEvents(tx: Queryable, changes: readonly StagedChange[]): Promise<void> {
@@ -192,43 +276,4 @@ async function writeEvents(tx: Queryable, changes: readonly StagedChange[]): Pro
        WHERE work_item_events.deleted_at IS NULL`,
       [JSON.stringify(deletes)],
     );
-}
-
-/**
- * valid_from and valid_to of every version of the given entities, from all
- * of their versions (docs/DATA-WAREHOUSE.md §3): ordered by (changed_at,
- * position); valid_from is the row's updated_at when it moved past the
- * previous version's (withUpdatedAt), else changed_at, never earlier than
- * the previous valid_from; valid_to is the next version's valid_from.
- */
-async function recomputeIntervals(
-  tx: Queryable,
-  table: string,
-  idColumn: string,
-  ids: readonly number[],
-  withUpdatedAt: boolean,
-): Promise<void> {
-  if (ids.length === 0) return;
-  const order = `PARTITION BY ${idColumn} ORDER BY changed_at, pos_epoch, pos_xid, pos_id`;
-  const candidate = withUpdatedAt
-    ? `CASE WHEN NOT deleted AND (prev_updated IS NULL OR updated_at > prev_updated) THEN updated_at
-            ELSE changed_at END`
-    : 'changed_at';
-  await tx.query(
-    `WITH ordered AS (
-       SELECT position, ${idColumn}, changed_at, pos_epoch, pos_xid, pos_id, deleted,
-              ${withUpdatedAt ? `updated_at, lag(updated_at) OVER (${order}) AS prev_updated` : 'NULL AS x'}
-         FROM ${table} WHERE ${idColumn} = ANY($1::bigint[])),
-     starts AS (
-       SELECT position, ${idColumn}, changed_at, pos_epoch, pos_xid, pos_id,
-              max(${candidate}) OVER (${order} ROWS UNBOUNDED PRECEDING) AS valid_from
-         FROM ordered),
-     intervals AS (
-       SELECT position, valid_from, lead(valid_from) OVER (${order}) AS valid_to FROM starts)
-     UPDATE ${table} v SET valid_from = i.valid_from, valid_to = i.valid_to
-       FROM intervals i
-      WHERE v.position = i.position
-        AND (v.valid_from IS DISTINCT FROM i.valid_from OR v.valid_to IS DISTINCT FROM i.valid_to)`,
-    [ids],
-  );
 }
