@@ -13,7 +13,9 @@
  * versions in the batch are all in their dimension already (rebuilt by an
  * earlier batch from these versions and every earlier one) are skipped. Before each
  * batch, tables that doubled since their last analysis are analyzed
- * (dw-analyze.ts), so the lookups by id stay index lookups.
+ * (dw-analyze.ts), so the lookups by id stay index lookups. The next batch
+ * is read and derived while one is written (two batches in memory at most),
+ * so the client's work overlaps the data mart's.
  *
  * Guarantees: a batch's rows, the date dimension's days they use and the
  * watermark after it are written in ONE DWDataMart transaction; a kill at
@@ -106,56 +108,98 @@ export async function loadAll(o: LoadOptions, tally: JobTally): Promise<void> {
   const today = (o.now ?? new Date()).toISOString().slice(0, 10);
   const cutoff = retentionCutoffKey(o.now ?? new Date(), o.retentionDays);
   await o.datamart.transaction((tx) => loadListDimensions(tx, lists));
+  const room = () => o.maxBatches === undefined || tally.batches < o.maxBatches;
   for (const kind of ['user', 'config-item', 'work-item'] as const) {
-    const t = TABLE[kind];
-    for (;;) {
-      if (o.maxBatches !== undefined && tally.batches >= o.maxBatches) return;
-      await analyzeIfStale(o.repository, REPOSITORY_READS);
-      await analyzeIfStale(o.datamart, t.writes);
-      const job = loadWatermark(kind);
-      const wm = await readRepoWatermark(o.datamart, job);
-      const from = positionParts(wm);
-      const batch = await o.repository.query<{ position: string; id: string }>(
-        `SELECT position, ${t.id}::text AS id FROM ${t.versions}
-          WHERE (pos_epoch, pos_xid, pos_id) > ($1::integer, $2::numeric, $3::bigint)
-          ORDER BY pos_epoch, pos_xid, pos_id LIMIT $4`,
-        [from.epoch, from.xid, from.id, o.batchSize],
-      );
-      // dw-verify: the watermark passes a work item version only once the history staged before it is
-      // transformed (its {related}/{unrelated} events precede it in the feed); the rest waits.
-      if (kind === 'work-item') {
-        const held = await untransformedHistory(o);
-        if (held) batch.rows = batch.rows.filter((r) => comparePositions(r.position, held) < 0);
+    if (!room()) return;
+    let batch = await planBatch(
+      o,
+      kind,
+      await readRepoWatermark(o.datamart, loadWatermark(kind)),
+      today,
+      cutoff,
+    );
+    while (batch) {
+      // The next batch is read and derived while this one is written (its reads are of DWRepository
+      // and DWStagingAndConfig; its check of what is built may see this batch uncommitted, which can
+      // only make it rebuild more).
+      const more = batch.full && (o.maxBatches === undefined || tally.batches + 1 < o.maxBatches);
+      const ahead = more ? planBatch(o, kind, batch.next, today, cutoff) : Promise.resolve(undefined);
+      try {
+        await commitBatch(o, kind, batch);
+      } catch (e) {
+        await ahead.catch(() => undefined);
+        throw e;
       }
-      if (batch.rows.length === 0) break;
-      const next = batch.rows.at(-1)!.position;
-      let ids = await unbuilt(o.datamart, t.dim, batch.rows);
-      if (kind === 'work-item') ids = await withLinkEvents(o.repository, batch.rows, ids);
-      reportStep(
-        o.progress,
-        `load ${kind}: ${batch.rows.length} versions of ${ids.length} after ${wm ?? 'the beginning'}`,
-      );
-      const write: Writer =
-        ids.length === 0
-          ? async () => {}
-          : kind === 'user'
-            ? await prepareUsers(o.repository, ids)
-            : kind === 'config-item'
-              ? await prepareConfigItems(o.repository, ids)
-              : await prepareWorkItems(o.repository, ids, today, cutoff);
-      await o.datamart.transaction(async (tx) => {
-        if ((await readRepoWatermark(tx, job)) !== wm)
-          throw new SmgrError('DW_JOB_RUNNING', { job: 'load', dw: o.dwName });
-        await write(tx);
-        reportStep(o.progress, `load ${kind}: committing watermark ${next}`);
-        await writeRepoWatermark(tx, job, next);
-      });
-      tally.rows += batch.rows.length;
+      tally.rows += batch.rows;
       tally.batches += 1;
-      tally.watermark = next;
-      if (batch.rows.length < o.batchSize) break;
+      tally.watermark = batch.next;
+      batch = await ahead;
     }
   }
+}
+
+/** One batch of a kind, read and derived, ready to be written after `wm`. */
+interface LoadBatch {
+  wm: string | null;
+  next: string;
+  rows: number;
+  /** Whether the batch was as large as asked for (else it was the last there is). */
+  full: boolean;
+  write: Writer;
+}
+
+async function planBatch(
+  o: LoadOptions,
+  kind: Kind,
+  wm: string | null,
+  today: string,
+  cutoff: number,
+): Promise<LoadBatch | undefined> {
+  const t = TABLE[kind];
+  await analyzeIfStale(o.repository, REPOSITORY_READS);
+  await analyzeIfStale(o.datamart, t.writes);
+  const from = positionParts(wm);
+  const batch = await o.repository.query<{ position: string; id: string }>(
+    `SELECT position, ${t.id}::text AS id FROM ${t.versions}
+      WHERE (pos_epoch, pos_xid, pos_id) > ($1::integer, $2::numeric, $3::bigint)
+      ORDER BY pos_epoch, pos_xid, pos_id LIMIT $4`,
+    [from.epoch, from.xid, from.id, o.batchSize],
+  );
+  // dw-verify: the watermark passes a work item version only once the history staged before it is
+  // transformed (its {related}/{unrelated} events precede it in the feed); the rest waits.
+  if (kind === 'work-item') {
+    const held = await untransformedHistory(o);
+    if (held) batch.rows = batch.rows.filter((r) => comparePositions(r.position, held) < 0);
+  }
+  if (batch.rows.length === 0) return undefined;
+  const next = batch.rows.at(-1)!.position;
+  let ids = await unbuilt(o.datamart, t.dim, batch.rows);
+  if (kind === 'work-item') ids = await withLinkEvents(o.repository, batch.rows, ids);
+  reportStep(
+    o.progress,
+    `load ${kind}: ${batch.rows.length} versions of ${ids.length} after ${wm ?? 'the beginning'}`,
+  );
+  const write: Writer =
+    ids.length === 0
+      ? async () => {}
+      : kind === 'user'
+        ? await prepareUsers(o.repository, ids)
+        : kind === 'config-item'
+          ? await prepareConfigItems(o.repository, ids)
+          : await prepareWorkItems(o.repository, ids, today, cutoff);
+  return { wm, next, rows: batch.rows.length, full: batch.rows.length === o.batchSize, write };
+}
+
+/** A batch's rows and the watermark after it, in one DWDataMart transaction; refused if the watermark moved. */
+async function commitBatch(o: LoadOptions, kind: Kind, batch: LoadBatch): Promise<void> {
+  const job = loadWatermark(kind);
+  await o.datamart.transaction(async (tx) => {
+    if ((await readRepoWatermark(tx, job)) !== batch.wm)
+      throw new SmgrError('DW_JOB_RUNNING', { job: 'load', dw: o.dwName });
+    await batch.write(tx);
+    reportStep(o.progress, `load ${kind}: committing watermark ${batch.next}`);
+    await writeRepoWatermark(tx, job, batch.next);
+  });
 }
 
 /** dw-verify: the first staged work item history change Transform has not written yet, if any. */
@@ -424,10 +468,15 @@ async function prepareWorkItems(
       const v = d[k];
       return v === undefined ? [] : Array.isArray(v) ? v : [v];
     });
-  const times = derived.flatMap((d) => d.times);
-  const days = [today, ...times.map((t) => t.slice(0, 10))].sort();
-  const firstDay = days[0]!;
-  const lastDay = days.at(-1)!;
+  // The first and last day of the batch (ISO dates compare as strings): one pass, not a sort of every time.
+  let firstDay = today;
+  let lastDay = today;
+  for (const d of derived)
+    for (const t of d.times) {
+      const day = t.slice(0, 10);
+      if (day < firstDay) firstDay = day;
+      else if (day > lastDay) lastDay = day;
+    }
   return async (tx) => {
     await tx.query(
       `WITH ${FACT_TABLES.map((t, i) => `f${i} AS (DELETE FROM ${t} WHERE work_item_id = ANY($1::bigint[]))`).join(', ')}
