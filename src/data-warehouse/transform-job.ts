@@ -3,7 +3,8 @@
  * staging tables → DWRepository's versions, one kind of change at a time
  * (users, configuration items, work items, work item history), each in
  * position order from its own watermark (`transform:<kind>` in
- * DWRepository.watermarks).
+ * DWRepository.watermarks). The next batch is read and cleansed while one
+ * is written (two batches in memory at most).
  *
  * Guarantees: a batch's versions, the recomputed validity intervals of the
  * entities it touches and the watermark after it are written in ONE
@@ -31,7 +32,7 @@ import {
   type StagedChange,
 } from './dw-cleanse.js';
 import type { JobTally } from './dw-job-run.js';
-import { readDwLists } from './dw-lists.js';
+import { type DwLists, readDwLists } from './dw-lists.js';
 import { positionParts, positionTuple } from './dw-positions.js';
 import { readRepoWatermark, writeRepoWatermark } from './dw-watermarks.js';
 
@@ -58,51 +59,104 @@ export const transformWatermark = (kind: Kind): string => `transform:${kind}`;
 
 export async function transformAll(o: TransformOptions, tally: JobTally): Promise<void> {
   const lists = await readDwLists(o.staging);
-  for (const { kind, staging, writes } of KINDS) {
-    for (;;) {
-      if (o.maxBatches !== undefined && tally.batches >= o.maxBatches) return;
-      await analyzeIfStale(o.repository, [writes]);
-      const job = transformWatermark(kind);
-      const wm = await readRepoWatermark(o.repository, job);
-      const from = positionParts(wm);
-      const r = await o.staging.query<{
-        position: string;
-        op: StagedChange['op'];
-        entity_id: string;
-        changed_at: Date;
-        data: Record<string, unknown>;
-      }>(
-        `SELECT position, op, entity_id, changed_at, data FROM ${staging}
-          WHERE (${positionTuple()}) > ($1::integer, $2::numeric, $3::bigint)
-          ORDER BY ${positionTuple()} LIMIT $4`,
-        [from.epoch, from.xid, from.id, o.batchSize],
-      );
-      if (r.rows.length === 0) break;
-      const changes: StagedChange[] = r.rows.map((x) => ({
-        position: x.position,
-        op: x.op,
-        entityId: Number(x.entity_id),
-        changedAt: x.changed_at.toISOString(),
-        data: x.data,
-      }));
-      const next = changes.at(-1)!.position;
-      reportStep(o.progress, `transform ${kind}: ${changes.length} changes after ${wm ?? 'the beginning'}`);
-      await o.repository.transaction(async (tx) => {
-        if ((await readRepoWatermark(tx, job)) !== wm)
-          throw new SmgrError('DW_JOB_RUNNING', { job: 'transform', dw: o.dwName });
-        if (kind === 'user') await writeUsers(tx, changes);
-        else if (kind === 'config-item') await writeConfigItems(tx, changes);
-        else if (kind === 'work-item') await writeWorkItems(tx, changes, lists);
-        else await writeEvents(tx, changes);
-        reportStep(o.progress, `transform ${kind}: committing watermark ${next}`);
-        await writeRepoWatermark(tx, job, next);
-      });
-      tally.rows += changes.length;
+  for (const k of KINDS) {
+    if (o.maxBatches !== undefined && tally.batches >= o.maxBatches) return;
+    let batch = await planBatch(
+      o,
+      k,
+      lists,
+      await readRepoWatermark(o.repository, transformWatermark(k.kind)),
+    );
+    while (batch) {
+      // The next batch is read and cleansed while this one is written (its reads are of
+      // DWStagingAndConfig, after this batch's last position).
+      const more = batch.full && (o.maxBatches === undefined || tally.batches + 1 < o.maxBatches);
+      const ahead = more ? planBatch(o, k, lists, batch.next) : Promise.resolve(undefined);
+      try {
+        await commitBatch(o, k.kind, batch);
+      } catch (e) {
+        await ahead.catch(() => undefined);
+        throw e;
+      }
+      tally.rows += batch.rows;
       tally.batches += 1;
-      tally.watermark = next;
-      if (changes.length < o.batchSize) break;
+      tally.watermark = batch.next;
+      batch = await ahead;
     }
   }
+}
+
+type Writer = (tx: Queryable) => Promise<void>;
+
+/** One batch of a kind, read and cleansed, ready to be written after `wm`. */
+interface TransformBatch {
+  wm: string | null;
+  next: string;
+  rows: number;
+  /** Whether the batch was as large as asked for (else it was the last there is). */
+  full: boolean;
+  write: Writer;
+}
+
+async function planBatch(
+  o: TransformOptions,
+  k: (typeof KINDS)[number],
+  lists: DwLists,
+  wm: string | null,
+): Promise<TransformBatch | undefined> {
+  await analyzeIfStale(o.repository, [k.writes]);
+  const from = positionParts(wm);
+  const r = await o.staging.query<{
+    position: string;
+    op: StagedChange['op'];
+    entity_id: string;
+    changed_at: Date;
+    data: Record<string, unknown>;
+  }>(
+    `SELECT position, op, entity_id, changed_at, data FROM ${k.staging}
+      WHERE (${positionTuple()}) > ($1::integer, $2::numeric, $3::bigint)
+      ORDER BY ${positionTuple()} LIMIT $4`,
+    [from.epoch, from.xid, from.id, o.batchSize],
+  );
+  if (r.rows.length === 0) return undefined;
+  const changes: StagedChange[] = r.rows.map((x) => ({
+    position: x.position,
+    op: x.op,
+    entityId: Number(x.entity_id),
+    changedAt: x.changed_at.toISOString(),
+    data: x.data,
+  }));
+  reportStep(o.progress, `transform ${k.kind}: ${changes.length} changes after ${wm ?? 'the beginning'}`);
+  const write =
+    k.kind === 'user'
+      ? writeVersions(USER_VERSIONS, changes.map(cleanseUser))
+      : k.kind === 'config-item'
+        ? writeVersions(CONFIG_ITEM_VERSIONS, changes.map(cleanseConfigItem))
+        : k.kind === 'work-item'
+          ? writeVersions(
+              WORK_ITEM_VERSIONS,
+              changes.map((c) => cleanseWorkItem(c, lists)),
+            )
+          : writeEvents(changes);
+  return {
+    wm,
+    next: changes.at(-1)!.position,
+    rows: changes.length,
+    full: changes.length === o.batchSize,
+    write,
+  };
+}
+
+/** A batch's rows and the watermark after it, in one DWRepository transaction; refused if the watermark moved. */
+async function commitBatch(o: TransformOptions, kind: Kind, batch: TransformBatch): Promise<void> {
+  const job = transformWatermark(kind);
+  await o.repository.transaction(async (tx) => {
+    if ((await readRepoWatermark(tx, job)) !== batch.wm)
+      throw new SmgrError('DW_JOB_RUNNING', { job: 'transform', dw: o.dwName });
+    await batch.write(tx);
+    reportStep(o.progress, `transform ${kind}: committing watermark ${batch.next}`);
+    await writeRepoWatermark(tx, job, batch.next);
+  });
 }
 
 const POS = `split_part(position, '-', 1)::integer, split_part(position, '-', 2)::numeric, split_part(position, '-', 3)::bigint`;
@@ -162,26 +216,6 @@ const WORK_ITEM_VERSIONS: VersionsTable = {
   },
 };
 
-async function writeUsers(tx: Queryable, changes: readonly StagedChange[]): Promise<void> {
-  await writeVersions(tx, USER_VERSIONS, changes.map(cleanseUser));
-}
-
-async function writeConfigItems(tx: Queryable, changes: readonly StagedChange[]): Promise<void> {
-  await writeVersions(tx, CONFIG_ITEM_VERSIONS, changes.map(cleanseConfigItem));
-}
-
-async function writeWorkItems(
-  tx: Queryable,
-  changes: readonly StagedChange[],
-  lists: Awaited<ReturnType<typeof readDwLists>>,
-): Promise<void> {
-  await writeVersions(
-    tx,
-    WORK_ITEM_VERSIONS,
-    changes.map((c) => cleanseWorkItem(c, lists)),
-  );
-}
-
 /**
  * A batch's versions written with their validity intervals, in ONE
  * statement (docs/DATA-WAREHOUSE.md §3): the intervals are computed over
@@ -195,8 +229,8 @@ async function writeWorkItems(
  * version already written (a re-run batch) is not inserted again, and its
  * interval comes out the same, so a re-run changes nothing.
  */
-async function writeVersions(tx: Queryable, t: VersionsTable, rows: readonly object[]): Promise<void> {
-  if (rows.length === 0) return;
+function writeVersions(t: VersionsTable, rows: readonly object[]): Writer {
+  if (rows.length === 0) return async () => {};
   const own = Object.keys(t.columns);
   const recordType = [
     'position text',
@@ -211,8 +245,7 @@ async function writeVersions(tx: Queryable, t: VersionsTable, rows: readonly obj
     ? `CASE WHEN NOT deleted AND (prev_updated IS NULL OR updated_at > prev_updated) THEN updated_at
             ELSE changed_at END`
     : 'changed_at';
-  await tx.query(
-    `WITH batch AS MATERIALIZED (
+  const sql = `WITH batch AS MATERIALIZED (
        SELECT DISTINCT ON (position) x.*, ${POS_AS}
          FROM jsonb_to_recordset($1::jsonb) AS x(${recordType}) ORDER BY position),
      fresh AS MATERIALIZED (
@@ -242,31 +275,35 @@ async function writeVersions(tx: Queryable, t: VersionsTable, rows: readonly obj
      UPDATE ${t.table} v SET valid_from = i.valid_from, valid_to = i.valid_to
        FROM intervals i
       WHERE NOT i.is_new AND v.position = i.position
-        AND (i.old_from IS DISTINCT FROM i.valid_from OR i.old_to IS DISTINCT FROM i.valid_to)`,
-    [JSON.stringify(rows), [...new Set(rows.map((r) => (r as Record<string, unknown>)[t.id]))]],
-  );
+        AND (i.old_from IS DISTINCT FROM i.valid_from OR i.old_to IS DISTINCT FROM i.valid_to)`;
+  const params = [JSON.stringify(rows), [...new Set(rows.map((r) => (r as Record<string, unknown>)[t.id]))]];
+  return async (tx) => {
+    await tx.query(sql, params);
+  };
 }
 
-async function writeEvents(tx: Queryable, changes: readonly StagedChange[]): Promise<void> {
+function writeEvents(changes: readonly StagedChange[]): Writer {
   const rows = changes.map(cleanseEvent);
-  const upserts = rows.filter((x) => x.op !== 'delete');
-  const deletes = rows.filter((x) => x.op === 'delete');
-  // Inserts and updates: the row as the source has it (an update rewrites it the same way twice).
-  if (upserts.length > 0)
-    await tx.query(
-      `INSERT INTO work_item_events (event_id, position, work_item_id, at, actor, change)
+  const upserts = JSON.stringify(rows.filter((x) => x.op !== 'delete'));
+  const deletes = JSON.stringify(rows.filter((x) => x.op === 'delete'));
+  const some = (json: string) => json !== '[]';
+  return async (tx) => {
+    // Inserts and updates: the row as the source has it (an update rewrites it the same way twice).
+    if (some(upserts))
+      await tx.query(
+        `INSERT INTO work_item_events (event_id, position, work_item_id, at, actor, change)
      SELECT DISTINCT ON (event_id) event_id, position, work_item_id, at, actor, change
        FROM jsonb_to_recordset($1::jsonb)
          AS x(event_id bigint, position text, work_item_id bigint, at timestamptz, actor text, change jsonb)
       ORDER BY event_id, ${POS_DESC}
      ON CONFLICT (event_id) DO UPDATE SET work_item_id = excluded.work_item_id, at = excluded.at,
        actor = excluded.actor, change = excluded.change`,
-      [JSON.stringify(upserts)],
-    );
-  // Deletes (a work item groomed takes its history with it): the event stays, marked.
-  if (deletes.length > 0)
-    await tx.query(
-      `INSERT INTO work_item_events (event_id, position, work_item_id, at, actor, change, deleted_at)
+        [upserts],
+      );
+    // Deletes (a work item groomed takes its history with it): the event stays, marked.
+    if (some(deletes))
+      await tx.query(
+        `INSERT INTO work_item_events (event_id, position, work_item_id, at, actor, change, deleted_at)
      SELECT DISTINCT ON (event_id) event_id, position, work_item_id, at, actor, change, changed_at
        FROM jsonb_to_recordset($1::jsonb)
          AS x(event_id bigint, position text, work_item_id bigint, at timestamptz, actor text, change jsonb,
@@ -274,6 +311,7 @@ async function writeEvents(tx: Queryable, changes: readonly StagedChange[]): Pro
       ORDER BY event_id, ${POS}
      ON CONFLICT (event_id) DO UPDATE SET deleted_at = excluded.deleted_at
        WHERE work_item_events.deleted_at IS NULL`,
-      [JSON.stringify(deletes)],
-    );
+        [deletes],
+      );
+  };
 }
