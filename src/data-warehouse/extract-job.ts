@@ -8,7 +8,8 @@
  * kill at any point — before the fetch, mid-batch, before the commit —
  * leaves the watermark at the last committed batch and the next run
  * continues from there: no gap, no duplicate (the staging tables are keyed
- * by the change's position besides). One runner at a time: within a
+ * by the change's position besides). The next page is fetched while one
+ * is written, and written only after it. One runner at a time: within a
  * process a run in progress refuses another (DW_EXTRACT_RUNNING); across
  * processes on a server database the advisory lock dwExtract, held for the
  * run; an embedded database is single-process already. Every run is in
@@ -90,37 +91,48 @@ async function extractRun(o: ExtractOptions): Promise<ExtractResult> {
   let watermark: string | null = null;
   try {
     const session = await o.connect();
+    const fetchAfter = (after: string | null) => {
+      const q = `limit=${o.batchSize}${after ? `&after=${encodeURIComponent(after)}` : ''}`;
+      return session.call<FeedPage>('GET', `/api/v1/changes?${q}`);
+    };
+    let ahead: Promise<FeedPage> | undefined;
     try {
+      const wm = await readWatermark(o.staging, EXTRACT_JOB);
+      watermark = wm && wm.sourceGroupId === o.source.id ? wm.position : null;
+      reportStep(o.progress, `batch 1: fetching changes after ${watermark ?? 'the beginning'}`);
+      let page = await fetchAfter(watermark);
       for (;;) {
-        const wm = await readWatermark(o.staging, EXTRACT_JOB);
-        watermark = wm && wm.sourceGroupId === o.source.id ? wm.position : null;
-        reportStep(
-          o.progress,
-          `batch ${batches + 1}: fetching changes after ${watermark ?? 'the beginning'}`,
-        );
-        const q = `limit=${o.batchSize}${watermark ? `&after=${encodeURIComponent(watermark)}` : ''}`;
-        const page = await session.call<FeedPage>('GET', `/api/v1/changes?${q}`);
         if (page.changes.length === 0 || page.next === null) break;
+        // The next page is fetched while this one is written (the feed's cursor is the page's
+        // `next`, known now); it is used only if this page commits.
+        const following = page.next;
+        ahead = page.more ? fetchAfter(following) : undefined;
+        ahead?.catch(() => undefined);
         reportStep(o.progress, `batch ${batches + 1}: ${page.changes.length} changes fetched, writing`);
+        const expected = watermark;
         await o.staging.transaction(async (tx) => {
           const now = await readWatermark(tx, EXTRACT_JOB);
           const current = now && now.sourceGroupId === o.source.id ? now.position : null;
-          if (current !== watermark) throw new SmgrError('DW_EXTRACT_RUNNING', { dw: o.dwName });
+          if (current !== expected) throw new SmgrError('DW_EXTRACT_RUNNING', { dw: o.dwName });
           await insertBatch(tx, page.changes, runId);
-          reportStep(o.progress, `batch ${batches + 1}: committing watermark ${page.next}`);
+          reportStep(o.progress, `batch ${batches + 1}: committing watermark ${following}`);
           await tx.query(
             `INSERT INTO watermarks (job, position, source_group_id, updated_at) VALUES ($1, $2, $3, now())
              ON CONFLICT (job) DO UPDATE SET position = $2, source_group_id = $3, updated_at = now()`,
-            [EXTRACT_JOB, page.next, o.source.id],
+            [EXTRACT_JOB, following, o.source.id],
           );
         });
         rows += page.changes.length;
         batches += 1;
-        watermark = page.next;
+        watermark = following;
         reportStep(o.progress, `batch ${batches}: committed, ${rows} changes so far`);
-        if (!page.more) break;
+        if (!ahead) break;
+        reportStep(o.progress, `batch ${batches + 1}: fetching changes after ${watermark}`);
+        page = await ahead;
+        ahead = undefined;
       }
     } finally {
+      await ahead?.catch(() => undefined);
       await session.signOut();
     }
     await finishRun(o.staging, runId, { outcome: 'ok', rows, batches, watermark });
