@@ -478,18 +478,11 @@ async function prepareWorkItems(
       else if (day > lastDay) lastDay = day;
     }
   return async (tx) => {
-    // A work item's facts are written only with its dimension rows, so only the items that have
-    // dimension rows have anything to delete (none, in an initial load).
-    const built = await tx.query<{ id: string }>(
-      'SELECT DISTINCT work_item_id::text AS id FROM work_item_dim WHERE work_item_id = ANY($1::bigint[])',
+    await tx.query(
+      `WITH ${FACT_TABLES.map((t, i) => `f${i} AS (DELETE FROM ${t} WHERE work_item_id = ANY($1::bigint[]))`).join(', ')}
+       DELETE FROM work_item_dim WHERE work_item_id = ANY($1::bigint[])`,
       [ids],
     );
-    if (built.rows.length > 0)
-      await tx.query(
-        `WITH ${FACT_TABLES.map((t, i) => `f${i} AS (DELETE FROM ${t} WHERE work_item_id = ANY($1::bigint[]))`).join(', ')}
-         DELETE FROM work_item_dim WHERE work_item_id = ANY($1::bigint[])`,
-        [built.rows.map((x) => x.id)],
-      );
     await fillDates(tx, firstDay, lastDay);
     await tx.query(
       `INSERT INTO work_item_dim (version_key, work_item_id, valid_from, valid_to, is_current, removed, display_id, class,
