@@ -20,6 +20,7 @@ import { maintainDataMart } from './maintenance-job.js';
 import { fetchPacks, syncPacks } from './mpsync-job.js';
 import { signInToSource } from './source-client.js';
 import { transformAll } from './transform-job.js';
+import { following, type Upstream } from './upstream.js';
 
 export type DwRunnable = DwJobName | 'all';
 export const ALL_ORDER: readonly DwJobName[] = ['mpsync', 'extract', 'transform', 'load', 'maintenance'];
@@ -40,7 +41,25 @@ async function connect(d: DwJobDeps) {
   };
 }
 
-export async function runJob(d: DwJobDeps, job: DwJobName, progress: Progress): Promise<JobResult> {
+/**
+ * How a job of an overlapped `dw run all` is linked to the others
+ * (dw-run-overlapped.ts): the job it follows (it runs again after each of
+ * that job's commits until that job ended) and the one it feeds (told of
+ * each of its commits).
+ */
+export interface JobLinks {
+  follows?: Upstream;
+  feeds?: Upstream;
+}
+
+export async function runJob(
+  d: DwJobDeps,
+  job: DwJobName,
+  progress: Progress,
+  links: JobLinks = {},
+): Promise<JobResult> {
+  const onCommit = links.feeds ? () => links.feeds!.commit() : undefined;
+  const pass = (run: () => Promise<void>) => (links.follows ? following(links.follows, run) : run());
   const { dw } = d;
   const s = etlSettings(dw.config);
   const base = { staging: dw.staging, dwName: d.dwName, runner: d.runner };
@@ -53,6 +72,7 @@ export async function runJob(d: DwJobDeps, job: DwJobName, progress: Progress): 
         connect: c,
         batchSize: extractSettings(dw.config).batchSize,
         progress,
+        onCommit,
       });
       return { job, ...r };
     }
@@ -72,30 +92,35 @@ export async function runJob(d: DwJobDeps, job: DwJobName, progress: Progress): 
     }
     case 'transform':
       return runDwJob({ ...base, job }, (tally) =>
-        transformAll(
-          {
-            staging: dw.staging,
-            repository: dw.repository,
-            dwName: d.dwName,
-            batchSize: s.batchSize,
-            progress,
-          },
-          tally,
+        pass(() =>
+          transformAll(
+            {
+              staging: dw.staging,
+              repository: dw.repository,
+              dwName: d.dwName,
+              batchSize: s.batchSize,
+              progress,
+              onCommit,
+            },
+            tally,
+          ),
         ),
       );
     case 'load':
       return runDwJob({ ...base, job }, (tally) =>
-        loadAll(
-          {
-            staging: dw.staging,
-            repository: dw.repository,
-            datamart: dw.datamart,
-            dwName: d.dwName,
-            batchSize: s.batchSize,
-            retentionDays: s.retentionDays,
-            progress,
-          },
-          tally,
+        pass(() =>
+          loadAll(
+            {
+              staging: dw.staging,
+              repository: dw.repository,
+              datamart: dw.datamart,
+              dwName: d.dwName,
+              batchSize: s.batchSize,
+              retentionDays: s.retentionDays,
+              progress,
+            },
+            tally,
+          ),
         ),
       );
     case 'maintenance':

@@ -67,6 +67,8 @@ export interface ExtractOptions {
   runner: string;
   batchSize: number;
   progress: Progress;
+  /** Called after each committed batch (`dw run all` wakes Transform with it: dw-run-overlapped.ts). */
+  onCommit?: () => void;
 }
 
 export async function runExtract(o: ExtractOptions): Promise<ExtractResult> {
@@ -125,6 +127,7 @@ async function extractRun(o: ExtractOptions): Promise<ExtractResult> {
         rows += page.changes.length;
         batches += 1;
         watermark = following;
+        o.onCommit?.();
         reportStep(o.progress, `batch ${batches}: committed, ${rows} changes so far`);
         if (!ahead) break;
         reportStep(o.progress, `batch ${batches + 1}: fetching changes after ${watermark}`);

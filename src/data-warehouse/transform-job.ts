@@ -44,6 +44,8 @@ export interface TransformOptions {
   progress: Progress;
   /** Stops after this many batches in all (tests of a crash between batches); default no limit. */
   maxBatches?: number;
+  /** Called after each committed batch (a job that follows Transform: dw-jobs.ts JobLinks). */
+  onCommit?: () => void;
 }
 
 type Kind = 'user' | 'config-item' | 'work-item' | 'work-item-history';
@@ -81,6 +83,7 @@ export async function transformAll(o: TransformOptions, tally: JobTally): Promis
       tally.rows += batch.rows;
       tally.batches += 1;
       tally.watermark = batch.next;
+      o.onCommit?.();
       batch = await ahead;
     }
   }
