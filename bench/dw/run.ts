@@ -8,7 +8,8 @@
  *
  * 1. `smgr setup management-server` on a new database, filled with SQL
  *    (fill.ts: --size work items, three changes and three history rows
- *    each), then `smgr serve`;
+ *    each), then `smgr serve`, waiting until its SLA workflow has given the
+ *    resolved incidents their targets (sla-settled.ts);
  * 2. the FLOOR (floor.ts): the feed's rows moved by COPY … TO STDOUT | COPY
  *    … FROM STDIN into a scratch staging database on the same server;
  * 3. `smgr setup data-warehouse` on three new databases, `smgr dw register`,
@@ -40,6 +41,7 @@ import { fillServiceManager } from './fill.js';
 import { copyFloor } from './floor.js';
 import { measureLag } from './lag.js';
 import { dwReport, type StepRow } from './report.js';
+import { slaSettled } from './sla-settled.js';
 
 const HELP = `npm run bench:dw -- [options]
 
@@ -177,6 +179,8 @@ async function main(): Promise<void> {
     await admin(`DROP DATABASE ${names[4]} WITH (FORCE)`);
     log(`floor: ${floor.rows} rows in ${floor.seconds.toFixed(2)} s; serving the management server`);
     smServer = await startServe(smEnv);
+    const settled = await slaSettled(smUrl!);
+    log(`the SLA workflow's targets for resolved incidents written (${settled.toFixed(1)} s)`);
     await cli(
       dwEnv,
       setupDwArgs(
