@@ -16,7 +16,9 @@
  *    `smgr dw run mpsync`, then the measured initial load: `smgr dw run
  *    extract` (the management server's real HTTP change feed), `transform`,
  *    `load`, each its own process (wall time, peak RSS, CPU): rows per
- *    second and the ratio to the floor, measured in the same run;
+ *    second and the ratio to the floor, measured in the same run; then the
+ *    same initial load as one `smgr dw run all` (Extract and Transform
+ *    overlapped, then Load) on the DW's ETL tables emptied (empty-etl.ts);
  * 4. the lag (lag.ts): the DW served (`smgr serve`, chain on, extract every
  *    --interval s) while --rate API writes per second go to the management
  *    server for --lag-seconds; p50 and p99 of the time until each write is
@@ -37,6 +39,7 @@ import { openDatabase } from '../../src/db/open-database.js';
 import { type CliEnv, runCli, type ServeHandle, startServe } from '../../test/support/cli.js';
 import { passwordFile, setupDwArgs, signIn } from '../../test/support/dw.js';
 import { measureCli, vmHwm } from './cli-process.js';
+import { emptyEtl } from './empty-etl.js';
 import { fillServiceManager } from './fill.js';
 import { copyFloor } from './floor.js';
 import { measureLag } from './lag.js';
@@ -226,6 +229,22 @@ async function main(): Promise<void> {
       steps.push({ label, rows, run, load: load1() });
       log(`  ${rows} rows in ${run.seconds.toFixed(2)} s, peak RSS ${(run.peakRss / 1e6).toFixed(0)} MB`);
     }
+    // The same initial load as one command: `dw run all` (Extract and Transform overlapped, then Load)
+    // on the DW's ETL tables emptied.
+    await emptyEtl(stagingUrl!, repositoryUrl!, datamartUrl!);
+    log('dw run all (the ETL tables emptied)');
+    const prof = flags['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(flags['cpu-prof'])] : [];
+    const allRun = await measureCli(dwEnv, ['dw', 'run', 'all'], prof);
+    const extracted = allRun.result.runs.find((x: { job: string }) => x.job === 'extract').rows;
+    const all: StepRow = {
+      label: '`dw run all`: mpsync, extract ‖ transform, load, maintenance',
+      rows: changes,
+      run: allRun,
+      load: load1(),
+    };
+    log(
+      `  ${extracted} changes in ${allRun.seconds.toFixed(2)} s, peak RSS ${(allRun.peakRss / 1e6).toFixed(0)} MB`,
+    );
     let lag: Parameters<typeof dwReport>[0]['lag'];
     if (!flags['no-lag']) {
       setDwConfig(dwEnv.home, { intervalSeconds: interval, batchSize: extractBatch }, { batchSize: batch });
@@ -255,6 +274,7 @@ async function main(): Promise<void> {
       fillSeconds,
       floor,
       steps,
+      all,
       batch: { extract: extractBatch, jobs: batch },
       lag,
       machine: `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM`,
