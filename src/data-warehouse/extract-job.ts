@@ -9,7 +9,9 @@
  * leaves the watermark at the last committed batch and the next run
  * continues from there: no gap, no duplicate (the staging tables are keyed
  * by the change's position besides). The next page is fetched while one
- * is written, and written only after it. One runner at a time: within a
+ * is written, and written only after it; that read passes the committed
+ * watermark as `held`, so the management server's grooming never passes
+ * what this DW has not committed. One runner at a time: within a
  * process a run in progress refuses another (DW_EXTRACT_RUNNING); across
  * processes on a server database the advisory lock dwExtract, held for the
  * run; an embedded database is single-process already. Every run is in
@@ -93,25 +95,29 @@ async function extractRun(o: ExtractOptions): Promise<ExtractResult> {
   let watermark: string | null = null;
   try {
     const session = await o.connect();
-    const fetchAfter = (after: string | null) => {
-      const q = `limit=${o.batchSize}${after ? `&after=${encodeURIComponent(after)}` : ''}`;
+    // `held`: what this DW has committed, which the management server may groom up to (only a page
+    // read ahead of its commit passes it: a plain read's `after` is its committed watermark).
+    const fetchPage = (after: string | null, held?: string) => {
+      const q = `limit=${o.batchSize}${after ? `&after=${encodeURIComponent(after)}` : ''}${held ? `&held=${encodeURIComponent(held)}` : ''}`;
       return session.call<FeedPage>('GET', `/api/v1/changes?${q}`);
     };
     let ahead: Promise<FeedPage> | undefined;
+    let readAhead = true;
     try {
       const wm = await readWatermark(o.staging, EXTRACT_JOB);
       watermark = wm && wm.sourceGroupId === o.source.id ? wm.position : null;
       reportStep(o.progress, `batch 1: fetching changes after ${watermark ?? 'the beginning'}`);
-      let page = await fetchAfter(watermark);
+      let page = await fetchPage(watermark);
       for (;;) {
         if (page.changes.length === 0 || page.next === null) break;
-        // The next page is fetched while this one is written (the feed's cursor is the page's
-        // `next`, known now); it is used only if this page commits.
         const following = page.next;
-        ahead = page.more ? fetchAfter(following) : undefined;
+        const expected = watermark;
+        // The next page is fetched while this one is written (its cursor is this page's `next`),
+        // and used only once this one committed. Not before the first commit: with nothing
+        // committed there is no position to hold.
+        ahead = page.more && readAhead && expected !== null ? fetchPage(following, expected) : undefined;
         ahead?.catch(() => undefined);
         reportStep(o.progress, `batch ${batches + 1}: ${page.changes.length} changes fetched, writing`);
-        const expected = watermark;
         await o.staging.transaction(async (tx) => {
           const now = await readWatermark(tx, EXTRACT_JOB);
           const current = now && now.sourceGroupId === o.source.id ? now.position : null;
@@ -129,10 +135,18 @@ async function extractRun(o: ExtractOptions): Promise<ExtractResult> {
         watermark = following;
         o.onCommit?.();
         reportStep(o.progress, `batch ${batches}: committed, ${rows} changes so far`);
-        if (!ahead) break;
+        if (!page.more) break;
         reportStep(o.progress, `batch ${batches + 1}: fetching changes after ${watermark}`);
-        page = await ahead;
+        const early = ahead;
         ahead = undefined;
+        // A page read ahead that failed (a management server without `held`, a dropped connection)
+        // is fetched again the plain way, and this run reads ahead no more.
+        page = early
+          ? await early.catch(() => {
+              readAhead = false;
+              return fetchPage(watermark);
+            })
+          : await fetchPage(watermark);
       }
     } finally {
       await ahead?.catch(() => undefined);

@@ -655,6 +655,12 @@ export const errorRegistry = {
     'The change cursor "{cursor}" is not valid.',
     'Pass the `next` cursor of a previous answer, or none to start from the beginning.',
   ),
+  CHANGE_HELD_AHEAD: entry(
+    1,
+    400,
+    'The held position "{held}" is past the cursor "{after}".',
+    'Pass as `held` the position up to which you have kept the changes (at or before `after`), or leave it out.',
+  ),
   BACKUP_NOT_SUPPORTED: entry(
     1,
     409,

@@ -57,6 +57,17 @@ export function parseCursor(cursor: string): { epoch: string; xid: string; id: s
   return { epoch: m[1]!, xid: m[2]!, id: m[3]! };
 }
 
+/** Two cursors in feed order (-1, 0, 1); an invalid one throws CHANGE_CURSOR_INVALID. */
+export function compareCursors(a: string, b: string): number {
+  const x = parseCursor(a);
+  const y = parseCursor(b);
+  for (const k of ['epoch', 'xid', 'id'] as const) {
+    const d = BigInt(x[k]) - BigInt(y[k]);
+    if (d !== 0n) return d < 0n ? -1 : 1;
+  }
+  return 0;
+}
+
 /**
  * The current epoch and the first transaction id not known to have ended
  * among those that can write here (see the header), in one snapshot.

@@ -5,7 +5,10 @@
  * runs. The kill points are progress events, never times. After the last,
  * whole, run every change of the management server up to the watermark is
  * in the staging tables exactly once (no gap, no duplicate), and the
- * killed runs are in the run history as interrupted.
+ * killed runs are in the run history as interrupted. After every run, the
+ * position the management server holds as acknowledged (what its grooming
+ * may delete up to) is never past the DW's committed watermark, though
+ * extract reads a page ahead of its commit.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -57,6 +60,36 @@ function extract(
   });
 }
 
+/** Cursor parts as numbers, in feed order. */
+const parts = (p: string) => p.split('-').map(BigInt);
+const notAfter = (a: string, b: string) => {
+  const [x, y] = [parts(a), parts(b)];
+  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i]! < y[i]!;
+  return true;
+};
+
+/** The management server's acknowledged position (what grooming may delete up to) <= the DW's committed one. */
+async function assertAcknowledgedHeld(smUrl: string, stagingUrl: string): Promise<void> {
+  const [smDb, staging] = [await openDatabase(smUrl), await openDatabase(stagingUrl)];
+  try {
+    const ack = (
+      await smDb.query<{ p: string | null }>(
+        `SELECT acknowledged_epoch::text || '-' || acknowledged_xid::text || '-' || acknowledged_id::text AS p
+           FROM data_warehouse`,
+      )
+    ).rows[0]?.p;
+    const held = (
+      await staging.query<{ position: string }>(`SELECT position FROM watermarks WHERE job = 'extract'`)
+    ).rows[0]?.position;
+    if (ack == null) return;
+    assert.ok(held, `acknowledged ${ack} with nothing committed`);
+    assert.ok(notAfter(ack, held), `acknowledged ${ack} past the committed ${held}`);
+  } finally {
+    await smDb.close();
+    await staging.close();
+  }
+}
+
 describe('extract killed at several points: no gap, no duplicate', () => {
   const fx = serverFixture();
   const root = tempDir('smgr-dw-crash-');
@@ -103,6 +136,7 @@ describe('extract killed at several points: no gap, no duplicate', () => {
       const r = await extract(dw, k);
       if (r.signal === 'SIGKILL') interrupted++;
       else assert.equal(r.code, 0, r.stdout);
+      await assertAcknowledgedHeld(sm.url, urls.staging);
       await makeChanges(sm.baseUrl, token, 4, `between ${i}`);
     }
     assert.ok(interrupted >= 5, `only ${interrupted} runs were killed`);

@@ -1,22 +1,41 @@
 /**
- * GET /api/v1/changes?after=CURSOR&limit=N: the change feed the data
- * warehouse extracts (change-feed.ts says why its cursor never skips a
- * change that commits late). Work items and their history rows,
+ * GET /api/v1/changes?after=CURSOR&limit=N[&held=CURSOR]: the change feed
+ * the data warehouse extracts (change-feed.ts says why its cursor never
+ * skips a change that commits late). Work items and their history rows,
  * configuration items, users (id and name only); never a sealed value.
- * For the data-warehouse role (and administrators).
+ * For the data-warehouse role (and administrators). The reader's `held`
+ * position (default `after`: what it has committed) is acknowledged for
+ * grooming; a reader that fetches a page ahead of its commit passes its
+ * committed position there, so grooming never deletes what it may still
+ * need (at or before `after`, else CHANGE_HELD_AHEAD, acknowledging nothing).
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
+import { SmgrError } from '../../errors/smgr-error.js';
 import { requires } from '../access.js';
 import type { AppContext } from '../app-context.js';
-import { acknowledgePosition, DEFAULT_CHANGES, MAX_CHANGES, readChanges } from '../change-feed.js';
+import {
+  acknowledgePosition,
+  compareCursors,
+  DEFAULT_CHANGES,
+  MAX_CHANGES,
+  readChanges,
+} from '../change-feed.js';
 import { errorResponses } from '../http-errors.js';
 
 const Query = Type.Object(
   {
     after: Type.Optional(
       Type.String({ minLength: 1, maxLength: 64, description: 'The `next` of the previous answer.' }),
+    ),
+    held: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description:
+          'The position up to which the reader keeps the changes (its committed cursor), at or before `after`; acknowledged for grooming instead of `after`.',
+      }),
     ),
     limit: Type.Optional(
       Type.String({
@@ -68,10 +87,16 @@ export const changeRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (plai
       },
     },
     async (request) => {
+      const { after, held } = request.query;
+      if (held !== undefined && (after === undefined || compareCursors(held, after) > 0))
+        throw new SmgrError('CHANGE_HELD_AHEAD', {
+          held: held.slice(0, 80),
+          after: (after ?? '').slice(0, 80),
+        });
       const limit = Math.min(Number(request.query.limit ?? DEFAULT_CHANGES), MAX_CHANGES);
-      const page = await readChanges(ctx.db, request.query.after, limit);
+      const page = await readChanges(ctx.db, after, limit);
       // After the read: a cursor refused (groomed, invalid) acknowledges nothing.
-      if (request.user) await acknowledgePosition(ctx.db, request.user.username, request.query.after);
+      if (request.user) await acknowledgePosition(ctx.db, request.user.username, held ?? after);
       return page;
     },
   );
