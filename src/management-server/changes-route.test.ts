@@ -85,7 +85,8 @@ for (const makeEngine of ENGINES) {
                FROM data_warehouse`,
           )
         ).rows[0]!.p;
-      const read = (q: string) => fx.app.inject({ method: 'GET', url: `/api/v1/changes?${q}`, headers: fx.auth(dw) });
+      const read = (q: string) =>
+        fx.app.inject({ method: 'GET', url: `/api/v1/changes?${q}`, headers: fx.auth(dw) });
       const first = await read('limit=2');
       assert.equal(first.statusCode, 200, first.body);
       const p1 = first.json<{ next: string }>().next;
