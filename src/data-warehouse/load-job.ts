@@ -40,6 +40,7 @@ import {
   deriveWorkItem,
   type RepoWorkItemVersion,
 } from './load-derive.js';
+import { commitReadingAhead, type PlannedBatch, type Writer } from './read-ahead.js';
 import { transformWatermark } from './transform-job.js';
 
 export interface LoadOptions {
@@ -111,41 +112,19 @@ export async function loadAll(o: LoadOptions, tally: JobTally): Promise<void> {
   const room = () => o.maxBatches === undefined || tally.batches < o.maxBatches;
   for (const kind of ['user', 'config-item', 'work-item'] as const) {
     if (!room()) return;
-    let batch = await planBatch(
-      o,
-      kind,
+    // The next batch is read and derived while this one is written (its reads are of DWRepository
+    // and DWStagingAndConfig; its check of what is built may see this batch uncommitted, which can
+    // only make it rebuild more).
+    await commitReadingAhead(
       await readRepoWatermark(o.datamart, loadWatermark(kind)),
-      today,
-      cutoff,
+      {
+        plan: (wm) => planBatch(o, kind, wm, today, cutoff),
+        commit: (batch) => commitBatch(o, kind, batch),
+        maxBatches: o.maxBatches,
+      },
+      tally,
     );
-    while (batch) {
-      // The next batch is read and derived while this one is written (its reads are of DWRepository
-      // and DWStagingAndConfig; its check of what is built may see this batch uncommitted, which can
-      // only make it rebuild more).
-      const more = batch.full && (o.maxBatches === undefined || tally.batches + 1 < o.maxBatches);
-      const ahead = more ? planBatch(o, kind, batch.next, today, cutoff) : Promise.resolve(undefined);
-      try {
-        await commitBatch(o, kind, batch);
-      } catch (e) {
-        await ahead.catch(() => undefined);
-        throw e;
-      }
-      tally.rows += batch.rows;
-      tally.batches += 1;
-      tally.watermark = batch.next;
-      batch = await ahead;
-    }
   }
-}
-
-/** One batch of a kind, read and derived, ready to be written after `wm`. */
-interface LoadBatch {
-  wm: string | null;
-  next: string;
-  rows: number;
-  /** Whether the batch was as large as asked for (else it was the last there is). */
-  full: boolean;
-  write: Writer;
 }
 
 async function planBatch(
@@ -154,7 +133,7 @@ async function planBatch(
   wm: string | null,
   today: string,
   cutoff: number,
-): Promise<LoadBatch | undefined> {
+): Promise<PlannedBatch | undefined> {
   const t = TABLE[kind];
   await analyzeIfStale(o.repository, REPOSITORY_READS);
   await analyzeIfStale(o.datamart, t.writes);
@@ -191,7 +170,7 @@ async function planBatch(
 }
 
 /** A batch's rows and the watermark after it, in one DWDataMart transaction; refused if the watermark moved. */
-async function commitBatch(o: LoadOptions, kind: Kind, batch: LoadBatch): Promise<void> {
+async function commitBatch(o: LoadOptions, kind: Kind, batch: PlannedBatch): Promise<void> {
   const job = loadWatermark(kind);
   await o.datamart.transaction(async (tx) => {
     if ((await readRepoWatermark(tx, job)) !== batch.wm)
@@ -288,8 +267,6 @@ async function userIds(repository: Queryable, names: readonly string[]): Promise
   );
   return new Map(r.rows.map((x) => [x.username, Number(x.user_id)]));
 }
-
-type Writer = (tx: Queryable) => Promise<void>;
 
 /**
  * The entities of a batch to rebuild, sorted: those with a version of the

@@ -21,7 +21,7 @@
  */
 import type { Progress } from '../backup/progress.js';
 import { reportStep } from '../backup/progress.js';
-import type { Database, Queryable } from '../db/database.js';
+import type { Database } from '../db/database.js';
 import { SmgrError } from '../errors/smgr-error.js';
 import { analyzeIfStale } from './dw-analyze.js';
 import {
@@ -35,6 +35,7 @@ import type { JobTally } from './dw-job-run.js';
 import { type DwLists, readDwLists } from './dw-lists.js';
 import { positionParts, positionTuple } from './dw-positions.js';
 import { readRepoWatermark, writeRepoWatermark } from './dw-watermarks.js';
+import { commitReadingAhead, type PlannedBatch, type Writer } from './read-ahead.js';
 
 export interface TransformOptions {
   staging: Database;
@@ -63,42 +64,19 @@ export async function transformAll(o: TransformOptions, tally: JobTally): Promis
   const lists = await readDwLists(o.staging);
   for (const k of KINDS) {
     if (o.maxBatches !== undefined && tally.batches >= o.maxBatches) return;
-    let batch = await planBatch(
-      o,
-      k,
-      lists,
+    // The next batch is read and cleansed while this one is written (its reads are of
+    // DWStagingAndConfig, after this batch's last position).
+    await commitReadingAhead(
       await readRepoWatermark(o.repository, transformWatermark(k.kind)),
+      {
+        plan: (wm) => planBatch(o, k, lists, wm),
+        commit: (batch) => commitBatch(o, k.kind, batch),
+        maxBatches: o.maxBatches,
+        onCommit: o.onCommit,
+      },
+      tally,
     );
-    while (batch) {
-      // The next batch is read and cleansed while this one is written (its reads are of
-      // DWStagingAndConfig, after this batch's last position).
-      const more = batch.full && (o.maxBatches === undefined || tally.batches + 1 < o.maxBatches);
-      const ahead = more ? planBatch(o, k, lists, batch.next) : Promise.resolve(undefined);
-      try {
-        await commitBatch(o, k.kind, batch);
-      } catch (e) {
-        await ahead.catch(() => undefined);
-        throw e;
-      }
-      tally.rows += batch.rows;
-      tally.batches += 1;
-      tally.watermark = batch.next;
-      o.onCommit?.();
-      batch = await ahead;
-    }
   }
-}
-
-type Writer = (tx: Queryable) => Promise<void>;
-
-/** One batch of a kind, read and cleansed, ready to be written after `wm`. */
-interface TransformBatch {
-  wm: string | null;
-  next: string;
-  rows: number;
-  /** Whether the batch was as large as asked for (else it was the last there is). */
-  full: boolean;
-  write: Writer;
 }
 
 async function planBatch(
@@ -106,7 +84,7 @@ async function planBatch(
   k: (typeof KINDS)[number],
   lists: DwLists,
   wm: string | null,
-): Promise<TransformBatch | undefined> {
+): Promise<PlannedBatch | undefined> {
   await analyzeIfStale(o.repository, [k.writes]);
   const from = positionParts(wm);
   const r = await o.staging.query<{
@@ -151,7 +129,7 @@ async function planBatch(
 }
 
 /** A batch's rows and the watermark after it, in one DWRepository transaction; refused if the watermark moved. */
-async function commitBatch(o: TransformOptions, kind: Kind, batch: TransformBatch): Promise<void> {
+async function commitBatch(o: TransformOptions, kind: Kind, batch: PlannedBatch): Promise<void> {
   const job = transformWatermark(kind);
   await o.repository.transaction(async (tx) => {
     if ((await readRepoWatermark(tx, job)) !== batch.wm)
