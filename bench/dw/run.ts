@@ -7,9 +7,10 @@
  * default postgres://postgres@127.0.0.1:5432/postgres), with the built CLI:
  *
  * 1. `smgr setup management-server` on a new database, filled with SQL
- *    (fill.ts: --size work items, three changes and three history rows
- *    each), then `smgr serve`, waiting until its SLA workflow has given the
- *    resolved incidents their targets (sla-settled.ts);
+ *    (fill.ts: --size work items, four changes and three history rows
+ *    each, their SLA outcome written as the SLA workflow writes it), then
+ *    `smgr serve`, checking that its SLA workflow has nothing left to
+ *    write (sla-settled.ts);
  * 2. the FLOOR (floor.ts): the feed's rows moved by COPY … TO STDOUT | COPY
  *    … FROM STDIN into a scratch staging database on the same server;
  * 3. `smgr setup data-warehouse` on three new databases, `smgr dw register`,
@@ -51,7 +52,7 @@ const HELP = `npm run bench:dw -- [options]
 The data warehouse's initial load (extract over HTTP, transform, load) against a COPY floor, and the
 end-to-end lag under sustained API writes. Needs a build (npm run build) and a local PostgreSQL server.
 
-  --size N            work items (6 changes each): 20000, 20k, 1m (default 20k)
+  --size N            work items (7 changes each): 20000, 20k, 1m (default 20k)
   --batch N           transform and load batch (jobs.batchSize, 1-5000; default 2000, the jobs' default)
   --extract-batch N   changes per feed page (extract.batchSize, 1-5000; default 5000)
   --rate N            API writes per second during the lag measure (default 200)

@@ -1,9 +1,10 @@
 /**
- * The management server's SLA workflow gives the incidents the fill
- * resolved without a target their target after the fact (one feed change
- * each), in batches, once `smgr serve` runs. The benchmark waits for that to
- * end before it measures the initial load, so every run extracts the same
- * feed (a run that raced the workflow extracted part of it).
+ * The management server's SLA workflow gives incidents resolved without a
+ * target their target after the fact (one feed change each), in batches,
+ * once `smgr serve` runs. The fill writes those targets itself (fill.ts);
+ * the benchmark still waits until the workflow has nothing left, so every
+ * run extracts the same feed (a run that raced the workflow extracted part
+ * of it).
  */
 import { openDatabase } from '../../src/db/open-database.js';
 
