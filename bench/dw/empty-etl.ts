@@ -6,6 +6,7 @@
  * history stay. The benchmark's own databases only.
  */
 import { openDatabase } from '../../src/db/open-database.js';
+import { emptyTables } from '../../test/support/dw.js';
 
 const STAGING = ['staging_work_items', 'staging_work_item_history', 'staging_config_items', 'staging_users'];
 
@@ -22,17 +23,5 @@ export async function emptyEtl(
   } finally {
     await staging.close();
   }
-  for (const url of [repositoryUrl, datamartUrl]) {
-    const db = await openDatabase(url);
-    try {
-      const tables = await db.query<{ t: string }>(
-        `SELECT tablename AS t FROM pg_catalog.pg_tables WHERE schemaname = 'public' AND tablename <> 'smgr_schema'`,
-      );
-      const list = tables.rows.map((x) => `"${x.t}"`).join(', ');
-      await db.query(`TRUNCATE ${list}`);
-      await db.query(`ANALYZE ${list}`);
-    } finally {
-      await db.close();
-    }
-  }
+  for (const url of [repositoryUrl, datamartUrl]) await emptyTables(url);
 }

@@ -14,14 +14,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { openDatabase } from '../../src/db/open-database.js';
-import { CLI, type CliEnv, jsonOut, runCli } from '../support/cli.js';
+import { CLI, type CliEnv, jsonOut } from '../support/cli.js';
 import {
   DW_PASSWORD,
+  emptyTables,
   extractUntil,
   makeChanges,
   newDwUrls,
   passwordFile,
+  registerDw,
   servedManagementServer,
+  setDwSettings,
   setupDw,
   signIn,
 } from '../support/dw.js';
@@ -72,23 +75,8 @@ describe('transform and load killed at several points: the data mart of an unint
     urls = await newDwUrls(fx);
     await setupDw(dw, 'ETL Crash DW', urls, passwordFile(root, DW_PASSWORD));
     // Small batches, so a run has many points to be killed at.
-    const config = JSON.parse(fs.readFileSync(path.join(dw.home, 'config.json'), 'utf8'));
-    config.parts['data-warehouse'].jobs = { batchSize: 4 };
-    fs.writeFileSync(path.join(dw.home, 'config.json'), JSON.stringify(config));
-    const r = await runCli(
-      [
-        'dw',
-        'register',
-        '--management-server',
-        sm.baseUrl,
-        '--admin-user',
-        'admin',
-        '--admin-password-file',
-        smPw,
-      ],
-      dw,
-    );
-    assert.equal(r.code, 0, r.stdout + r.stderr);
+    setDwSettings(dw.home, { jobs: { batchSize: 4 } });
+    await registerDw(dw, sm.baseUrl, smPw);
   });
   after(async () => {
     await sm?.server.stop();
@@ -136,17 +124,7 @@ describe('transform and load killed at several points: the data mart of an unint
     assert.ok((datamart.work_item_resolved_fact ?? []).length >= 5, 'and their resolutions');
 
     // The same staged changes through one uninterrupted transform and load.
-    for (const url of [urls.repository, urls.datamart]) {
-      const db = await openDatabase(url);
-      try {
-        const tables = await db.query<{ t: string }>(
-          `SELECT tablename AS t FROM pg_catalog.pg_tables WHERE schemaname = 'public' AND tablename <> 'smgr_schema'`,
-        );
-        await db.query(`TRUNCATE ${tables.rows.map((x) => `"${x.t}"`).join(', ')}`);
-      } finally {
-        await db.close();
-      }
-    }
+    for (const url of [urls.repository, urls.datamart]) await emptyTables(url);
     for (const job of ['transform', 'load']) {
       const whole = await runJob(dw, job);
       assert.equal(whole.code, 0, whole.stdout);

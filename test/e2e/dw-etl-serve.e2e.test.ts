@@ -17,7 +17,9 @@ import {
   DW_PASSWORD,
   newDwUrls,
   passwordFile,
+  registerDw,
   servedManagementServer,
+  setDwSettings,
   setupDw,
   signIn,
 } from '../support/dw.js';
@@ -38,23 +40,8 @@ describe('the DW job runner: the data mart seconds behind the management server'
     sm = await servedManagementServer(fx, root, 'ETL Serve SM', 'ms01', smPw);
     urls = await newDwUrls(fx);
     await setupDw(dw, 'ETL Serve DW', urls, passwordFile(root, DW_PASSWORD));
-    const config = JSON.parse(fs.readFileSync(path.join(dw.home, 'config.json'), 'utf8'));
-    config.parts['data-warehouse'].extract = { intervalSeconds: 1, batchSize: 100 };
-    fs.writeFileSync(path.join(dw.home, 'config.json'), JSON.stringify(config));
-    const r = await runCli(
-      [
-        'dw',
-        'register',
-        '--management-server',
-        sm.baseUrl,
-        '--admin-user',
-        'admin',
-        '--admin-password-file',
-        smPw,
-      ],
-      dw,
-    );
-    assert.equal(r.code, 0, r.stdout + r.stderr);
+    setDwSettings(dw.home, { extract: { intervalSeconds: 1, batchSize: 100 } });
+    await registerDw(dw, sm.baseUrl, smPw);
   });
   after(async () => {
     await server?.stop();

@@ -37,7 +37,7 @@ import { openDatabase } from '../../src/db/open-database.js';
 import { checkAccessibility, launchBrowser, screenshot } from '../support/browser.js';
 import { api, type CliEnv, runCli, type ServeHandle, startServe } from '../support/cli.js';
 import { type DeskHistory, writeDeskHistory } from '../support/desk-history.js';
-import { DW_PASSWORD, newDwUrls, passwordFile, setupDw, signIn } from '../support/dw.js';
+import { DW_PASSWORD, newDwUrls, passwordFile, registerDw, setupDw, signIn } from '../support/dw.js';
 import { ENGINES, tempDir } from '../support/engines.js';
 import { eventually } from '../support/eventually.js';
 import { isBlankPng } from '../support/png.js';
@@ -251,20 +251,7 @@ for (const [index, engine] of ENGINES.entries()) {
       const urls = await newDwUrls(fx);
       datamartUrl = urls.datamart;
       await setupDw(dw, 'Reports DW', urls, passwordFile(root, DW_PASSWORD));
-      const r = await runCli(
-        [
-          'dw',
-          'register',
-          '--management-server',
-          smServer.baseUrl,
-          '--admin-user',
-          'admin',
-          '--admin-password-file',
-          smPw,
-        ],
-        dw,
-      );
-      assert.equal(r.code, 0, r.stdout + r.stderr);
+      await registerDw(dw, smServer.baseUrl, smPw);
       const total = desk.workItemIds.length + 4;
       fastResolved = todayIds.slice(1);
       const what = `all ${total} work items and the SLA outcomes of today's resolved incidents in the data mart`;

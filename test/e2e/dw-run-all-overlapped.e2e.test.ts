@@ -15,10 +15,13 @@ import { openDatabase } from '../../src/db/open-database.js';
 import { type CliEnv, jsonOut, runCli } from '../support/cli.js';
 import {
   DW_PASSWORD,
+  emptyTables,
   makeChanges,
   newDwUrls,
   passwordFile,
+  registerDw,
   servedManagementServer,
+  setDwSettings,
   setupDw,
   signIn,
 } from '../support/dw.js';
@@ -38,25 +41,8 @@ describe('dw run all, overlapped: the data mart of the jobs run one after the ot
     sm = await servedManagementServer(fx, root, 'Overlap SM', 'ms01', smPw);
     urls = await newDwUrls(fx);
     await setupDw(dw, 'Overlap DW', urls, passwordFile(root, DW_PASSWORD));
-    const file = path.join(dw.home, 'config.json');
-    const config = JSON.parse(fs.readFileSync(file, 'utf8'));
-    config.parts['data-warehouse'].extract = { intervalSeconds: 3600, batchSize: 7 };
-    config.parts['data-warehouse'].jobs = { batchSize: 5 };
-    fs.writeFileSync(file, JSON.stringify(config));
-    const r = await runCli(
-      [
-        'dw',
-        'register',
-        '--management-server',
-        sm.baseUrl,
-        '--admin-user',
-        'admin',
-        '--admin-password-file',
-        smPw,
-      ],
-      dw,
-    );
-    assert.equal(r.code, 0, r.stdout + r.stderr);
+    setDwSettings(dw.home, { extract: { intervalSeconds: 3600, batchSize: 7 }, jobs: { batchSize: 5 } });
+    await registerDw(dw, sm.baseUrl, smPw);
   });
   after(async () => {
     await sm?.server.stop();
@@ -79,17 +65,7 @@ describe('dw run all, overlapped: the data mart of the jobs run one after the ot
 
   /** The repository and the mart rebuilt by `dw run transform`, then `dw run load`, from the same staging. */
   const sequentially = async () => {
-    for (const url of [urls.repository, urls.datamart]) {
-      const db = await openDatabase(url);
-      try {
-        const tables = await db.query<{ t: string }>(
-          `SELECT tablename AS t FROM pg_catalog.pg_tables WHERE schemaname = 'public' AND tablename <> 'smgr_schema'`,
-        );
-        await db.query(`TRUNCATE ${tables.rows.map((x) => `"${x.t}"`).join(', ')}`);
-      } finally {
-        await db.close();
-      }
-    }
+    for (const url of [urls.repository, urls.datamart]) await emptyTables(url);
     for (const job of ['transform', 'load']) {
       const r = await runCli(['dw', 'run', job, '--json'], dw);
       assert.equal(r.code, 0, r.stdout + r.stderr);

@@ -19,7 +19,9 @@ import {
   makeChanges,
   passwordFile,
   refusal,
+  registerDw,
   servedManagementServer,
+  setDwSettings,
   setupDw,
   signIn,
   snapshotAll,
@@ -41,23 +43,8 @@ describe('serve on a data warehouse computer', () => {
   before(async () => {
     sm = await servedManagementServer(fx, root, 'Serve SM', 'ms01', smPw);
     await setupDw(dw, 'Serve DW', {}, passwordFile(root, DW_PASSWORD));
-    const config = JSON.parse(fs.readFileSync(path.join(dw.home, 'config.json'), 'utf8'));
-    config.parts['data-warehouse'].extract = { intervalSeconds: 1, batchSize: 50 };
-    fs.writeFileSync(path.join(dw.home, 'config.json'), JSON.stringify(config));
-    const r = await runCli(
-      [
-        'dw',
-        'register',
-        '--management-server',
-        sm.baseUrl,
-        '--admin-user',
-        'admin',
-        '--admin-password-file',
-        smPw,
-      ],
-      dw,
-    );
-    assert.equal(r.code, 0, r.stdout + r.stderr);
+    setDwSettings(dw.home, { extract: { intervalSeconds: 1, batchSize: 50 } });
+    await registerDw(dw, sm.baseUrl, smPw);
   });
   after(async () => {
     await server?.stop();

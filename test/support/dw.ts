@@ -230,3 +230,45 @@ export async function extractUntil(env: CliEnv, stagingUrl: string, tag: string,
     { everyMs: 500 },
   );
 }
+
+/** Sets the data warehouse part's settings in the home's config.json (extract, jobs, backups…), keeping the rest. */
+export function setDwSettings(home: string, settings: Record<string, unknown>): void {
+  const file = path.join(home, 'config.json');
+  const config = JSON.parse(fs.readFileSync(file, 'utf8'));
+  Object.assign(config.parts['data-warehouse'], settings);
+  fs.writeFileSync(file, JSON.stringify(config, null, 2));
+}
+
+/** `smgr dw register` with the management server's `admin`; fails the test unless it succeeds. */
+export async function registerDw(env: CliEnv, baseUrl: string, adminPasswordFile: string): Promise<void> {
+  const r = await runCli(
+    [
+      'dw',
+      'register',
+      '--management-server',
+      baseUrl,
+      '--admin-user',
+      'admin',
+      '--admin-password-file',
+      adminPasswordFile,
+    ],
+    env,
+  );
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+}
+
+/** Empties every table of the database at `url` but its schema version (smgr_schema); ANALYZEs them. */
+export async function emptyTables(url: string): Promise<void> {
+  const { openDatabase } = await import('../../src/db/open-database.js');
+  const db = await openDatabase(url);
+  try {
+    const tables = await db.query<{ t: string }>(
+      `SELECT tablename AS t FROM pg_catalog.pg_tables WHERE schemaname = 'public' AND tablename <> 'smgr_schema'`,
+    );
+    const list = tables.rows.map((x) => `"${x.t}"`).join(', ');
+    await db.query(`TRUNCATE ${list}`);
+    await db.query(`ANALYZE ${list}`);
+  } finally {
+    await db.close();
+  }
+}
