@@ -20,8 +20,7 @@
  */
 import type { Progress } from '../backup/progress.js';
 import { reportStep } from '../backup/progress.js';
-import { copyTextRows } from '../db/copy-text.js';
-import type { Database, Transaction } from '../db/database.js';
+import type { Database, Queryable } from '../db/database.js';
 import { SmgrError } from '../errors/smgr-error.js';
 import type { SourceGroup } from './dw-source.js';
 import { finishRun, markInterrupted, readWatermark, startRun } from './job-runs.js';
@@ -164,20 +163,25 @@ async function extractRun(o: ExtractOptions): Promise<ExtractResult> {
   }
 }
 
-/** A batch's changes into their staging tables, one COPY per kind (cheaper for the server than INSERT of a JSON array). */
-async function insertBatch(tx: Transaction, changes: readonly FeedChange[], runId: number): Promise<void> {
+async function insertBatch(tx: Queryable, changes: readonly FeedChange[], runId: number): Promise<void> {
   for (const [kind, table] of Object.entries(STAGING_TABLE)) {
-    const mine = changes.filter((c) => c.kind === kind);
+    const mine = changes
+      .filter((c) => c.kind === kind)
+      .map((c) => ({
+        position: c.position,
+        op: c.op,
+        entity_id: c.id,
+        changed_at: c.at,
+        data: c.data,
+        run_id: runId,
+      }));
     if (mine.length === 0) continue;
-    const text = copyTextRows(
-      mine.map(
-        (c) => [c.position, c.op, c.id, c.at, c.data == null ? null : JSON.stringify(c.data), runId] as const,
-      ),
+    await tx.query(
+      `INSERT INTO ${table} (position, op, entity_id, changed_at, data, run_id)
+       SELECT position, op, entity_id, changed_at, data, run_id
+         FROM jsonb_to_recordset($1::jsonb)
+           AS x(position text, op text, entity_id bigint, changed_at timestamptz, data jsonb, run_id bigint)`,
+      [JSON.stringify(mine)],
     );
-    await tx.copyIn(`${table} (position, op, entity_id, changed_at, data, run_id)`, once(text));
   }
-}
-
-async function* once(text: string): AsyncIterable<Uint8Array> {
-  yield Buffer.from(text);
 }

@@ -127,7 +127,7 @@ describe('extract killed at several points: no gap, no duplicate', () => {
       await makeChanges(sm.baseUrl, token, 4, `between ${i}`);
     }
     assert.ok(interrupted >= 5, `only ${interrupted} runs were killed`);
-    // Staged by COPY (copy-text.ts): the characters that end a field or a row arrive as they were.
+    // The characters that would end a field or a row of COPY text arrive in staging as they were.
     const hostile = { title: 'tab\there \\N back\\slash', description: 'line\nnext\r\n"quoted" é €' };
     const made = await api(
       sm.baseUrl,
