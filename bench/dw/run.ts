@@ -20,6 +20,8 @@
  *    second and the ratio to the floor, measured in the same run; then the
  *    same initial load as one `smgr dw run all` (Extract and Transform
  *    overlapped, then Load) on the DW's ETL tables emptied (empty-etl.ts);
+ *    then the WRITTEN FLOOR (written-floor.ts): every row the DW then
+ *    holds, COPYed into scratch databases of the same schema;
  * 4. the lag (lag.ts): the DW served (`smgr serve`, chain on, extract every
  *    --interval s) while --rate API writes per second go to the management
  *    server for --lag-seconds; p50 and p99 of the time until each write is
@@ -34,11 +36,13 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { withDatabaseName } from '../../src/db/database-url.js';
-import { migrate } from '../../src/db/migrate.js';
+import { type MigrationSet, migrate } from '../../src/db/migrate.js';
+import { dwDataMartMigrations } from '../../src/db/migrations/dw-datamart.js';
+import { dwRepositoryMigrations } from '../../src/db/migrations/dw-repository.js';
 import { dwStagingAndConfigMigrations } from '../../src/db/migrations/dw-staging-and-config.js';
 import { openDatabase } from '../../src/db/open-database.js';
 import { type CliEnv, runCli, type ServeHandle, startServe } from '../../test/support/cli.js';
-import { passwordFile, setupDwArgs, signIn } from '../../test/support/dw.js';
+import { passwordFile, registerDw, setDwSettings, setupDwArgs, signIn } from '../../test/support/dw.js';
 import { measureCli, vmHwm } from './cli-process.js';
 import { emptyEtl } from './empty-etl.js';
 import { fillServiceManager } from './fill.js';
@@ -46,6 +50,7 @@ import { copyFloor } from './floor.js';
 import { measureLag } from './lag.js';
 import { dwReport, type StepRow } from './report.js';
 import { slaSettled } from './sla-settled.js';
+import { writtenFloor } from './written-floor.js';
 
 const HELP = `npm run bench:dw -- [options]
 
@@ -121,14 +126,6 @@ async function admin<T extends pg.QueryResultRow>(sql: string): Promise<pg.Query
   }
 }
 
-function setDwConfig(home: string, extract: object, jobs: object): void {
-  const file = path.join(home, 'config.json');
-  const config = JSON.parse(fs.readFileSync(file, 'utf8'));
-  config.parts['data-warehouse'].extract = extract;
-  config.parts['data-warehouse'].jobs = jobs;
-  fs.writeFileSync(file, JSON.stringify(config, null, 2));
-}
-
 async function cli(env: CliEnv, args: string[]): Promise<void> {
   const r = await runCli(args, env);
   if (r.code !== 0) throw new Error(`smgr ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
@@ -138,7 +135,16 @@ async function main(): Promise<void> {
   const benchStarted = performance.now();
   const loadAtStart = os.loadavg();
   const tag = `smgr_bench_dw_${Date.now().toString(36)}`;
-  const names = ['sm', 'staging', 'repository', 'datamart', 'floor'].map((x) => `${tag}_${x}`);
+  const names = [
+    'sm',
+    'staging',
+    'repository',
+    'datamart',
+    'floor',
+    'w_staging',
+    'w_repository',
+    'w_datamart',
+  ].map((x) => `${tag}_${x}`);
   const [smUrl, stagingUrl, repositoryUrl, datamartUrl, floorUrl] = names.map((x) =>
     withDatabaseName(ADMIN_URL, x),
   );
@@ -193,17 +199,11 @@ async function main(): Promise<void> {
         passwordFile(root, 'bench-dw-admin-pass'),
       ),
     );
-    setDwConfig(dwEnv.home, { intervalSeconds: 3600, batchSize: extractBatch }, { batchSize: batch });
-    await cli(dwEnv, [
-      'dw',
-      'register',
-      '--management-server',
-      smServer.baseUrl,
-      '--admin-user',
-      'admin',
-      '--admin-password-file',
-      pw,
-    ]);
+    setDwSettings(dwEnv.home, {
+      extract: { intervalSeconds: 3600, batchSize: extractBatch },
+      jobs: { batchSize: batch },
+    });
+    await registerDw(dwEnv, smServer.baseUrl, pw);
     await measureCli(dwEnv, ['dw', 'run', 'mpsync']);
     const steps: StepRow[] = [];
     for (const [job, label] of [
@@ -246,9 +246,26 @@ async function main(): Promise<void> {
     log(
       `  ${extracted} changes in ${allRun.seconds.toFixed(2)} s, peak RSS ${(allRun.peakRss / 1e6).toFixed(0)} MB`,
     );
+    log('the written floor: every row the DW now holds, COPYed into scratch databases of the same schema');
+    const written = await writtenFloor(
+      [
+        [stagingUrl, dwStagingAndConfigMigrations],
+        [repositoryUrl, dwRepositoryMigrations],
+        [datamartUrl, dwDataMartMigrations],
+      ].map(([source, migrations], i) => ({
+        source: source as string,
+        scratch: withDatabaseName(ADMIN_URL, names[5 + i]!),
+        migrations: migrations as MigrationSet,
+      })),
+    );
+    for (const x of names.slice(5)) await admin(`DROP DATABASE ${x} WITH (FORCE)`);
+    log(`  ${written.rows} rows in ${written.seconds.toFixed(2)} s`);
     let lag: Parameters<typeof dwReport>[0]['lag'];
     if (!flags['no-lag']) {
-      setDwConfig(dwEnv.home, { intervalSeconds: interval, batchSize: extractBatch }, { batchSize: batch });
+      setDwSettings(dwEnv.home, {
+        extract: { intervalSeconds: interval, batchSize: extractBatch },
+        jobs: { batchSize: batch },
+      });
       dwServer = await startServe(dwEnv);
       const pid = dwServer.child.pid;
       let servePeakRss = 0;
@@ -276,6 +293,7 @@ async function main(): Promise<void> {
       floor,
       steps,
       all,
+      written: { ...written, load: load1() },
       batch: { extract: extractBatch, jobs: batch },
       lag,
       machine: `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM`,
