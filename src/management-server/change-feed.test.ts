@@ -15,7 +15,13 @@ import type { Database } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
 import { serviceManagerMigrations } from '../db/migrations/service-manager.js';
 import { isSmgrError } from '../errors/smgr-error.js';
-import { type Change, readChanges } from './change-feed.js';
+import {
+  type Change,
+  type ChangeTextPage,
+  changePageJson,
+  readChanges,
+  readChangeTexts,
+} from './change-feed.js';
 
 let seq = 0;
 const insertItem = (db: Pick<Database, 'query'>, title: string) =>
@@ -37,6 +43,16 @@ async function drain(
     cursor = page.next;
     if (!page.more) return { changes, cursor };
   }
+}
+
+/** The change texts after `cursor`, waiting (with a deadline) until at least one has come. */
+async function drainTexts(db: Database, cursor: string | null): Promise<ChangeTextPage> {
+  let page: ChangeTextPage = { changes: [], next: cursor, more: false };
+  await eventually('a change in the feed', async () => {
+    page = await readChangeTexts(db, cursor ?? undefined, 100);
+    return page.changes.length > 0;
+  });
+  return page;
 }
 
 /**
@@ -108,6 +124,46 @@ for (const makeFixture of ENGINES) {
         next.changes.map((c) => c.data.title),
         ['second'],
       );
+    });
+
+    test('a change as JSON built by the database: the fields and values a parsed and re-serialized row had', async () => {
+      const { cursor } = await drain(db, null, 100);
+      const data = {
+        title: 'tab\tquote" back\\slash é 𝄞',
+        n: 1.5,
+        big: 9007199254740991,
+        nested: { a: [1, null, true] },
+      };
+      await db.query(
+        `INSERT INTO changes (epoch, xid, kind, op, entity_id, at, data)
+         VALUES ((SELECT coalesce(max(epoch), 1) FROM change_feed), pg_current_xact_id(), 'config-item', 'update', 4242,
+                 '2026-01-02 03:04:05.678999+00', $1::jsonb)`,
+        [JSON.stringify(data)],
+      );
+      const texts = await drainTexts(db, cursor);
+      assert.equal(texts.changes.length, 1);
+      const change = JSON.parse(texts.changes[0]!) as Change;
+      assert.deepEqual(Object.keys(change), ['position', 'kind', 'op', 'id', 'at', 'data']);
+      assert.match(change.position, /^\d+-\d+-\d+$/);
+      assert.deepEqual(
+        { ...change, position: undefined },
+        // Date.toISOString of the row's time: UTC, cut to the millisecond.
+        {
+          position: undefined,
+          kind: 'config-item',
+          op: 'update',
+          id: 4242,
+          at: '2026-01-02T03:04:05.678Z',
+          data,
+        },
+      );
+      const page = JSON.parse(changePageJson(texts));
+      assert.deepEqual(page, { changes: [change], next: change.position, more: false });
+      assert.deepEqual(JSON.parse(changePageJson({ changes: [], next: null, more: false })), {
+        changes: [],
+        next: null,
+        more: false,
+      });
     });
 
     test('a restore (smgr.change_feed off) records no change, then a new epoch; a bad cursor is refused', async () => {

@@ -17,10 +17,11 @@ import { requires } from '../access.js';
 import type { AppContext } from '../app-context.js';
 import {
   acknowledgePosition,
+  changePageJson,
   compareCursors,
   DEFAULT_CHANGES,
   MAX_CHANGES,
-  readChanges,
+  readChangeTexts,
 } from '../change-feed.js';
 import { errorResponses } from '../http-errors.js';
 
@@ -86,7 +87,7 @@ export const changeRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (plai
         response: { 200: PageSchema, ...errorResponses },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { after, held } = request.query;
       if (held !== undefined && (after === undefined || compareCursors(held, after) > 0))
         throw new SmgrError('CHANGE_HELD_AHEAD', {
@@ -94,10 +95,11 @@ export const changeRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (plai
           after: (after ?? '').slice(0, 80),
         });
       const limit = Math.min(Number(request.query.limit ?? DEFAULT_CHANGES), MAX_CHANGES);
-      const page = await readChanges(ctx.db, after, limit);
+      const page = await readChangeTexts(ctx.db, after, limit);
       // After the read: a cursor refused (groomed, invalid) acknowledges nothing.
       if (request.user) await acknowledgePosition(ctx.db, request.user.username, held ?? after);
-      return page;
+      // The page's JSON as the database built it (PageSchema documents it; not serialized again here).
+      return reply.type('application/json; charset=utf-8').send(changePageJson(page));
     },
   );
 };
