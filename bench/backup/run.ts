@@ -49,6 +49,7 @@ import { homePaths } from '../../src/computer/home.js';
 import { openDatabase } from '../../src/db/open-database.js';
 import { unlockKey } from '../../src/keys/unlock-key.js';
 import { SecureStorage } from '../../src/secure-storage/secure-storage.js';
+import { resultsFile } from '../results-file.js';
 import { contended, hasGnuTime, type Measured, measure, median } from './measure.js';
 import { type Row, renderReport, type Sizes } from './report.js';
 import { fillRange, finishFill, type Run, ranges } from './synthetic.js';
@@ -615,8 +616,7 @@ try {
     benchSeconds: (Date.now() - benchStarted) / 1000,
     profiled: Boolean(cpuProf),
   });
-  const out = path.resolve(flags.results!, `backup-${runLabel}-${new Date().toISOString().slice(0, 10)}.md`);
-  fs.mkdirSync(path.dirname(out), { recursive: true });
+  const out = resultsFile(flags.results!, `backup-${runLabel}-${new Date().toISOString().slice(0, 10)}`);
   fs.writeFileSync(out, report);
   process.stdout.write(`${report}\n`);
   log(`wrote ${out}`);

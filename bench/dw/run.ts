@@ -27,7 +27,7 @@
  *    server for --lag-seconds; p50 and p99 of the time until each write is
  *    in the data mart, and the DW server's peak RSS.
  *
- * Writes bench/results/dw-<size>-<date>.md and prints it. Everything it
+ * Writes bench/results/dw-<size>-<date>.md (-2, -3… beside an earlier run's) and prints it. Everything it
  * creates (databases, homes) is removed at the end unless --keep.
  */
 import fs from 'node:fs';
@@ -43,6 +43,7 @@ import { dwStagingAndConfigMigrations } from '../../src/db/migrations/dw-staging
 import { openDatabase } from '../../src/db/open-database.js';
 import { type CliEnv, runCli, type ServeHandle, startServe } from '../../test/support/cli.js';
 import { passwordFile, registerDw, setDwSettings, setupDwArgs, signIn } from '../../test/support/dw.js';
+import { resultsFile } from '../results-file.js';
 import { measureCli, vmHwm } from './cli-process.js';
 import { emptyEtl } from './empty-etl.js';
 import { fillServiceManager } from './fill.js';
@@ -301,8 +302,7 @@ async function main(): Promise<void> {
       loadAtStart,
       benchSeconds: (performance.now() - benchStarted) / 1000,
     });
-    fs.mkdirSync(flags.out, { recursive: true });
-    const file = path.join(flags.out, `dw-${sizeLabel}-${date.toISOString().slice(0, 10)}.md`);
+    const file = resultsFile(flags.out, `dw-${sizeLabel}-${date.toISOString().slice(0, 10)}`);
     fs.writeFileSync(file, report);
     console.log(report);
     log(`written to ${file}`);
