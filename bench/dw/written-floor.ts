@@ -10,7 +10,8 @@
  * once. Only the COPYs are timed (not the migrations that prepare the
  * scratch databases). The benchmark's own databases only.
  */
-import type { Database } from '../../src/db/database.js';
+import { planTables } from '../../src/backup/table-plan.js';
+import { quoteIdent } from '../../src/db/database.js';
 import { type MigrationSet, migrate } from '../../src/db/migrate.js';
 import { openDatabase } from '../../src/db/open-database.js';
 import { emptyTables } from '../../test/support/dw.js';
@@ -20,31 +21,6 @@ export interface WrittenFloor {
   seconds: number;
   /** Rows per database, in the order given. */
   perDatabase: number[];
-}
-
-/** The tables of `db` that hold rows, each after the tables its foreign keys reference. */
-async function tablesInKeyOrder(db: Database): Promise<string[]> {
-  const tables = (
-    await db.query<{ t: string }>(
-      `SELECT c.relname AS t FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relname <> 'smgr_schema' ORDER BY 1`,
-    )
-  ).rows.map((r) => r.t);
-  const refs = (
-    await db.query<{ t: string; ref: string }>(
-      `SELECT conrelid::regclass::text AS t, confrelid::regclass::text AS ref FROM pg_catalog.pg_constraint
-        WHERE contype = 'f' AND conrelid <> confrelid`,
-    )
-  ).rows;
-  const ordered: string[] = [];
-  const visit = (t: string, path: Set<string>) => {
-    if (ordered.includes(t) || path.has(t)) return;
-    path.add(t);
-    for (const r of refs) if (r.t === t) visit(r.ref, path);
-    ordered.push(t);
-  };
-  for (const t of tables) visit(t, new Set());
-  return ordered;
 }
 
 export async function writtenFloor(
@@ -59,10 +35,12 @@ export async function writtenFloor(
       await emptyTables(scratch);
       let rows = 0;
       const t0 = performance.now();
-      for (const table of await tablesInKeyOrder(from)) {
+      // The tables in the order a backup takes them (parents first), with their columns.
+      for (const table of await planTables(from)) {
+        const target = `${quoteIdent(table.name)} (${table.columns.map(quoteIdent).join(', ')})`;
         await from.transaction(async (out) => {
           await to.transaction(async (inp) => {
-            rows += await inp.copyIn(`"${table}"`, out.copyOut(`"${table}"`));
+            rows += await inp.copyIn(target, out.copyOut(target));
           });
         });
       }
