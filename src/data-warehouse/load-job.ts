@@ -454,12 +454,25 @@ async function prepareWorkItems(
       if (day < firstDay) firstDay = day;
       else if (day > lastDay) lastDay = day;
     }
+  // The statements' parameters are serialized here, while the batch before is written, not in the writer.
+  const json = {
+    dims: JSON.stringify(all('dims')),
+    created: JSON.stringify(derived.map((d) => d.created)),
+    resolved: JSON.stringify(all('resolved')),
+    statuses: JSON.stringify(all('statuses')),
+    assigned: JSON.stringify(withUser(derived.flatMap((d) => d.assigned))),
+    affected: JSON.stringify(withUser(derived.flatMap((d) => d.affected))),
+    configItems: JSON.stringify(all('configItems')),
+    sla: JSON.stringify(all('sla')),
+  };
   return async (tx) => {
-    await tx.query(
-      `WITH ${FACT_TABLES.map((t, i) => `f${i} AS (DELETE FROM ${t} WHERE work_item_id = ANY($1::bigint[]))`).join(', ')}
-       DELETE FROM work_item_dim WHERE work_item_id = ANY($1::bigint[])`,
-      [ids],
-    );
+    const old = await rowsToReplace(tx, ids);
+    if (old.length > 0)
+      await tx.query(
+        `WITH ${FACT_TABLES.map((t, i) => `f${i} AS (DELETE FROM ${t} WHERE work_item_id = ANY($1::bigint[]))`).join(', ')}
+         DELETE FROM work_item_dim WHERE work_item_id = ANY($1::bigint[])`,
+        [old],
+      );
     await fillDates(tx, firstDay, lastDay);
     await tx.query(
       `INSERT INTO work_item_dim (version_key, work_item_id, valid_from, valid_to, is_current, removed, display_id, class,
@@ -473,7 +486,7 @@ async function prepareWorkItems(
               status text, status_item text, priority integer, priority_item text, classification_item text,
               assigned_to text, affected_user text, created_at timestamptz, resolve_by timestamptz,
               breached_at timestamptz, properties jsonb)`,
-      [JSON.stringify(all('dims'))],
+      [json.dims],
     );
     await tx.query(
       `INSERT INTO work_item_created_fact (work_item_id, date_key, created_at, class, priority_item, classification_item)
@@ -481,7 +494,7 @@ async function prepareWorkItems(
          FROM jsonb_to_recordset($1::jsonb) AS x(work_item_id bigint, created_at timestamptz, class text,
               priority_item text, classification_item text)
         WHERE ${dayKey('created_at')} >= $2`,
-      [JSON.stringify(derived.map((d) => d.created)), cutoff],
+      [json.created, cutoff],
     );
     await tx.query(
       `INSERT INTO work_item_resolved_fact (work_item_id, date_key, resolved_at, created_at, seconds_to_resolve, class,
@@ -491,7 +504,7 @@ async function prepareWorkItems(
          FROM jsonb_to_recordset($1::jsonb) AS x(work_item_id bigint, resolved_at timestamptz, created_at timestamptz,
               class text, priority_item text, classification_item text)
         WHERE ${dayKey('resolved_at')} >= $2`,
-      [JSON.stringify(all('resolved')), cutoff],
+      [json.resolved, cutoff],
     );
     await tx.query(
       `INSERT INTO work_item_status_fact (work_item_id, entered_at, left_at, seconds, status, status_item, class,
@@ -501,7 +514,7 @@ async function prepareWorkItems(
          FROM jsonb_to_recordset($1::jsonb) AS x(work_item_id bigint, entered_at timestamptz, left_at timestamptz,
               status text, status_item text, class text)
         WHERE left_at IS NULL OR ${dayKey('left_at')} >= $2`,
-      [JSON.stringify(all('statuses')), cutoff],
+      [json.statuses, cutoff],
     );
     for (const [table, key] of [
       ['work_item_assigned_to_fact', 'assigned'],
@@ -513,7 +526,7 @@ async function prepareWorkItems(
            FROM jsonb_to_recordset($1::jsonb) AS x(work_item_id bigint, username text, user_id bigint,
                 started_at timestamptz, ended_at timestamptz)
           WHERE ended_at IS NULL OR ${dayKey('ended_at')} >= $2`,
-        [JSON.stringify(withUser(derived.flatMap((d) => d[key]))), cutoff],
+        [json[key], cutoff],
       );
     }
     await tx.query(
@@ -523,7 +536,7 @@ async function prepareWorkItems(
          FROM jsonb_to_recordset($1::jsonb) AS x(work_item_id bigint, config_item_id bigint, started_at timestamptz,
               ended_at timestamptz, class text)
         WHERE ended_at IS NULL OR ${dayKey('ended_at')} >= $2`,
-      [JSON.stringify(all('configItems')), cutoff],
+      [json.configItems, cutoff],
     );
     await tx.query(
       `WITH s AS (
@@ -536,9 +549,25 @@ async function prepareWorkItems(
        SELECT work_item_id, outcome, ${dayKey('coalesce(breached_at, resolved_at)')}, class, priority_item, resolve_by,
               resolved_at, breached_at
          FROM s WHERE ${dayKey('coalesce(breached_at, resolved_at)')} >= $2`,
-      [JSON.stringify(all('sla')), cutoff],
+      [json.sla, cutoff],
     );
   };
+}
+
+/**
+ * The work items of `ids` that may have rows in work_item_dim or a fact
+ * table: those not above the highest work item id any of them holds (one
+ * backward index probe each). An initial load meets its work items in
+ * increasing id order, so it deletes nothing, instead of probing eight
+ * tables for 2,000 ids per batch (which the planner did by sequential scans
+ * once a table held some thousand items: 3.2 s of a 100k load).
+ */
+async function rowsToReplace(tx: Queryable, ids: readonly number[]): Promise<number[]> {
+  const r = await tx.query<{ top: string | null }>(
+    `SELECT greatest(${['work_item_dim', ...FACT_TABLES].map((t) => `(SELECT max(work_item_id) FROM ${t})`).join(', ')})::text AS top`,
+  );
+  const top = r.rows[0]?.top;
+  return top === null || top === undefined ? [] : ids.filter((id) => id <= Number(top));
 }
 
 /** Every day from `first` to `last` (yyyy-mm-dd, UTC) in date_dim; existing days untouched. */
