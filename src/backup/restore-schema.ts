@@ -129,8 +129,13 @@ export async function prepareSchema(
  */
 export const TABLES_WRITTEN_AFTER_RESTORE: readonly string[] = ['change_feed'];
 
-export async function finishSchema(tx: Transaction, schema: string): Promise<void> {
-  await fixSequences(tx, schema);
+/** `highest`: serial columns' maxima measured once their tables were loaded (fixSequences()). */
+export async function finishSchema(
+  tx: Transaction,
+  schema: string,
+  highest: ReadonlyMap<string, string | null> = new Map(),
+): Promise<void> {
+  await fixSequences(tx, schema, highest);
   // Servers alive in the snapshot are recorded as stopped, so setup --existing-database can rebind to them.
   await tx.query(
     'UPDATE computers SET stopped_at = now() WHERE stopped_at IS NULL AND last_heartbeat IS NOT NULL',

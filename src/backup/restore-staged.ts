@@ -34,6 +34,7 @@ import type { RestoreDatabaseOptions, RestoreOutcome } from './restore-database.
 import { lockTarget } from './restore-in-place.js';
 import { acceptHeader, finishSchema, prepareSchema, useSchema } from './restore-schema.js';
 import { StagedWork } from './staged-work.js';
+import { serialColumns } from './table-plan.js';
 
 const STAGING_PREFIX = 'smgr_restore_';
 
@@ -54,7 +55,7 @@ export async function restoreStaged(
       const outcome = await load(work, o);
       reportStep(o.progress, `building keys and indexes over ${jobs} connections, checking references`);
       await work.rebuild(outcome.deferred, outcome.sizes);
-      await work.step((tx) => finishSchema(tx, staging));
+      await work.step((tx) => finishSchema(tx, staging, work.highest));
       reportStep(o.progress, 'moving the restored tables into place');
       await moveIntoPlace(control, staging, db.displayUrl, o.replace ?? false);
       return {
@@ -79,12 +80,14 @@ async function load(work: StagedWork, o: RestoreDatabaseOptions) {
     progress: o.progress,
     onHeader: async (h, authenticated) => {
       plan = acceptHeader(h, authenticated, o);
-      deferred = await work.step(async (tx) => {
+      const prepared = await work.step(async (tx) => {
         await tx.exec(`CREATE SCHEMA "${work.staging}"`);
         await useSchema(tx, work.staging);
-        return prepareSchema(tx, plan!, o.file, work.staging);
+        const d = await prepareSchema(tx, plan!, o.file, work.staging);
+        return { d, serials: await serialColumns(tx, work.staging) };
       });
-      work.defer(deferred);
+      deferred = prepared.d;
+      work.defer(deferred, prepared.serials);
     },
     onSlice: async (database, table, data) => {
       if (database === 'ServiceManager') await work.loadSlice(table, data);

@@ -9,6 +9,7 @@ import { after, describe, test } from 'node:test';
 import { openApiFixture, TEST_PASSWORD } from '../../test/support/api-fixture.js';
 import { type EngineFixture, embeddedFixture, serverFixture, tempDir } from '../../test/support/engines.js';
 import { dumpDatabase } from '../../test/support/snapshot.js';
+import { quoteIdent } from '../db/database.js';
 import { unlockKey } from '../keys/unlock-key.js';
 import { keksOfStorage } from './archive-keys.js';
 import { listBackups } from './backup-catalog.js';
@@ -17,6 +18,7 @@ import { checkArchive } from './check-archive.js';
 import { createBackup } from './create-backup.js';
 import type { ProgressEvent } from './progress.js';
 import { restoreDatabase } from './restore-database.js';
+import { serialColumns } from './table-plan.js';
 
 const withoutSchemaTimes = (dump: string) => dump.replace(/^smgr_schema: .*$/m, '');
 
@@ -131,6 +133,21 @@ for (const [from, to] of pairs) {
             (await db.query<{ epoch: number }>('SELECT epoch FROM change_feed')).rows[0]?.epoch,
             2,
           );
+          // Every serial column's sequence continues right after the highest restored value.
+          const serials = await serialColumns(db);
+          assert.ok(serials.some((c) => c.table === 'changes'));
+          for (const c of serials) {
+            const q = await db.query<{ max: string; next: string }>(
+              `SELECT (SELECT coalesce(max(${quoteIdent(c.column)}), 0) FROM ${quoteIdent(c.table)})::text AS max,
+                      (SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM ${c.seq})::text AS next`,
+            );
+            const { max, next } = q.rows[0]!;
+            assert.equal(
+              BigInt(next),
+              BigInt(max) + 1n,
+              `${c.table}.${c.column}: next ${next}, highest ${max}`,
+            );
+          }
           // The triggers disabled for the load (the change feed's) are enabled again, and record changes.
           const triggers = (d: typeof db) =>
             d.query<{ t: string }>(

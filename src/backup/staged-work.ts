@@ -5,7 +5,10 @@
  * each table's index builds as soon as that table's last slice is loaded
  * (the archive holds a table's slices together, so a slice of the next table
  * means the previous one is complete), so the index builds of the first
- * tables run while the last ones load instead of after them. The keys, the
+ * tables run while the last ones load instead of after them; after them,
+ * the highest value of each of its serial columns is measured (a full scan
+ * where no index leads with the column: the change feed's ~1 s at 1M, which
+ * used to run alone at the very end, in finishSchema). The keys, the
  * foreign keys, their validations and the triggers follow once every row and
  * index is in.
  *
@@ -21,6 +24,7 @@ import type { DeferredConstraints, RebuildStep } from './deferred-constraints.js
 import { restoreError } from './restore-errors.js';
 import { once } from './restore-in-place.js';
 import { useSchema } from './restore-schema.js';
+import { columnKey, highestValue, type SerialColumn } from './table-plan.js';
 import { copySource } from './table-reader.js';
 
 export class StagedWork {
@@ -30,6 +34,10 @@ export class StagedWork {
   private readonly loads = new Map<string, Promise<void>[]>();
   /** Index builds not yet scheduled, by table; set by defer(). */
   private indexes = new Map<string, RebuildStep[]>();
+  /** The serial columns whose maxima are not yet scheduled, by table; set by defer(). */
+  private serials = new Map<string, SerialColumn[]>();
+  /** Serial columns' maxima (columnKey()), each measured once its table was loaded and indexed. */
+  readonly highest = new Map<string, string | null>();
   private readonly scheduling: Promise<void>[] = [];
   private current: string | undefined;
   private failure: unknown;
@@ -54,10 +62,12 @@ export class StagedWork {
     });
   }
 
-  /** The index builds to schedule table by table as the tables are loaded. */
-  defer(d: DeferredConstraints): void {
+  /** The index builds and the serial columns' maxima to schedule table by table as the tables are loaded. */
+  defer(d: DeferredConstraints, serials: SerialColumn[]): void {
     this.indexes = new Map();
     for (const s of d.indexes) this.indexes.set(s.table, [...(this.indexes.get(s.table) ?? []), s]);
+    this.serials = new Map();
+    for (const s of serials) this.serials.set(s.table, [...(this.serials.get(s.table) ?? []), s]);
   }
 
   /** Starts loading a slice once fewer than `jobs` statements run; a refused slice fails the restore at drain(). */
@@ -102,24 +112,39 @@ export class StagedWork {
     await this.inParallel(largestFirst(d.validations), false);
   }
 
-  /** Once the table's loads are done, its index builds join the queue. */
+  /** Once the table's loads are done, its index builds join the queue, then the maxima of its serial columns. */
   private tableLoaded(name: string): void {
     const loads = this.loads.get(name) ?? [];
     this.loads.delete(name);
     const builds = this.indexes.get(name) ?? [];
     this.indexes.delete(name);
-    if (builds.length === 0) return;
+    const serials = this.serials.get(name) ?? [];
+    this.serials.delete(name);
+    if (builds.length === 0 && serials.length === 0) return;
     const schedule = async () => {
       await Promise.all(loads);
+      const built: Promise<void>[] = [];
       for (const s of builds) {
         if (this.failure) return;
-        await this.start(
+        const { done } = await this.start(
           () =>
             this.step(async (tx) => {
               await tx.tuneForBulkLoad();
               await this.run(tx, s);
             }),
           s.table,
+        );
+        built.push(done);
+      }
+      await Promise.all(built); // a maximum is an index probe where an index leads with the column
+      for (const c of serials) {
+        if (this.failure) return;
+        await this.start(
+          () =>
+            this.step(async (tx) => {
+              this.highest.set(columnKey(c), await highestValue(tx, this.staging, c));
+            }),
+          c.table,
         );
       }
     };

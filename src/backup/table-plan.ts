@@ -50,22 +50,53 @@ function topologicalOrder(tables: string[], edges: Array<{ child: string; parent
   return order;
 }
 
-/** Resets every identity/serial sequence of `schema`'s tables past the restored rows. */
-export async function fixSequences(db: Queryable, schema = 'public'): Promise<void> {
-  const seqs = await db.query<{ table: string; column: string; seq: string }>(
+/** An identity or serial column, and the sequence behind it. */
+export interface SerialColumn {
+  table: string;
+  column: string;
+  seq: string;
+}
+
+/** The identity/serial columns of `schema`'s tables. */
+export async function serialColumns(db: Queryable, schema = 'public'): Promise<SerialColumn[]> {
+  const r = await db.query<{ table: string; column: string; seq: string }>(
     `SELECT c.relname AS table, a.attname AS column, s.seq
        FROM pg_catalog.pg_class c
        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
        JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid,
             LATERAL (SELECT pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname) AS seq) s
-      WHERE n.nspname = $1 AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped AND s.seq IS NOT NULL`,
+      WHERE n.nspname = $1 AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped AND s.seq IS NOT NULL
+      ORDER BY c.relname, a.attnum`,
     [schema],
   );
-  for (const s of seqs.rows) {
-    const t = `${quoteIdent(schema)}.${quoteIdent(s.table)}`;
-    await db.query(
-      `SELECT setval($1::regclass, coalesce((SELECT max(${quoteIdent(s.column)}) FROM ${t}), 0) + 1, false)`,
-      [s.seq],
-    );
+  return r.rows;
+}
+
+/** The key of a column in the `known` maxima of fixSequences(). */
+export const columnKey = (s: { table: string; column: string }): string => `${s.table}.${s.column}`;
+
+/** The highest value of a serial column (as text: a bigint), or null when the table has no row. */
+export async function highestValue(db: Queryable, schema: string, s: SerialColumn): Promise<string | null> {
+  const r = await db.query<{ max: string | null }>(
+    `SELECT max(${quoteIdent(s.column)})::text AS max FROM ${quoteIdent(schema)}.${quoteIdent(s.table)}`,
+  );
+  return r.rows[0]?.max ?? null;
+}
+
+/**
+ * Resets every identity/serial sequence of `schema`'s tables past the
+ * restored rows. `known` holds maxima already measured (columnKey() to
+ * highestValue()), by a caller that knows no row was written since; the
+ * others are measured here.
+ */
+export async function fixSequences(
+  db: Queryable,
+  schema = 'public',
+  known: ReadonlyMap<string, string | null> = new Map(),
+): Promise<void> {
+  for (const s of await serialColumns(db, schema)) {
+    const key = columnKey(s);
+    const max = known.has(key) ? (known.get(key) ?? null) : await highestValue(db, schema, s);
+    await db.query('SELECT setval($1::regclass, coalesce($2::bigint, 0) + 1, false)', [s.seq, max]);
   }
 }
