@@ -4,10 +4,12 @@
  * from the synced lists, upserted, never removed. Then users, configuration
  * items and work items, each kind in position order from its watermark
  * (`load:<kind>` in DWDataMart.watermarks): a batch of versions names the
- * entities it touches; their dimension rows and facts are deleted and
- * rebuilt from ALL of their versions (load-derive.ts) and, for work items,
- * their {related}/{unrelated} history events (configuration items related
- * through the console or API). The work item watermark does not pass a
+ * entities it touches; their dimension rows and facts are rebuilt from ALL
+ * of their versions (load-derive.ts) and, for work items, their
+ * {related}/{unrelated} history events (configuration items related
+ * through the console or API). A work item's old rows are deleted first,
+ * and only where it can have some (rowsToReplace: an initial load deletes
+ * nothing). The work item watermark does not pass a
  * version until the history staged before it is transformed (those events
  * precede it in the feed): the next run loads that item again. Entities whose
  * versions in the batch are all in their dimension already (rebuilt by an
