@@ -180,7 +180,7 @@ for (const makeFixture of ENGINES) {
          VALUES (2, '5'::xid8, 'config-item', 'insert', 99, '{"name":"low xid"}')`,
       );
       await insertItem(db, 'after the restore');
-      const next = await drain(db, cursor);
+      const next = await drainExpecting(db, cursor, 2);
       assert.deepEqual(
         next.changes.map((c) => c.data.name ?? c.data.title),
         ['low xid', 'after the restore'],
