@@ -56,6 +56,7 @@ export async function restoreStaged(
       reportStep(o.progress, `building keys and indexes over ${jobs} connections, checking references`);
       await work.rebuild(outcome.deferred, outcome.sizes);
       await work.step((tx) => finishSchema(tx, staging, work.highest));
+      await work.close();
       reportStep(o.progress, 'moving the restored tables into place');
       await moveIntoPlace(control, staging, db.displayUrl, o.replace ?? false);
       return {
@@ -66,6 +67,7 @@ export async function restoreStaged(
       };
     });
   } catch (e) {
+    await work.close().catch(() => {});
     // After the control transaction has rolled back (its final move may hold locks on the staging schema).
     await db.exec(`DROP SCHEMA IF EXISTS "${staging}" CASCADE`).catch(() => {});
     throw e;

@@ -1,7 +1,9 @@
 /**
  * The parallel restore's work in its staging schema (restore-staged.ts),
  * scheduled as pg_restore -j schedules it: at most `jobs` statements at once,
- * each its own transaction on its own connection — the slices' COPYs, and
+ * over `jobs` connections kept for the whole restore with the staging
+ * schema's settings (session-slots.ts) — the slices' COPYs, each one
+ * statement committed on its own, and
  * each table's index builds as soon as that table's last slice is loaded
  * (the archive holds a table's slices together, so a slice of the next table
  * means the previous one is complete), so the index builds of the first
@@ -19,11 +21,11 @@
  * drop (restore-staged.ts).
  */
 import type { Database, Queryable, Transaction } from '../db/database.js';
+import { SessionSlots } from '../db/session-slots.js';
 import type { TablePlan } from './archive-format.js';
 import type { DeferredConstraints, RebuildStep } from './deferred-constraints.js';
 import { restoreError } from './restore-errors.js';
 import { once } from './restore-in-place.js';
-import { useSchema } from './restore-schema.js';
 import { columnKey, highestValue, type SerialColumn } from './table-plan.js';
 import { copySource } from './table-reader.js';
 
@@ -41,25 +43,45 @@ export class StagedWork {
   private readonly scheduling: Promise<void>[] = [];
   private current: string | undefined;
   private failure: unknown;
+  /** `jobs` connections, each kept for the whole restore with the staging schema's settings. */
+  private readonly sessions: SessionSlots;
 
   constructor(
-    private readonly db: Database,
+    db: Database,
     readonly staging: string,
     private readonly file: string,
     private readonly jobs: number,
-    private readonly checkClient: boolean,
-  ) {}
-
-  /** One transaction in the staging schema; `more` settings are set with the schema, in one round trip. */
-  step<T>(fn: (tx: Transaction) => Promise<T>, more: Record<string, string> = {}): Promise<T> {
-    return this.db.transaction(async (tx) => {
+    checkClient: boolean,
+  ) {
+    this.sessions = new SessionSlots(db, jobs, {
+      search_path: `"${staging.replace(/"/g, '""')}"`,
+      // Restored rows are not new changes (the change feed's triggers are off while rows load anyway).
+      'smgr.change_feed': 'off',
+      // Safe: the final move commits synchronously on another connection, and WAL is flushed in order.
+      synchronous_commit: 'off',
       // A backend whose client died mid-statement stops within a second instead of finishing an index build.
-      const check: Record<string, string> = this.checkClient
-        ? { client_connection_check_interval: '1s' }
-        : {};
-      await useSchema(tx, this.staging, { ...check, ...more });
-      return fn(tx);
+      ...(checkClient ? { client_connection_check_interval: '1s' } : {}),
     });
+  }
+
+  /** One transaction in the staging schema, on one of the restore's connections. */
+  step<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    return this.sessions.run(async (tx) => {
+      await tx.exec('BEGIN');
+      try {
+        const result = await fn(tx);
+        await tx.exec('COMMIT');
+        return result;
+      } catch (e) {
+        await tx.exec('ROLLBACK').catch(() => {});
+        throw e;
+      }
+    });
+  }
+
+  /** Ends the restore's connections (after its last step, and after a failure). */
+  close(): Promise<void> {
+    return this.sessions.close();
   }
 
   /** The index builds and the serial columns' maxima to schedule table by table as the tables are loaded. */
@@ -75,13 +97,9 @@ export class StagedWork {
     if (this.failure) return; // read on: the manifest first tells an altered table from refused rows
     if (this.current !== undefined && this.current !== table.name) this.tableLoaded(this.current);
     this.current = table.name;
+    // One statement, committed on its own: a slice is one round trip (no BEGIN, settings, COMMIT).
     const { done } = await this.start(
-      () =>
-        this.step(
-          (tx) => tx.copyIn(copySource(table, this.staging), once(data)).then(() => {}),
-          // Safe: the final move commits synchronously, and WAL is flushed in order.
-          { synchronous_commit: 'off' },
-        ),
+      () => this.sessions.run((tx) => tx.copyIn(copySource(table, this.staging), once(data)).then(() => {})),
       table.name,
     );
     this.loads.set(table.name, [...(this.loads.get(table.name) ?? []), done]);

@@ -168,6 +168,35 @@ for (const makeFixture of ENGINES) {
       });
     });
 
+    test('a session: its settings hold for its statements and never reach another user of the pool', async () => {
+      const setting = "SELECT current_setting('smgr.test_setting', true) AS v";
+      const seen = await db.session(
+        async (s) => {
+          await s.copyIn('t (id, name)', chunks('50\tsession\n'));
+          // On a server each statement commits on its own: another connection sees the row at once.
+          if (db.parallelism > 1) {
+            const other = await db.transaction((tx) => tx.query('SELECT name FROM t WHERE id = 50'));
+            assert.deepEqual(other.rows, [{ name: 'session' }]);
+          }
+          return (await s.query<{ v: string }>(setting)).rows[0]?.v;
+        },
+        { 'smgr.test_setting': 'on' },
+      );
+      assert.equal(seen, 'on');
+      // Every connection of the pool, not only the next one, is without it.
+      const after = await Promise.all(
+        Array.from({ length: db.parallelism }, () =>
+          db.transaction(async (tx) => (await tx.query<{ v: string | null }>(setting)).rows[0]?.v ?? ''),
+        ),
+      );
+      assert.ok(
+        after.every((v) => v === ''),
+        JSON.stringify(after),
+      );
+      assert.deepEqual((await db.query('SELECT name FROM t WHERE id = 50')).rows, [{ name: 'session' }]);
+      await db.query('DELETE FROM t');
+    });
+
     test('repeatable read sees one snapshot', async () => {
       await db.query("INSERT INTO t (id, name) VALUES (40, 'before')");
       const seen = await db.transaction(

@@ -92,6 +92,17 @@ export interface Database extends Queryable {
   /** How many transactions can make progress at once, each on its own connection (1 on PGlite). */
   readonly parallelism: number;
   transaction<T>(fn: (tx: Transaction) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /**
+   * One connection held for a run of statements, with `settings` (name →
+   * value, as set_config takes them) for all of them. On a server each
+   * statement commits on its own (a COPY is one round trip, where a
+   * transaction costs three more: BEGIN, its settings, COMMIT), and `fn` may
+   * open transactions of its own; the connection is closed afterwards, so
+   * the settings never reach another user of the pool. On PGlite (one
+   * connection) `fn` runs in one transaction, the settings local to it, and
+   * must not open one.
+   */
+  session<T>(fn: (s: Transaction) => Promise<T>, settings?: Record<string, string>): Promise<T>;
   serverVersion(): Promise<string>;
   /**
    * Closes the database. With `removeIfCreated`, storage that opening it
@@ -99,6 +110,13 @@ export interface Database extends Queryable {
    * failed restore leaves nothing behind); a server database is never dropped.
    */
   close(options?: { removeIfCreated?: boolean }): Promise<void>;
+}
+
+/** One statement setting each of `settings` (local to the transaction, or to the session): parameters $1… */
+export function settingsStatement(settings: Record<string, string>, local: boolean): [string, string[]] {
+  const entries = Object.entries(settings);
+  const calls = entries.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, ${local})`);
+  return [`SELECT ${calls.join(', ')}`, entries.flat()];
 }
 
 export function beginStatement(options: TransactionOptions = {}): string {

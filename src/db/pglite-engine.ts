@@ -27,6 +27,7 @@ import {
   type QueryResult,
   quoteIdent,
   type Row,
+  settingsStatement,
   type Transaction,
   type TransactionOptions,
 } from './database.js';
@@ -105,6 +106,13 @@ class PGliteDatabase implements Database {
     return this.pg.transaction(async (tx) => {
       const begin = beginStatement(options);
       if (begin !== 'BEGIN') await tx.exec(begin.replace(/^BEGIN/, 'SET TRANSACTION'));
+      return fn(new PGliteTransaction(tx));
+    });
+  }
+
+  async session<T>(fn: (s: Transaction) => Promise<T>, settings: Record<string, string> = {}): Promise<T> {
+    return this.pg.transaction(async (tx) => {
+      if (Object.keys(settings).length > 0) await tx.query(...settingsStatement(settings, true));
       return fn(new PGliteTransaction(tx));
     });
   }

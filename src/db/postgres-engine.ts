@@ -24,6 +24,7 @@ import {
   type QueryResult,
   quoteIdent,
   type Row,
+  settingsStatement,
   type Transaction,
   type TransactionOptions,
 } from './database.js';
@@ -117,6 +118,25 @@ class PostgresDatabase implements Database {
     } finally {
       client.off('error', onError);
       client.release(broken);
+    }
+  }
+
+  async session<T>(fn: (s: Transaction) => Promise<T>, settings: Record<string, string> = {}): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (e) {
+      throw this.mapConnectionError(e);
+    }
+    const onError = () => {};
+    client.on('error', onError);
+    try {
+      if (Object.keys(settings).length > 0) await client.query(...settingsStatement(settings, false));
+      return await fn(new PostgresTransaction(client, () => client.end().catch(() => {})));
+    } finally {
+      client.off('error', onError);
+      // Closed, not returned to the pool: its settings (and any transaction fn left open) end with it.
+      client.release(true);
     }
   }
 
