@@ -5,6 +5,7 @@
  */
 import { DEFAULT_DW_LISTEN } from '../config/data-warehouse-config.js';
 import { SmgrError } from '../errors/smgr-error.js';
+import { NAME_FLAGS, nameFreeOptions } from '../parts/name-flags.js';
 import type { PartSetup } from '../parts/part.js';
 import { setupExistingDw } from './setup-existing-dw.js';
 import { setupNewDw } from './setup-new-dw.js';
@@ -50,10 +51,7 @@ export const dataWarehouseSetup: PartSetup = {
       description: 'address the DW API will listen on',
       default: DEFAULT_DW_LISTEN,
     },
-    {
-      flags: '--force',
-      description: 'with --existing-database: take over a registration that still looks alive',
-    },
+    ...NAME_FLAGS,
   ],
   async run(ctx, flags) {
     if (flags.newDatabase) {
@@ -93,7 +91,7 @@ export const dataWarehouseSetup: PartSetup = {
         computerName: ctx.computerName,
         stagingUrl,
         listen: str(flags.dwListen),
-        force: Boolean(flags.force),
+        ...nameFreeOptions(ctx, flags),
       });
     }
     throw new SmgrError('USAGE', { detail: 'Choose --new-database or --existing-database' });

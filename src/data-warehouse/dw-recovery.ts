@@ -142,7 +142,7 @@ export async function dataWarehouseRecoveryPlan(input: RecoveryInput): Promise<P
       `the databases ${display.join(', ')}: pending migrations; ${display[0]}: the registration of ${input.computerName} (rebind) and an audit row`,
       input.home.config,
     ],
-    async run() {
+    async run(ctx) {
       const installed = readConfig(input.home)?.parts['data-warehouse'];
       if (installed?.managementGroup.id === group.id) return 'installed by the interrupted run';
       const r = await setupExistingDw({
@@ -151,6 +151,8 @@ export async function dataWarehouseRecoveryPlan(input: RecoveryInput): Promise<P
         stagingUrl: urls.staging,
         listen,
         force: input.force,
+        wait: input.wait,
+        onWait: (message) => reportStep(ctx.progress, message),
       });
       return `${r.computerName}: ${r.rebound ? 'registration rebound' : 'registered'}; config written; smgr serve extracts from the restored watermark`;
     },

@@ -8,7 +8,7 @@
  * this home has no DW; the staging database holds a DW group; its KEK is in
  * secure storage and verifies (restore the key BEFORE setup — invariant 2);
  * the other two databases exist and hold their schemas; the registration of
- * this computer is not alive (unless --force). Then: pending migrations of
+ * this computer is not alive (unless --force; --wait waits until it is not). Then: pending migrations of
  * each database, an audit row (rebind) or the registration, config.json. A
  * crash before the config is written leaves a registration a rerun rebinds.
  */
@@ -22,19 +22,19 @@ import { migrate, schemaVersion } from '../db/migrate.js';
 import { openDatabase } from '../db/open-database.js';
 import { SmgrError } from '../errors/smgr-error.js';
 import { unlockKey } from '../keys/unlock-key.js';
-import { getRegistration, registerComputer } from '../management-group/registration.js';
+import { registerComputer } from '../management-group/registration.js';
+import { type NameFreeOptions, requireNameFree } from '../management-group/require-name-free.js';
 import type { SetupResult } from '../parts/part.js';
 import { SecureStorage } from '../secure-storage/secure-storage.js';
 import { DW_DATABASES, openDwDatabases } from './dw-databases.js';
 import { requireDwGroup } from './dw-group.js';
 import { DW_NEXT_STEPS } from './setup-new-dw.js';
 
-export interface SetupExistingDwOptions {
+export interface SetupExistingDwOptions extends NameFreeOptions {
   home: HomePaths;
   computerName: string;
   stagingUrl: string;
   listen?: string;
-  force?: boolean;
 }
 
 export async function setupExistingDw(o: SetupExistingDwOptions): Promise<SetupResult> {
@@ -61,13 +61,7 @@ export async function setupExistingDw(o: SetupExistingDwOptions): Promise<SetupR
         throw new SmgrError('DW_DATABASE_MISSING', { database: spec.name, url: db.displayUrl });
       }
     }
-    const reg = await getRegistration(dbs.staging, o.computerName, 'data-warehouse');
-    if (reg?.alive && !o.force) {
-      throw new SmgrError('SERVER_NAME_IN_USE', {
-        computer: o.computerName,
-        heartbeat: reg.lastHeartbeat?.toISOString() ?? 'unknown',
-      });
-    }
+    const reg = await requireNameFree(dbs.staging, o.computerName, 'data-warehouse', o);
     for (const spec of DW_DATABASES) await migrate(dbs[spec.role], spec.migrations);
     await dbs.staging.transaction(async (tx) => {
       if (!reg) await registerComputer(tx, o.computerName, 'data-warehouse', 'data-warehouse');

@@ -237,8 +237,8 @@ export const errorRegistry = {
   SERVER_NAME_IN_USE: entry(
     1,
     409,
-    'Management server "{computer}" is still alive (last heartbeat {heartbeat}): another live server uses this name.',
-    'Stop that server first; if it is truly gone, wait 60 seconds or pass --force.',
+    '"{computer}" is still alive (last heartbeat {heartbeat}): another live server may use this name. It counts as gone {left} s from now unless it heartbeats again.',
+    'Stop that server first. If it is truly gone: run again in {left} s, or with --wait to wait for it, or with --force to take the name over now.',
   ),
   EMBEDDED_SINGLE_SERVER: entry(
     1,

@@ -19,6 +19,8 @@ export interface Registration {
   lastHeartbeat: Date | null;
   stoppedAt: Date | null;
   alive: boolean;
+  /** Whole seconds, by the database's clock, until an alive registration stops counting as alive; 0 when not alive. */
+  aliveLeftS: number;
 }
 
 interface RegistrationRow extends Record<string, unknown> {
@@ -29,11 +31,14 @@ interface RegistrationRow extends Record<string, unknown> {
   last_heartbeat: Date | null;
   stopped_at: Date | null;
   alive: boolean;
+  alive_left_s: number;
 }
 
-const SELECT = `SELECT computer_name, part, role, installed_at, last_heartbeat, stopped_at,
-  (stopped_at IS NULL AND last_heartbeat IS NOT NULL
-   AND last_heartbeat > now() - make_interval(secs => ${ALIVE_WINDOW_S})) AS alive
+const ALIVE = `(stopped_at IS NULL AND last_heartbeat IS NOT NULL
+   AND last_heartbeat > now() - make_interval(secs => ${ALIVE_WINDOW_S}))`;
+const SELECT = `SELECT computer_name, part, role, installed_at, last_heartbeat, stopped_at, ${ALIVE} AS alive,
+  CASE WHEN ${ALIVE} THEN ceil(extract(epoch FROM
+    last_heartbeat + make_interval(secs => ${ALIVE_WINDOW_S}) - now()))::int ELSE 0 END AS alive_left_s
   FROM computers`;
 
 const fromRow = (r: RegistrationRow): Registration => ({
@@ -44,6 +49,7 @@ const fromRow = (r: RegistrationRow): Registration => ({
   lastHeartbeat: r.last_heartbeat,
   stoppedAt: r.stopped_at,
   alive: r.alive,
+  aliveLeftS: Number(r.alive_left_s),
 });
 
 export async function registerComputer(

@@ -8,7 +8,8 @@
  *    not exist is never created here);
  *  - the group's KEK is in secure storage and verifies (restore the key
  *    BEFORE setup — invariant 2);
- *  - a registration under this name is not alive (unless --force);
+ *  - a registration under this name is not alive (unless --force; --wait
+ *    waits until it is not: require-name-free.ts);
  *  - an embedded group holds one management server.
  * Then, in one transaction: pending migrations, the registration (new
  * secondary) or an audit row (rebind); then config.json. A crash before the
@@ -31,15 +32,15 @@ import { unlockKey } from '../keys/unlock-key.js';
 import { importBuiltInPacks } from '../management-packs/import-pack.js';
 import { SecureStorage } from '../secure-storage/secure-storage.js';
 import { requireManagementGroup } from './management-group.js';
-import { getRegistration, listRegistrations, registerComputer } from './registration.js';
+import { listRegistrations, registerComputer } from './registration.js';
+import { type NameFreeOptions, requireNameFree } from './require-name-free.js';
 import { MANAGEMENT_SERVER_NEXT_STEPS, type SetupResult } from './setup-new-database.js';
 
-export interface SetupExistingOptions {
+export interface SetupExistingOptions extends NameFreeOptions {
   home: HomePaths;
   computerName: string;
   databaseUrl: string;
   listen?: string;
-  force?: boolean;
   /** smgr recover's journal id: tags the audit row, so a resumed recovery records the rebind once. */
   recoveryId?: string;
 }
@@ -107,13 +108,7 @@ async function recordedByRecovery(db: Queryable, computerName: string, recoveryI
 async function check(db: Database, storage: SecureStorage, o: SetupExistingOptions) {
   const group = await requireManagementGroup(db);
   await unlockKey(db, storage, group.keyId, group.name);
-  const reg = await getRegistration(db, o.computerName, 'management-server');
-  if (reg?.alive && !o.force) {
-    throw new SmgrError('SERVER_NAME_IN_USE', {
-      computer: o.computerName,
-      heartbeat: reg.lastHeartbeat?.toISOString() ?? 'unknown',
-    });
-  }
+  const reg = await requireNameFree(db, o.computerName, 'management-server', o);
   if (!reg && db.singleProcess) {
     const others = (await listRegistrations(db)).filter((r) => r.part === 'management-server');
     if (others.length > 0) {

@@ -11,6 +11,7 @@ import { openDatabase } from '../db/open-database.js';
 import { isSmgrError } from '../errors/smgr-error.js';
 import { SecureStorage } from '../secure-storage/secure-storage.js';
 import { heartbeat, listRegistrations, recordCleanStop } from './registration.js';
+import { requireNameFree } from './require-name-free.js';
 import { setupExistingDatabase } from './setup-existing-database.js';
 import { setupNewDatabase } from './setup-new-database.js';
 
@@ -184,6 +185,86 @@ for (const makeFixture of ENGINES) {
         );
       } finally {
         await check.close();
+      }
+    });
+
+    test('existing database: the refusal says how long the name stays taken, and offers --wait', async () => {
+      const url = await fx.newDatabaseUrl();
+      const { home: oldHome } = await setupNew(url);
+      const home = newHome();
+      fs.cpSync(oldHome.secureStorage, home.secureStorage, { recursive: true });
+      const db = await openDatabase(url);
+      await heartbeat(db, 'ms01', 'management-server');
+      await db.query(
+        `UPDATE computers SET last_heartbeat = now() - interval '20 seconds' WHERE computer_name = 'ms01'`,
+      );
+      await db.close();
+      const before = await dumpDatabaseAt(url);
+      const beforeHome = snapshotDir(home.root);
+      await assert.rejects(setupExistingDatabase({ home, computerName: 'ms01', databaseUrl: url }), (e) => {
+        assert.ok(isSmgrError(e) && e.code === 'SERVER_NAME_IN_USE');
+        const left = Number(/counts as gone (\d+) s from now/.exec(e.message)?.[1]);
+        assert.ok(left >= 1 && left <= 40, e.message); // 40 s at most: the heartbeat was 20 s old
+        assert.match(e.remedy, new RegExp(`run again in ${left} s, or with --wait`));
+        return true;
+      });
+      assert.equal(await dumpDatabaseAt(url), before);
+      assert.deepEqual(snapshotDir(home.root), beforeHome);
+    });
+
+    test('--wait: waits while the name looks alive, goes on once the server is gone, refuses if it heartbeats again', async () => {
+      const url = await fx.newDatabaseUrl();
+      await setupNew(url);
+      const db = await openDatabase(url);
+      try {
+        const beat = (age: number) =>
+          db.query(
+            `UPDATE computers SET last_heartbeat = now() - make_interval(secs => $1), stopped_at = NULL
+              WHERE computer_name = 'ms01'`,
+            [age],
+          );
+        // Not alive: nothing to wait for (aliveLeftS 0), nothing said.
+        await recordCleanStop(db, 'ms01', 'management-server');
+        const notices: string[] = [];
+        const free = await requireNameFree(db, 'ms01', 'management-server', {
+          wait: true,
+          onWait: (m) => notices.push(m),
+        });
+        assert.equal(free?.alive, false);
+        assert.equal(free?.aliveLeftS, 0);
+        assert.deepEqual(notices, []);
+
+        // Alive for ~40 s more: the wait says so, and ends when the server records its clean stop.
+        await beat(20);
+        const said: string[] = [];
+        let stopped: Promise<void> | undefined;
+        const gone = await requireNameFree(db, 'ms01', 'management-server', {
+          wait: true,
+          onWait: (m) => {
+            said.push(m);
+            stopped = recordCleanStop(db, 'ms01', 'management-server');
+          },
+        });
+        await stopped;
+        assert.equal(gone?.alive, false);
+        assert.equal(said.length, 1);
+        assert.match(said[0]!, /^ms01 last heartbeated at \S+: waiting \d+ s until its name is free/);
+
+        // The server heartbeats during the wait: it is running, so the wait ends in the refusal.
+        await beat(20);
+        let beaten: Promise<void> | undefined;
+        await assert.rejects(
+          requireNameFree(db, 'ms01', 'management-server', {
+            wait: true,
+            onWait: () => {
+              beaten = heartbeat(db, 'ms01', 'management-server');
+            },
+          }),
+          code('SERVER_NAME_IN_USE'),
+        );
+        await beaten;
+      } finally {
+        await db.close();
       }
     });
 

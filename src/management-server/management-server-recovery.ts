@@ -21,6 +21,8 @@ import { openDatabase } from '../db/open-database.js';
 import { isNewDataDir } from '../db/pglite-template.js';
 import { isSmgrError, SmgrError } from '../errors/smgr-error.js';
 import { kekMatches } from '../keys/key-hierarchy.js';
+import { ALIVE_WINDOW_S } from '../management-group/registration.js';
+import { nameInUse } from '../management-group/require-name-free.js';
 import { setupExistingDatabase } from '../management-group/setup-existing-database.js';
 import { type GroupSnapshot, readGroupSnapshot } from '../recovery/group-snapshot.js';
 import { probeListen } from '../recovery/probe-listen.js';
@@ -106,6 +108,8 @@ export async function managementServerRecoveryPlan(
         databaseUrl: target.url,
         listen,
         force: input.force,
+        wait: input.wait,
+        onWait: (message) => reportStep(ctx.progress, message),
         recoveryId: ctx.recoveryId,
       });
       return `${r.computerName}: role ${r.role}${r.rebound ? ', registration rebound' : ', registered'}; config written`;
@@ -219,10 +223,8 @@ function checkName(s: GroupSnapshot, input: RecoveryInput, embedded: boolean): s
   const servers = s.registrations.filter((r) => r.part === 'management-server');
   const reg = servers.find((r) => r.computerName === input.computerName);
   if (reg?.alive && !input.force) {
-    throw new SmgrError('SERVER_NAME_IN_USE', {
-      computer: input.computerName,
-      heartbeat: reg.lastHeartbeat ?? 'unknown',
-    });
+    if (!input.wait) throw nameInUse({ ...reg, computerName: input.computerName });
+    return `${input.computerName} still heartbeated ${ALIVE_WINDOW_S - reg.aliveLeftS} s ago: setup waits up to ${reg.aliveLeftS} s for it to count as gone (--wait), then rebinds to it`;
   }
   if (reg)
     return `${input.computerName} is registered and not live${reg.alive ? ' (taken over: --force)' : ''}: setup rebinds to it`;

@@ -9,6 +9,7 @@ import { DEFAULT_LISTEN } from '../config/config-file.js';
 import { SmgrError } from '../errors/smgr-error.js';
 import { setupExistingDatabase } from '../management-group/setup-existing-database.js';
 import { setupNewDatabase } from '../management-group/setup-new-database.js';
+import { NAME_FLAGS, nameFreeOptions } from '../parts/name-flags.js';
 import type { PartSetup } from '../parts/part.js';
 
 const str = (v: string | boolean | undefined) => (typeof v === 'string' ? v : undefined);
@@ -37,10 +38,7 @@ export const managementServerSetup: PartSetup = {
       description: 'file holding the administrator password (else asked twice)',
     },
     { flags: '--listen <host:port>', description: 'address the API will listen on', default: DEFAULT_LISTEN },
-    {
-      flags: '--force',
-      description: 'with --existing-database: take over a registration that still looks alive',
-    },
+    ...NAME_FLAGS,
   ],
   async run(ctx, flags) {
     if (flags.newDatabase) {
@@ -75,7 +73,7 @@ export const managementServerSetup: PartSetup = {
         computerName: ctx.computerName,
         databaseUrl,
         listen: str(flags.listen),
-        force: Boolean(flags.force),
+        ...nameFreeOptions(ctx, flags),
       });
     }
     throw new SmgrError('USAGE', { detail: 'Choose --new-database or --existing-database' });

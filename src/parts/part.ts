@@ -137,6 +137,8 @@ export interface SetupContext {
   home: HomePaths;
   computerName: string;
   password(o: { file?: string; flag: string; prompt: string; confirm?: boolean }): Promise<string>;
+  /** A line about work in progress (a wait), shown before the result. */
+  notice?(text: string): void;
 }
 
 export interface SetupResult {

@@ -60,6 +60,7 @@ export async function readArchiveSnapshot(
         computerName: r.computer_name ?? '',
         part: r.part ?? '',
         alive: false,
+        aliveLeftS: 0,
         lastHeartbeat: r.last_heartbeat ?? null,
       })),
     },

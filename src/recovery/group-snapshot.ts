@@ -14,7 +14,13 @@ export interface GroupSnapshot {
   source: string;
   group: { id: string; name: string } | undefined;
   keyRecords: Array<{ keyId: string; part: string; verifier: Buffer }>;
-  registrations: Array<{ computerName: string; part: string; alive: boolean; lastHeartbeat: string | null }>;
+  registrations: Array<{
+    computerName: string;
+    part: string;
+    alive: boolean;
+    aliveLeftS: number;
+    lastHeartbeat: string | null;
+  }>;
 }
 
 export async function readGroupSnapshot(db: Queryable, displayUrl: string): Promise<GroupSnapshot> {
@@ -33,6 +39,7 @@ export async function readGroupSnapshot(db: Queryable, displayUrl: string): Prom
       computerName: r.computerName,
       part: r.part,
       alive: r.alive,
+      aliveLeftS: r.aliveLeftS,
       lastHeartbeat: r.lastHeartbeat?.toISOString() ?? null,
     })),
   };

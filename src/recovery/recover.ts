@@ -61,6 +61,7 @@ export interface RecoverOptions {
   /** --management-server: the API a recovered portal calls. */
   managementServer?: string;
   force?: boolean;
+  wait?: boolean;
   /** s3-recover: the endpoint of an S3-compatible service for an s3:// --from (config backups.s3). */
   s3?: S3Settings;
 }
@@ -124,6 +125,7 @@ export async function prepareRecovery(o: RecoverOptions): Promise<PreparedRecove
     listen: o.listen,
     managementServer: o.managementServer,
     force: Boolean(o.force),
+    wait: Boolean(o.wait),
     begun,
     done,
   };

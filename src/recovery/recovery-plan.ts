@@ -71,6 +71,8 @@ export interface RecoveryInput {
   /** --management-server: the API a recovered part calls (the portal's). */
   managementServer?: string;
   force: boolean;
+  /** --wait: setup waits until a registration under this name that still looks alive counts as gone. */
+  wait?: boolean;
   /** Steps an interrupted run of this recovery began, and those it finished (from the journal). */
   begun: ReadonlySet<string>;
   done: ReadonlySet<string>;

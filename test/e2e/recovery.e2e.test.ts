@@ -248,6 +248,12 @@ for (const makeFixture of ENGINES) {
         assert.equal(r.code, 1);
         assert.equal(errorCode(r.stdout), 'SERVER_NAME_IN_USE');
         assert.match(jsonOut(r.stdout).message, /"ms01" is still alive/);
+        assert.match(jsonOut(r.stdout).message, /It counts as gone \d+ s from now/);
+        // --wait: the server heartbeats again (every 5 s) while setup waits, so it is running: refused.
+        const waited = await setupExisting(env, ['--wait']);
+        assert.equal(waited.code, 1, waited.stderr);
+        assert.match(waited.stdout, /"type":"notice","message":"ms01 last heartbeated at \S+: waiting \d+ s/);
+        assert.equal(errorCode(waited.stdout), 'SERVER_NAME_IN_USE');
         assert.equal(await dump(url, SERVER_HOUSEKEEPING), before);
         assert.equal(fs.existsSync(path.join(env.home, 'config.json')), false);
       } finally {

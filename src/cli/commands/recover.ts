@@ -5,7 +5,7 @@
  * progress events, the result last).
  */
 import readline from 'node:readline/promises';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { preferThroughputGc } from '../../backup/throughput-gc.js';
 import { SmgrError } from '../../errors/smgr-error.js';
 import { type PlanView, prepareRecovery, type RecoveryResult } from '../../recovery/recover.js';
@@ -27,6 +27,7 @@ interface RecoverFlags {
   listen?: string;
   managementServer?: string;
   force?: boolean;
+  wait?: boolean;
   yes?: boolean;
   dryRun?: boolean;
 }
@@ -53,6 +54,12 @@ export function registerRecover(program: Command): void {
       "a portal's: the management server's API it calls (http://HOST:PORT); with --database of the ServiceManager database",
     )
     .option('--force', 'take over a computer name that still heartbeats')
+    .addOption(
+      new Option(
+        '--wait',
+        'wait (up to a minute, saying how long) until a computer name that still heartbeated counts as gone',
+      ).conflicts('force'),
+    )
     .option('--yes', 'run without asking for confirmation')
     .option('--dry-run', 'print the plan and the preflight checks; write nothing')
     .action(async (flags: RecoverFlags, cmd: Command) => {
@@ -79,6 +86,7 @@ export function registerRecover(program: Command): void {
         listen: flags.listen,
         managementServer: flags.managementServer,
         force: flags.force,
+        wait: flags.wait,
         s3: s3SettingsOf(ctx.home), // s3-recover: else SMGR_S3_ENDPOINT; credentials from the SDK's chain
       });
       printPlan(ctx.out, prepared.plan);

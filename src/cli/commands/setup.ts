@@ -27,7 +27,11 @@ function addSetupCommand(setup: Command, name: string, spec: PartSetup): void {
   cmd.action(async (flags: Record<string, string | boolean | undefined>, c: Command) => {
     const ctx = contextOf(c);
     const computerName = resolveComputerName(ctx.computerNameFlag, readConfig(ctx.home)?.computerName);
-    const result = await spec.run({ home: ctx.home, computerName, password: getPassword }, flags);
+    const notice = (text: string) => {
+      ctx.out.line(text);
+      ctx.out.event({ type: 'notice', message: text });
+    };
+    const result = await spec.run({ home: ctx.home, computerName, password: getPassword, notice }, flags);
     printSetupResult(ctx.out, result);
   });
 }

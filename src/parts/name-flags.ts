@@ -1,0 +1,28 @@
+/**
+ * The flags of `smgr setup <part> --existing-database` for a computer name
+ * whose registration still looks alive (require-name-free.ts), shared by the
+ * parts that register a server under this computer's name.
+ */
+import type { NameFreeOptions } from '../management-group/require-name-free.js';
+import type { SetupContext, SetupFlag } from './part.js';
+
+export const NAME_FLAGS: readonly SetupFlag[] = [
+  {
+    flags: '--force',
+    description: 'with --existing-database: take over a registration that still looks alive',
+  },
+  {
+    flags: '--wait',
+    description:
+      'with --existing-database: wait (up to a minute, saying how long) until a registration that still looks alive counts as gone',
+    conflicts: 'force',
+  },
+];
+
+/** What the flags ask of requireNameFree, told through the setup's notices. */
+export function nameFreeOptions(
+  ctx: SetupContext,
+  flags: Record<string, string | boolean | undefined>,
+): NameFreeOptions {
+  return { force: Boolean(flags.force), wait: Boolean(flags.wait), onWait: ctx.notice };
+}
