@@ -5,7 +5,7 @@
  */
 import { DEFAULT_DW_LISTEN } from '../config/data-warehouse-config.js';
 import { SmgrError } from '../errors/smgr-error.js';
-import { NAME_FLAGS, nameFreeOptions } from '../parts/name-flags.js';
+import { NAME_FLAGS, nameFreeOptions } from '../management-group/name-flags.js';
 import type { PartSetup } from '../parts/part.js';
 import { setupExistingDw } from './setup-existing-dw.js';
 import { setupNewDw } from './setup-new-dw.js';

@@ -7,9 +7,9 @@
  */
 import { DEFAULT_LISTEN } from '../config/config-file.js';
 import { SmgrError } from '../errors/smgr-error.js';
+import { NAME_FLAGS, nameFreeOptions } from '../management-group/name-flags.js';
 import { setupExistingDatabase } from '../management-group/setup-existing-database.js';
 import { setupNewDatabase } from '../management-group/setup-new-database.js';
-import { NAME_FLAGS, nameFreeOptions } from '../parts/name-flags.js';
 import type { PartSetup } from '../parts/part.js';
 
 const str = (v: string | boolean | undefined) => (typeof v === 'string' ? v : undefined);

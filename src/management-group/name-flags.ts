@@ -1,10 +1,11 @@
 /**
  * The flags of `smgr setup <part> --existing-database` for a computer name
  * whose registration still looks alive (require-name-free.ts), shared by the
- * parts that register a server under this computer's name.
+ * parts that register a server under this computer's name. Here, not in
+ * parts/, because parts/registry.ts imports those parts (a folder cycle).
  */
-import type { NameFreeOptions } from '../management-group/require-name-free.js';
-import type { SetupContext, SetupFlag } from './part.js';
+import type { SetupContext, SetupFlag } from '../parts/part.js';
+import type { NameFreeOptions } from './require-name-free.js';
 
 export const NAME_FLAGS: readonly SetupFlag[] = [
   {
